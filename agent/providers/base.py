@@ -1,0 +1,68 @@
+"""The provider interface: an async stream of text chunks, then one final record."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from agent.persona import Persona
+from agent.session_models import ChecklistEntry, Usage
+
+
+class ChatMessage(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    role: Literal["system", "user", "assistant"]
+    content: str
+
+
+class PromptContext(BaseModel):
+    """What the persona panels feed into an answer (the playbook reads it directly)."""
+
+    persona: Persona | None = None  # None when the persona is off
+    phase: str = ""
+    checklist: dict[str, ChecklistEntry] = Field(default_factory=dict)
+    tree_hint: str = ""  # "Real-time -> WebSocket (words: real-time)"
+
+
+class ChatRequest(BaseModel):
+    messages: list[ChatMessage]  # system prompt first, history trimmed, newest user last
+    context: PromptContext = Field(default_factory=PromptContext)
+    model: str = ""
+    temperature: float | None = None
+
+
+ErrorKind = Literal[
+    "auth", "not_found", "rate_limit", "server", "connection", "timeout",
+    "stream_cut", "bad_response", "config", "cancelled", "other",
+]
+
+
+class ProviderError(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    kind: ErrorKind
+    message: str  # one line a person can act on; never contains a key
+    status: int | None = None
+    retryable: bool = False
+
+
+class StreamChunk(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    text: str
+
+
+class StreamEnd(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    finish_reason: str = "stop"  # "stop" | "length" | "error" | "cancelled"
+    usage: Usage | None = None
+    error: ProviderError | None = None
+
+
+class Provider(Protocol):
+    name: str  # "offline" | "openai" | "openrouter" | ...
+    model: str  # "" for offline
+
+    def stream(self, request: ChatRequest) -> AsyncIterator[StreamChunk | StreamEnd]:
+        """Yield chunks, then exactly one StreamEnd. Never raises for provider failures."""
+        ...

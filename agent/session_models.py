@@ -1,0 +1,183 @@
+"""Session events: the append-only log's line types and the state folded from them.
+
+Each event is one JSON line. The Session is the single source of truth: the TUI, the CLI
+and exports read the folded SessionState; nothing else holds conversation state.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+class Usage(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+
+
+MessageStatus = Literal["complete", "streaming", "stopped", "interrupted", "error"]
+
+
+class SessionStarted(BaseModel):
+    type: Literal["session"] = "session"
+    ts: str = Field(default_factory=now_iso)
+    id: str
+    title: str = ""
+    persona: str = ""  # persona name
+    version: int = 1
+
+
+class MessageAdded(BaseModel):
+    """A whole message (user, or assistant when not streamed)."""
+
+    type: Literal["message"] = "message"
+    ts: str = Field(default_factory=now_iso)
+    id: str
+    role: Literal["user", "assistant", "system"]
+    content: str
+    persona_active: bool = False
+    phase: str = ""
+    status: MessageStatus = "complete"
+
+
+class AnswerStarted(BaseModel):
+    type: Literal["answer_start"] = "answer_start"
+    ts: str = Field(default_factory=now_iso)
+    id: str
+    provider: str = ""
+    model: str = ""
+    persona_active: bool = False
+    phase: str = ""
+
+
+class AnswerDelta(BaseModel):
+    """Text appended to a streaming answer; flushed at least every 250 ms while streaming."""
+
+    type: Literal["answer_delta"] = "answer_delta"
+    ts: str = Field(default_factory=now_iso)
+    id: str
+    text: str
+
+
+class AnswerFinished(BaseModel):
+    type: Literal["answer_end"] = "answer_end"
+    ts: str = Field(default_factory=now_iso)
+    id: str
+    status: MessageStatus = "complete"
+    usage: Usage | None = None
+    error: str | None = None  # a message a person can act on (never a key)
+
+
+class ActivationChanged(BaseModel):
+    type: Literal["activation"] = "activation"
+    ts: str = Field(default_factory=now_iso)
+    persona: str
+    active: bool
+    pinned: bool = False  # user pinned (on or off) rather than automatic
+    mode: Literal["auto", "on", "off"] = "auto"
+    reason: str = ""  # "matched api, authentication (score 2.0 >= 1.0)"
+    matches: list[str] = Field(default_factory=list)
+
+
+class PhaseChanged(BaseModel):
+    type: Literal["phase"] = "phase"
+    ts: str = Field(default_factory=now_iso)
+    phase: str
+    previous: str = ""
+    role: str = ""
+
+
+ChecklistState = Literal["done", "suggested", "open"]
+
+
+class ChecklistChanged(BaseModel):
+    type: Literal["checklist"] = "checklist"
+    ts: str = Field(default_factory=now_iso)
+    item_id: str
+    state: ChecklistState
+    by: Literal["user", "conversation"] = "user"
+    evidence: str = ""  # the words that suggested it
+    message_id: str = ""  # the message they came from
+
+
+class TreeHighlighted(BaseModel):
+    type: Literal["tree"] = "tree"
+    ts: str = Field(default_factory=now_iso)
+    tree_id: str
+    node_id: str
+    recommendation: str
+    words: list[str] = Field(default_factory=list)
+    message_id: str = ""
+    chosen: bool = False  # True when the user chose the branch
+
+
+class Notice(BaseModel):
+    """Something the user should see in the transcript (export written, error, ...)."""
+
+    type: Literal["notice"] = "notice"
+    ts: str = Field(default_factory=now_iso)
+    level: Literal["info", "warning", "error"] = "info"
+    text: str
+
+
+SessionEvent = Annotated[
+    SessionStarted
+    | MessageAdded
+    | AnswerStarted
+    | AnswerDelta
+    | AnswerFinished
+    | ActivationChanged
+    | PhaseChanged
+    | ChecklistChanged
+    | TreeHighlighted
+    | Notice,
+    Field(discriminator="type"),
+]
+
+
+class Message(BaseModel):
+    """A message as folded from events."""
+
+    id: str
+    role: Literal["user", "assistant", "system"]
+    content: str
+    ts: str
+    persona_active: bool = False
+    phase: str = ""
+    status: MessageStatus = "complete"
+    provider: str = ""
+    model: str = ""
+    usage: Usage | None = None
+    error: str | None = None
+
+
+class ChecklistEntry(BaseModel):
+    state: ChecklistState = "open"
+    by: Literal["user", "conversation"] = "user"
+    evidence: str = ""
+    message_id: str = ""
+
+
+class SessionState(BaseModel):
+    """Everything the app shows, folded from the log."""
+
+    id: str
+    title: str = ""
+    persona: str = ""
+    created: str = ""
+    updated: str = ""
+    messages: list[Message] = Field(default_factory=list)
+    timeline: list[ActivationChanged | PhaseChanged | ChecklistChanged | TreeHighlighted | Notice] = Field(default_factory=list)
+    persona_active: bool = False
+    persona_mode: Literal["auto", "on", "off"] = "auto"
+    phase: str = ""
+    checklist: dict[str, ChecklistEntry] = Field(default_factory=dict)
+    tree: TreeHighlighted | None = None
+    skipped_lines: list[int] = Field(default_factory=list)  # torn/invalid lines skipped on load
