@@ -1,0 +1,146 @@
+"""Slash commands, parsed once here so the TUI and any other front end only forward lines."""
+
+from __future__ import annotations
+
+import shlex
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import BaseModel, Field
+
+from agent.export import ExportError
+from agent.workflow import WorkflowError
+
+if TYPE_CHECKING:
+    from agent.copilot import Copilot
+
+Action = Literal["none", "ask", "export", "new", "sessions", "help", "quit", "persona_list"]
+
+HELP: list[tuple[str, str]] = [
+    ("/phase next|prev|<name>", "move through PRD → Architecture → … → Implementation"),
+    ("/persona on|off|auto", "pin the persona on or off, or let the keywords decide"),
+    ("/persona list", "the loaded personas with their keywords"),
+    ("/check <item>", "tick or untick a checklist item (by its words)"),
+    ("/export md|json|html [PATH]", "write the whole session to a file"),
+    ("/new", "start a new session"),
+    ("/sessions", "open a saved session"),
+    ("/help", "this list"),
+    ("/quit", "leave (the session is already saved)"),
+]
+
+
+class CommandResult(BaseModel):
+    ok: bool
+    message: str = ""
+    action: Action = "none"
+    ask_text: str = ""
+    path: str = ""
+    help_lines: list[tuple[str, str]] = Field(default_factory=list)
+
+
+def command_names(copilot: Copilot) -> list[str]:
+    """Every complete command line worth offering in completion, in a stable order."""
+    names = ["/phase next", "/phase prev"]
+    names += [f"/phase {p.name}" for p in copilot.persona.phases]
+    names += ["/persona on", "/persona off", "/persona auto", "/persona list"]
+    names += [f"/check {item.text}" for item in copilot.persona.all_checklist_items()]
+    names += ["/export md", "/export json", "/export html", "/new", "/sessions", "/help", "/quit"]
+    return names
+
+
+def run_command(copilot: Copilot, line: str) -> CommandResult:
+    try:
+        words = shlex.split(line.strip())
+    except ValueError as exc:
+        return CommandResult(ok=False, message=f"Could not read that command ({exc}); check the quotes.")
+    if not words or not words[0].startswith("/"):
+        return CommandResult(ok=False, message="Commands start with '/'. Type /help for the list.")
+    name, args = words[0][1:].lower(), words[1:]
+    handler = _HANDLERS.get(name)
+    if handler is None:
+        close = [c for c in _HANDLERS if c.startswith(name[:2])] if name else []
+        hint = f" Did you mean /{close[0]}?" if close else ""
+        return CommandResult(ok=False, message=f"Unknown command /{name}.{hint} Type /help for the list.")
+    return handler(copilot, args)
+
+
+def _phase(copilot: Copilot, args: list[str]) -> CommandResult:
+    if not args:
+        names = " | ".join(p.name for p in copilot.persona.phases)
+        return CommandResult(ok=False, message=f"Usage: /phase next|prev|<name> ({names})")
+    if not copilot.persona.phases:
+        return CommandResult(ok=False, message="This persona defines no workflow phases.")
+    try:
+        phase = copilot.set_phase(" ".join(args))
+    except WorkflowError as exc:
+        return CommandResult(ok=False, message=str(exc))
+    return CommandResult(ok=True, message=f"Phase: {phase}")
+
+
+def _persona(copilot: Copilot, args: list[str]) -> CommandResult:
+    choice = (args[0].lower() if args else "")
+    if choice in ("on", "off", "auto"):
+        copilot.set_persona_mode(choice)  # type: ignore[arg-type]
+        return CommandResult(ok=True, message=f"Persona {copilot.persona.name}: {choice}")
+    if choice == "list":
+        lines = [(copilot.persona.name, ", ".join(copilot.persona.keywords) or "(no keywords)")]
+        return CommandResult(ok=True, action="persona_list", help_lines=lines,
+                             message=f"{copilot.persona.name}: {lines[0][1]}")
+    if choice and choice == copilot.persona.name.lower():
+        copilot.set_persona_mode("on")
+        return CommandResult(ok=True, message=f"Persona {copilot.persona.name}: on")
+    return CommandResult(ok=False, message="Usage: /persona on|off|auto|list")
+
+
+def _check(copilot: Copilot, args: list[str]) -> CommandResult:
+    wanted = " ".join(args).strip().lower()
+    if not wanted:
+        return CommandResult(ok=False, message="Usage: /check <item>, e.g. /check JWT")
+    items = copilot.persona.all_checklist_items()
+    exact = [i for i in items if wanted in (i.id.lower(), i.text.lower())]
+    found = exact or [i for i in items if wanted in i.text.lower() or wanted in i.id.lower()]
+    if not found:
+        return CommandResult(ok=False, message=f"No checklist item matches '{wanted}'.")
+    if len(found) > 1:
+        options = ", ".join(i.text for i in found[:6])
+        return CommandResult(ok=False, message=f"'{wanted}' matches several items: {options}.")
+    item = found[0]
+    copilot.toggle_item(item.id)
+    state = copilot.state.checklist.get(item.id)
+    done = state is not None and state.state == "done"
+    return CommandResult(ok=True, message=f"{item.area} · {item.text}: {'done' if done else 'open'}")
+
+
+def _export(copilot: Copilot, args: list[str]) -> CommandResult:
+    fmt = args[0].lower() if args else "md"
+    if fmt not in ("md", "json", "html"):
+        return CommandResult(ok=False, message=f"Unknown format '{fmt}'. Use /export md|json|html [PATH]")
+    try:
+        path = copilot.export(fmt, args[1] if len(args) > 1 else None)  # type: ignore[arg-type]
+    except ExportError as exc:
+        return CommandResult(ok=False, message=str(exc))
+    return CommandResult(ok=True, action="export", path=str(path), message=f"Exported to {path}")
+
+
+def _new(copilot: Copilot, args: list[str]) -> CommandResult:
+    copilot.new_session()
+    return CommandResult(ok=True, action="new", message="New session started.")
+
+
+def _simple(action: Action, message: str = ""):
+    def handler(copilot: Copilot, args: list[str]) -> CommandResult:
+        return CommandResult(ok=True, action=action, message=message,
+                             help_lines=HELP if action == "help" else [])
+
+    return handler
+
+
+_HANDLERS = {
+    "phase": _phase,
+    "persona": _persona,
+    "check": _check,
+    "export": _export,
+    "new": _new,
+    "sessions": _simple("sessions"),
+    "help": _simple("help"),
+    "quit": _simple("quit"),
+}

@@ -1,0 +1,361 @@
+"""The controller the TUI and CLI talk to: one message in, events and a streamed answer out.
+
+It ties the keyword engine, the session log, the workflow, the prompt and the provider
+together. It owns no state the Session does not hold: everything here can be rebuilt from
+the log, which is what resume does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Sequence
+from pathlib import Path
+from typing import Literal
+
+from agent.agentfile import AgentFileError
+from agent.config import Settings, load_settings
+from agent.export import write_export
+from agent.insight import point_tree, suggest_checklist
+from agent.persona import Persona, load_persona
+from agent.prompt import build_messages
+from agent.providers.base import ChatRequest, PromptContext, Provider, StreamChunk, StreamEnd
+from agent.providers.factory import make_provider
+from agent.session import Session, SessionSummary, list_sessions
+from agent.session_models import (
+    ActivationChanged,
+    ChecklistChanged,
+    PhaseChanged,
+    SessionEvent,
+    SessionState,
+    TreeHighlighted,
+)
+from agent.workflow import Workflow
+from keywords import Activator
+
+PersonaMode = Literal["auto", "on", "off"]
+Listener = Callable[[SessionEvent], None]
+
+
+class Copilot:
+    def __init__(
+        self,
+        *,
+        persona: Persona,
+        session: Session,
+        settings: Settings,
+        provider: Provider | None = None,
+        problems: Sequence[str] = (),
+    ) -> None:
+        self.persona = persona
+        self.settings = settings
+        self.provider = provider or make_provider(settings, temperature=persona.temperature)
+        self.problems = list(problems)
+        self._listeners: list[Listener] = []
+        self._unsubscribe: Callable[[], None] | None = None
+        self._attach(session)
+
+    # -- construction -----------------------------------------------------------------
+
+    @classmethod
+    def start(
+        cls,
+        *,
+        cli: dict | None = None,
+        agent_paths: Sequence[str] = (),
+        resume: str | None = None,
+        strict: bool = True,
+        provider: Provider | None = None,
+    ) -> Copilot:
+        """Build from settings, persona files and (optionally) a saved session. No network.
+
+        strict=False (the TUI) turns a broken persona file into a problem line and falls back
+        to the bundled persona; strict=True (the CLI) lets AgentFileError reach the caller.
+        """
+        settings, problems = load_settings(cli or {})
+        persona = _load_first_persona(agent_paths, problems, strict=strict)
+        if resume is not None:
+            session = _open_resumed(resume)
+        else:
+            session = Session.create(persona.name)
+        return cls(
+            persona=persona, session=session, settings=settings, provider=provider, problems=problems
+        )
+
+    def _attach(self, session: Session) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+        self.session = session
+        state = session.state
+        self.workflow = Workflow(self.persona.phases, current=state.phase or None)
+        self.activator = Activator({self.persona.name: list(self.persona.keywords)})
+        for message in state.messages:
+            if message.role == "user":
+                self.activator.feed(message.content)
+        if state.persona_mode != "auto":
+            self.activator.pin(state.persona_mode)
+        self._unsubscribe = session.subscribe(self._forward)
+
+    def _forward(self, event: SessionEvent) -> None:
+        for listener in list(self._listeners):
+            listener(event)
+
+    def subscribe(self, callback: Listener) -> Callable[[], None]:
+        """Observe every session event; survives new_session and resume."""
+        self._listeners.append(callback)
+        return lambda: self._listeners.remove(callback) if callback in self._listeners else None
+
+    @property
+    def state(self) -> SessionState:
+        return self.session.state
+
+    @property
+    def persona_active(self) -> bool:
+        return self.state.persona_active
+
+    # -- a message ----------------------------------------------------------------------
+
+    async def ask(self, text: str) -> AsyncIterator[StreamChunk | StreamEnd]:
+        """Record the user's message and its effects, then stream the answer."""
+        message_id = self._record_user_message(text)
+        async for item in self._answer(message_id):
+            yield item
+
+    async def retry(self) -> AsyncIterator[StreamChunk | StreamEnd]:
+        """Answer the last user message again (after an error or a stop)."""
+        last_user = next((m for m in reversed(self.state.messages) if m.role == "user"), None)
+        if last_user is None:
+            yield StreamEnd(finish_reason="error")
+            return
+        async for item in self._answer(last_user.id):
+            yield item
+
+    def _record_user_message(self, text: str) -> str:
+        result = self.activator.feed(text)
+        was_active = self.state.persona_active
+        message = self.session.add_user_message(
+            text, persona_active=result.active, phase=self.workflow.current_name
+        )
+        if result.active != was_active or not self.state.timeline:
+            if result.active != was_active:
+                self.session.append(
+                    ActivationChanged(
+                        persona=self.persona.name,
+                        active=result.active,
+                        pinned=result.mode != "auto",
+                        mode=result.mode,
+                        reason=result.reason,
+                        matches=sorted({m.keyword for m in result.matches}),
+                    )
+                )
+        if result.active:
+            self._note_insights(message.id)
+        return message.id
+
+    def _note_insights(self, message_id: str) -> None:
+        user_texts = [m.content for m in self.state.messages if m.role == "user"][-4:]
+        hint = point_tree(self.persona, user_texts)
+        current = self.state.tree
+        if hint is not None and (current is None or current.node_id != hint.node_id):
+            self.session.append(
+                TreeHighlighted(
+                    tree_id=hint.tree_id,
+                    node_id=hint.node_id,
+                    recommendation=hint.recommendation,
+                    words=list(hint.words),
+                    message_id=message_id,
+                )
+            )
+        for suggestion in suggest_checklist(self.persona, user_texts[-1]):
+            entry = self.state.checklist.get(suggestion.item_id)
+            if entry is None or entry.state == "open":
+                self.session.append(
+                    ChecklistChanged(
+                        item_id=suggestion.item_id,
+                        state="suggested",
+                        by="conversation",
+                        evidence=", ".join(suggestion.evidence),
+                        message_id=message_id,
+                    )
+                )
+
+    def build_request(self) -> ChatRequest:
+        state = self.state
+        active = state.persona_active
+        persona = self.persona if active else None
+        tree_hint = ""
+        if active and state.tree is not None:
+            tree_hint = _tree_hint_text(self.persona, state.tree)
+        context = PromptContext(
+            persona=persona,
+            phase=self.workflow.current_name,
+            checklist=dict(state.checklist),
+            tree_hint=tree_hint,
+        )
+        history = [m for m in state.messages if m.role in ("user", "assistant") and m.content]
+        messages = build_messages(
+            persona=persona,
+            phase=self.workflow.current if active else None,
+            checklist=state.checklist,
+            tree_hint=tree_hint,
+            history=history,
+            token_budget=self.settings.token_budget,
+        )
+        return ChatRequest(
+            messages=messages,
+            context=context,
+            model=self.provider.model,
+            temperature=self.persona.temperature if active else None,
+        )
+
+    async def _answer(self, message_id: str) -> AsyncIterator[StreamChunk | StreamEnd]:
+        request = self.build_request()
+        answer_id = self.session.start_answer(
+            self.provider.name,
+            self.provider.model,
+            persona_active=self.state.persona_active,
+            phase=self.workflow.current_name,
+        )
+        received = False
+        try:
+            end = StreamEnd(finish_reason="error")
+            async for item in self.provider.stream(request):
+                if isinstance(item, StreamChunk):
+                    received = True
+                    self.session.append_chunk(answer_id, item.text)
+                    yield item
+                else:
+                    end = item
+        except (asyncio.CancelledError, GeneratorExit):
+            self.session.finish(answer_id, "stopped")
+            raise
+        if end.error is not None:
+            status = "stopped" if end.error.kind == "cancelled" else "error"
+            self.session.finish(answer_id, status, usage=end.usage, error=end.error.message)
+        else:
+            self.session.finish(answer_id, "complete" if received else "error", usage=end.usage,
+                                error=None if received else "The model sent an empty answer.")
+        yield end
+
+    # -- panels and commands ------------------------------------------------------------
+
+    def set_phase(self, target: str) -> str:
+        """Move the workflow ('next', 'prev' or a phase name); returns the phase now current."""
+        previous = self.workflow.current_name
+        if target == "next":
+            self.workflow.next()
+        elif target in ("prev", "previous"):
+            self.workflow.prev()
+        else:
+            self.workflow.jump(target)
+        if self.workflow.current_name != previous:
+            self.session.append(
+                PhaseChanged(
+                    phase=self.workflow.current_name,
+                    previous=previous,
+                    role=self.workflow.current.role if self.workflow.current else "",
+                )
+            )
+        return self.workflow.current_name
+
+    def set_persona_mode(self, mode: PersonaMode) -> None:
+        self.activator.pin(mode)
+        active = {"on": True, "off": False}.get(mode, self.activator_active())
+        reason = {"on": "pinned on by you", "off": "pinned off by you"}.get(
+            mode, "automatic: follows the conversation's keywords"
+        )
+        self.session.append(
+            ActivationChanged(
+                persona=self.persona.name, active=active, pinned=mode != "auto", mode=mode,
+                reason=reason,
+            )
+        )
+
+    def activator_active(self) -> bool:
+        return bool(self.activator.state().get("active", self.state.persona_active))
+
+    def toggle_item(self, item_id: str) -> None:
+        """open/suggested -> done -> open: the user's word always wins over a suggestion."""
+        entry = self.state.checklist.get(item_id)
+        new_state = "open" if entry is not None and entry.state == "done" else "done"
+        self.session.append(ChecklistChanged(item_id=item_id, state=new_state, by="user"))
+
+    def clear_item(self, item_id: str) -> None:
+        self.session.append(ChecklistChanged(item_id=item_id, state="open", by="user"))
+
+    def choose_branch(self, tree_id: str, node_id: str) -> str:
+        tree = next((t for t in self.persona.decision_trees if t.id == tree_id), None)
+        if tree is None:
+            raise KeyError(tree_id)
+        option = next(o for o in tree.options if o.node_id == node_id)
+        self.session.append(
+            TreeHighlighted(
+                tree_id=tree_id,
+                node_id=node_id,
+                recommendation=option.recommendation,
+                words=[option.condition],
+                chosen=True,
+            )
+        )
+        return (
+            f"{tree.question}: {option.condition}. Should we use {option.recommendation}? "
+            f"Walk me through the trade-offs for our case."
+        )
+
+    def export(self, fmt: Literal["md", "json", "html"], path: str | None = None) -> Path:
+        target = Path(path).expanduser() if path else None
+        return write_export(self.state, fmt, target, persona=self.persona)
+
+    def new_session(self) -> None:
+        self.session.close() if hasattr(self.session, "close") else None
+        self._attach(Session.create(self.persona.name))
+
+    def resume(self, session_id: str) -> None:
+        self._attach(_open_resumed(session_id))
+
+    def list_sessions(self) -> list[SessionSummary]:
+        return list_sessions()
+
+    def run_command(self, line: str):  # -> CommandResult (agent.commands)
+        from agent.commands import run_command
+
+        return run_command(self, line)
+
+    def command_names(self) -> list[str]:
+        from agent.commands import command_names
+
+        return command_names(self)
+
+
+def _tree_hint_text(persona: Persona, highlight: TreeHighlighted) -> str:
+    for tree in persona.decision_trees:
+        if tree.id != highlight.tree_id:
+            continue
+        for option in tree.options:
+            if option.node_id == highlight.node_id:
+                words = ", ".join(highlight.words)
+                why = f" — {option.use_case}" if option.use_case else ""
+                return (
+                    f"{tree.question}: {option.condition} -> {option.recommendation}{why}"
+                    + (f" (the user's words: {words})" if words else "")
+                )
+    return highlight.recommendation
+
+
+def _load_first_persona(paths: Sequence[str], problems: list[str], *, strict: bool) -> Persona:
+    for path in paths:
+        try:
+            return load_persona(path)
+        except AgentFileError as exc:
+            if strict:
+                raise
+            problems.append(f"{exc} — using the bundled backend persona instead.")
+    return load_persona()
+
+
+def _open_resumed(resume: str) -> Session:
+    if resume in ("", "latest"):
+        summaries = list_sessions()
+        if not summaries:
+            raise LookupError("There is no saved session to resume yet.")
+        return Session.open(summaries[0].id)
+    return Session.open(resume)
