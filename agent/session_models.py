@@ -127,8 +127,17 @@ class Notice(BaseModel):
     text: str
 
 
+class TitleChanged(BaseModel):
+    """The user renamed the session (the default title comes from the first user message)."""
+
+    type: Literal["title"] = "title"
+    ts: str = Field(default_factory=now_iso)
+    title: str
+
+
 SessionEvent = Annotated[
     SessionStarted
+    | TitleChanged
     | MessageAdded
     | AnswerStarted
     | AnswerDelta

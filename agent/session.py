@@ -1,0 +1,568 @@
+"""The session log: append-only JSON Lines, folded into the SessionState everything renders.
+
+Every event is written and flushed the moment it happens (one `os.write` on an O_APPEND
+descriptor), so a crash loses at most the streamed text of the last quarter second. Reading
+tolerates a torn or corrupt line: it is skipped and reported, the rest of the session loads.
+When the disk refuses (permissions, full disk) the session keeps working in memory and says so
+once; the UI never sees an exception from saving.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import secrets
+import threading
+import time
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic_core import PydanticSerializationError
+
+from agent import paths
+from agent.session_models import (
+    ActivationChanged,
+    AnswerDelta,
+    AnswerFinished,
+    AnswerStarted,
+    ChecklistChanged,
+    ChecklistEntry,
+    Message,
+    MessageAdded,
+    MessageStatus,
+    Notice,
+    PhaseChanged,
+    SessionEvent,
+    SessionStarted,
+    SessionState,
+    TitleChanged,
+    TreeHighlighted,
+    Usage,
+)
+from agent.textsafe import safe_text
+
+DELTA_INTERVAL = 0.25  # seconds between AnswerDelta lines while streaming
+TITLE_LENGTH = 60
+
+EVENT_ADAPTER: TypeAdapter[SessionEvent] = TypeAdapter(SessionEvent)
+Subscriber = Callable[[SessionEvent], None]
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+class SessionError(Exception):
+    """A session that cannot be opened; the message says which file and what to do."""
+
+
+class SessionSummary(BaseModel):
+    id: str
+    title: str
+    created: str
+    updated: str
+    messages: int
+    path: Path
+
+
+# -- folding -------------------------------------------------------------------------------
+
+
+def default_title(text: str) -> str:
+    """The first user message as a one-line title of at most 60 characters."""
+    line = " ".join(safe_text(text).split())
+    if len(line) <= TITLE_LENGTH:
+        return line
+    return line[: TITLE_LENGTH - 1].rstrip() + "…"
+
+
+def _find_message(state: SessionState, message_id: str) -> Message | None:
+    for message in reversed(state.messages):  # the streaming answer is nearly always last
+        if message.id == message_id:
+            return message
+    return None
+
+
+def apply_event(state: SessionState, event: SessionEvent, *, title_set: bool = False) -> None:
+    """Fold one event into state (in place). `title_set`: keep the title on user messages."""
+    if event.ts:
+        state.updated = event.ts
+    match event:
+        case SessionStarted():
+            state.id = event.id
+            state.title = event.title or state.title
+            state.persona = event.persona
+            state.created = event.ts
+        case TitleChanged():
+            state.title = event.title
+        case MessageAdded():
+            state.messages.append(
+                Message(
+                    id=event.id,
+                    role=event.role,
+                    content=event.content,
+                    ts=event.ts,
+                    persona_active=event.persona_active,
+                    phase=event.phase,
+                    status=event.status,
+                )
+            )
+            if event.role == "user" and not state.title and not title_set:
+                state.title = default_title(event.content)
+        case AnswerStarted():
+            state.messages.append(
+                Message(
+                    id=event.id,
+                    role="assistant",
+                    content="",
+                    ts=event.ts,
+                    persona_active=event.persona_active,
+                    phase=event.phase,
+                    status="streaming",
+                    provider=event.provider,
+                    model=event.model,
+                )
+            )
+        case AnswerDelta():
+            message = _find_message(state, event.id)
+            if message is not None:
+                message.content += event.text
+        case AnswerFinished():
+            message = _find_message(state, event.id)
+            if message is not None:
+                message.status = event.status
+                message.usage = event.usage
+                message.error = event.error
+        case ActivationChanged():
+            state.timeline.append(event)
+            state.persona_active = event.active
+            state.persona_mode = event.mode
+        case PhaseChanged():
+            state.timeline.append(event)
+            state.phase = event.phase
+        case ChecklistChanged():
+            state.timeline.append(event)
+            state.checklist[event.item_id] = ChecklistEntry(
+                state=event.state, by=event.by, evidence=event.evidence, message_id=event.message_id
+            )
+        case TreeHighlighted():
+            state.timeline.append(event)
+            state.tree = event
+        case Notice():
+            state.timeline.append(event)
+
+
+def fold(events: Iterable[SessionEvent], session_id: str = "") -> SessionState:
+    """The state a sequence of events describes; unfinished answers become 'interrupted'."""
+    state = SessionState(id=session_id)
+    title_set = False
+    for event in events:
+        apply_event(state, event, title_set=title_set)
+        title_set = title_set or isinstance(event, TitleChanged) or bool(
+            isinstance(event, SessionStarted) and event.title
+        )
+    mark_interrupted(state)
+    return state
+
+
+def mark_interrupted(state: SessionState) -> None:
+    for message in state.messages:
+        if message.status == "streaming":
+            message.status = "interrupted"
+
+
+# -- the log -------------------------------------------------------------------------------
+
+
+def new_session_id() -> str:
+    """Sortable by creation time: 20261125-001338-ab12 (UTC)."""
+    return datetime.now(UTC).strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(2)
+
+
+def _new_message_id() -> str:
+    return secrets.token_hex(6)
+
+
+def _without_surrogates(value: Any) -> Any:
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value) if _SURROGATE.search(value) else value
+    if isinstance(value, dict):
+        return {k: _without_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_surrogates(v) for v in value]
+    return value
+
+
+def _encode(event: SessionEvent) -> tuple[SessionEvent, bytes]:
+    """The event as one JSON line; lone surrogates (unencodable) become U+FFFD first."""
+    try:
+        return event, (event.model_dump_json() + "\n").encode("utf-8")
+    except PydanticSerializationError:
+        clean = EVENT_ADAPTER.validate_python(_without_surrogates(event.model_dump()))
+        return clean, (clean.model_dump_json() + "\n").encode("utf-8")
+
+
+class Session:
+    """One conversation: its log file, its folded state and the observers of both."""
+
+    def __init__(
+        self,
+        path: Path,
+        state: SessionState,
+        *,
+        fd: int | None,
+        clock: Callable[[], float] = time.monotonic,
+        needs_newline: bool = False,
+    ) -> None:
+        self.path = path
+        self.state = state
+        self.warnings: list[str] = []
+        self._fd = fd
+        self._clock = clock
+        self._needs_newline = needs_newline
+        self._subscribers: list[Subscriber] = []
+        self._pending: dict[str, list[str]] = {}
+        self._last_write: dict[str, float] = {}
+        self._lock = threading.Lock()
+        self._title_set = False  # an explicit title (not the default) is in force
+
+    # -- construction ----------------------------------------------------------------------
+
+    @classmethod
+    def create(
+        cls,
+        persona: str,
+        *,
+        directory: Path | None = None,
+        title: str = "",
+        clock: Callable[[], float] = time.monotonic,
+    ) -> Session:
+        """A new session file; if it cannot be created the session lives in memory."""
+        directory = Path(directory) if directory is not None else paths.sessions_dir()
+        session_id = new_session_id()
+        path = directory / f"{session_id}.jsonl"
+        fd: int | None = None
+        problem: OSError | None = None
+        try:
+            paths.ensure_dir(directory)
+            while True:
+                try:
+                    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_EXCL, 0o600)
+                    break
+                except FileExistsError:
+                    session_id = new_session_id()
+                    path = directory / f"{session_id}.jsonl"
+        except OSError as exc:
+            problem = exc
+        session = cls(path, SessionState(id=session_id), fd=fd, clock=clock)
+        if problem is not None:
+            session._go_memory(problem)
+        session.append(SessionStarted(id=session_id, title=title, persona=persona))
+        return session
+
+    @classmethod
+    def open(
+        cls,
+        session_id_or_path: str | Path,
+        *,
+        directory: Path | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> Session:
+        """Load a saved session (by id or path) to continue it. Raises SessionError."""
+        path = _resolve(session_id_or_path, directory)
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise SessionError(
+                f"No saved session '{session_id_or_path}' ({path}); "
+                "run `backend-copilot sessions` to list them."
+            ) from None
+        except OSError as exc:
+            raise SessionError(f"Cannot read session file {path}: {exc.strerror}.") from None
+        events, skipped = parse_lines(data)
+        if not events:
+            raise SessionError(
+                f"Session file {path} holds no readable event; it is damaged or not a session log."
+            )
+        state = fold(events, session_id=path.stem)
+        state.skipped_lines = skipped
+        fd: int | None = None
+        problem: OSError | None = None
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+        except OSError as exc:
+            problem = exc
+        session = cls(path, state, fd=fd, clock=clock, needs_newline=not data.endswith(b"\n"))
+        session._title_set = any(
+            isinstance(e, TitleChanged) or (isinstance(e, SessionStarted) and e.title)
+            for e in events
+        )
+        if skipped:
+            lines = ", ".join(str(n) for n in skipped[:10])
+            session.warnings.append(
+                f"Skipped {len(skipped)} damaged line(s) in {path} (line {lines}); "
+                "the rest of the session loaded."
+            )
+        if problem is not None:
+            session._go_memory(problem)
+        return session
+
+    # -- properties ------------------------------------------------------------------------
+
+    @property
+    def id(self) -> str:
+        return self.state.id
+
+    @property
+    def persisted(self) -> bool:
+        """False once the session fell back to memory."""
+        return self._fd is not None
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def subscribe(self, callback: Subscriber) -> Callable[[], None]:
+        """callback(event) after every event is folded; returns the unsubscribe function."""
+        self._subscribers.append(callback)
+
+        def unsubscribe() -> None:
+            with contextlib.suppress(ValueError):
+                self._subscribers.remove(callback)
+
+        return unsubscribe
+
+    def append(self, event: SessionEvent) -> SessionEvent:
+        """Write the event, fold it into state, notify subscribers. Returns the stored event."""
+        self._flush_pending()
+        event = self._write(event)
+        apply_event(self.state, event, title_set=self._title_set)
+        if isinstance(event, TitleChanged) or (isinstance(event, SessionStarted) and event.title):
+            self._title_set = True
+        self._notify(event)
+        return event
+
+    def add_user_message(self, text: str, *, persona_active: bool, phase: str) -> Message:
+        event = self.append(
+            MessageAdded(
+                id=_new_message_id(),
+                role="user",
+                content=text,
+                persona_active=persona_active,
+                phase=phase,
+            )
+        )
+        message = _find_message(self.state, event.id)  # type: ignore[union-attr]
+        assert message is not None
+        return message
+
+    def start_answer(self, provider: str, model: str, *, persona_active: bool, phase: str) -> str:
+        answer_id = _new_message_id()
+        self.append(
+            AnswerStarted(
+                id=answer_id,
+                provider=provider,
+                model=model,
+                persona_active=persona_active,
+                phase=phase,
+            )
+        )
+        self._last_write[answer_id] = self._clock()
+        return answer_id
+
+    def append_chunk(self, answer_id: str, text: str) -> None:
+        """Fold a streamed chunk now; write it with its neighbours at most every 0.25 s.
+
+        Subscribers get an AnswerDelta holding just this chunk.
+        """
+        if not text:
+            return
+        if _SURROGATE.search(text):
+            text = _SURROGATE.sub("\ufffd", text)
+        event = AnswerDelta(id=answer_id, text=text)
+        apply_event(self.state, event)
+        self._pending.setdefault(answer_id, []).append(text)
+        now = self._clock()
+        if now - self._last_write.get(answer_id, float("-inf")) >= DELTA_INTERVAL:
+            self._flush_answer(answer_id, now)
+        self._notify(event)
+
+    def flush(self) -> None:
+        """Write any buffered streamed text now (call it from a timer while streaming)."""
+        self._flush_pending()
+
+    def finish(
+        self,
+        answer_id: str,
+        status: MessageStatus,
+        usage: Usage | None = None,
+        error: str | None = None,
+    ) -> None:
+        """End a streamed answer: pending text first, then the AnswerFinished line."""
+        self.append(AnswerFinished(id=answer_id, status=status, usage=usage, error=error))
+        self._last_write.pop(answer_id, None)
+
+    def set_title(self, title: str) -> None:
+        self.append(TitleChanged(title=" ".join(title.split())))
+
+    def close(self) -> None:
+        self._flush_pending()
+        with self._lock:
+            fd, self._fd = self._fd, None
+        if fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        fd = getattr(self, "_fd", None)
+        if fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _flush_pending(self) -> None:
+        if self._pending:
+            now = self._clock()
+            for answer_id in list(self._pending):
+                self._flush_answer(answer_id, now)
+
+    def _flush_answer(self, answer_id: str, now: float) -> None:
+        chunks = self._pending.pop(answer_id, None)
+        self._last_write[answer_id] = now
+        if chunks:
+            self._write(AnswerDelta(id=answer_id, text="".join(chunks)))
+
+    def _write(self, event: SessionEvent) -> SessionEvent:
+        event, line = _encode(event)
+        with self._lock:
+            if self._fd is None:
+                return event
+            if self._needs_newline:
+                line = b"\n" + line  # never glue a new event onto a torn last line
+            try:
+                view = memoryview(line)
+                while view:
+                    written = os.write(self._fd, view)
+                    view = view[written:]
+                self._needs_newline = False
+            except OSError as exc:
+                problem: OSError | None = exc
+            else:
+                problem = None
+        if problem is not None:
+            self._go_memory(problem)
+        return event
+
+    def _go_memory(self, exc: OSError) -> None:
+        """Stop writing; keep the session in memory and tell the user once."""
+        with self._lock:
+            fd, self._fd = self._fd, None
+        if fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        if self.warnings and any("kept in memory" in w for w in self.warnings):
+            return
+        reason = exc.strerror or exc.__class__.__name__
+        text = (
+            f"Could not save this session to {self.path} ({reason}). It is kept in memory "
+            "only: free disk space or fix the folder's permissions, then export it with /export."
+        )
+        self.warnings.append(text)
+        notice = Notice(level="warning", text=text)
+        apply_event(self.state, notice)
+        self._notify(notice)
+
+    def _notify(self, event: SessionEvent) -> None:
+        for callback in list(self._subscribers):
+            callback(event)
+
+
+def _resolve(session_id_or_path: str | Path, directory: Path | None) -> Path:
+    candidate = Path(session_id_or_path).expanduser()
+    if candidate.suffix == ".jsonl" or len(candidate.parts) > 1:
+        return candidate
+    base = Path(directory) if directory is not None else paths.sessions_dir()
+    return base / f"{session_id_or_path}.jsonl"
+
+
+def parse_lines(data: bytes) -> tuple[list[SessionEvent], list[int]]:
+    """Events from a JSON Lines log, and the 1-based numbers of lines that were not events."""
+    events: list[SessionEvent] = []
+    skipped: list[int] = []
+    for number, raw in enumerate(data.split(b"\n"), start=1):
+        if not raw.strip():
+            continue
+        try:
+            events.append(EVENT_ADAPTER.validate_json(raw))
+        except ValidationError:
+            skipped.append(number)
+    return events, skipped
+
+
+# -- listing -------------------------------------------------------------------------------
+
+
+_MESSAGE_MARKERS = (b'{"type":"message"', b'{"type":"answer_start"')
+
+
+def _summary(path: Path) -> SessionSummary | None:
+    try:
+        data = path.read_bytes()
+        mtime = path.stat().st_mtime
+    except OSError:
+        return None
+    lines = data.split(b"\n")
+    session_id, title, created = path.stem, "", ""
+    title_set = False
+    try:
+        first = EVENT_ADAPTER.validate_json(lines[0])
+    except ValidationError:
+        first = None
+    if isinstance(first, SessionStarted):
+        session_id, title, created = first.id, first.title, first.ts
+        title_set = bool(first.title)
+    count = 0
+    for raw in lines:
+        if raw.startswith(_MESSAGE_MARKERS):
+            count += 1
+            if not title and not title_set and b'"role":"user"' in raw:
+                try:
+                    event = EVENT_ADAPTER.validate_json(raw)
+                except ValidationError:
+                    continue
+                if isinstance(event, MessageAdded):
+                    title = default_title(event.content)
+        elif raw.startswith(b'{"type":"title"'):
+            try:
+                event = EVENT_ADAPTER.validate_json(raw)
+            except ValidationError:
+                continue
+            if isinstance(event, TitleChanged):
+                title, title_set = event.title, True
+    updated = datetime.fromtimestamp(mtime, UTC).isoformat(timespec="milliseconds")
+    return SessionSummary(
+        id=session_id,
+        title=safe_text(title),
+        created=created or updated,
+        updated=updated,
+        messages=count,
+        path=path,
+    )
+
+
+def list_sessions(directory: Path | None = None) -> list[SessionSummary]:
+    """Saved sessions, most recently updated first."""
+    directory = Path(directory) if directory is not None else paths.sessions_dir()
+    try:
+        files = [p for p in directory.iterdir() if p.suffix == ".jsonl" and p.is_file()]
+    except OSError:
+        return []
+    summaries = [s for s in (_summary(p) for p in files) if s is not None]
+    summaries.sort(key=lambda s: (s.updated, s.id), reverse=True)
+    return summaries
