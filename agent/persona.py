@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import functools
+import re
 from pathlib import Path
+from typing import Any
 
+import platformdirs
 from pydantic import BaseModel, ConfigDict
 
-from agent.agentfile import AgentFile
+from agent.agentfile import AgentFile, Table, load_agent_file, plain_text
+from agent.mermaid import Graph
 
 BUNDLED_DIR = Path(__file__).parent / "personas"
 DEFAULT_PERSONA_PATH = BUNDLED_DIR / "backend.md"
@@ -97,15 +102,349 @@ class Persona(BaseModel):
         return next((p for p in self.phases if p.name.lower() == name.lower()), None)
 
 
+# --- vocabulary -----------------------------------------------------------------------------
+# Generic backend synonyms, keyed by a cue that the file itself yields (an edge condition, a
+# use-case word, a checklist area or item, all lower-cased). When a derived cue matches a key,
+# its words join the cues, so talk that never uses the file's exact wording still points to
+# the right option or item. Add rows here; the parser knows nothing about them.
+# fmt: off
+CUE_VOCABULARY: dict[str, tuple[str, ...]] = {
+    # decision options (keyed by edge condition or option name)
+    "real-time": ("realtime", "real time", "live", "push", "pushed", "notifications",
+                  "streaming", "websocket", "websockets"),
+    "high performance": ("low latency", "throughput", "fast", "binary", "microservices"),
+    "complex relations": ("nested", "relationships", "graph", "flexible queries"),
+    "simple crud": ("crud", "create", "read", "update", "delete", "resource", "resources"),
+    "grpc": ("protobuf", "protocol buffers"),
+    "rest": ("restful", "endpoints"),
+    # checklist areas
+    "authentication": ("auth", "authentication", "authenticate", "login"),
+    "input validation": ("validate", "validation", "validator"),
+    "data protection": ("privacy", "pii"),
+    # checklist items (keyed by the item or one of its words)
+    "jwt": ("token", "tokens"),
+    "oauth2/oidc": ("oauth", "openid", "sso", "login"),
+    "rbac": ("roles", "role-based", "permissions"),
+    "sanitization": ("sanitize", "sanitise", "escaping", "xss", "injection"),
+    "encryption": ("tls", "https", "encrypt", "encrypted"),
+    "audit logging": ("audit", "audit log", "audit trail"),
+    "rate limiting": ("rate limit", "throttle", "throttling"),
+    "security headers": ("hsts", "csp", "content-security-policy"),
+    "cors": ("cross-origin",),
+}
+
+# Words too general to point anywhere on their own.
+STOPWORDS: frozenset[str] = frozenset({
+    "a", "an", "and", "as", "at", "by", "for", "from", "in", "of", "on", "or", "the", "to",
+    "with", "simple", "standard", "needs", "need", "requirements", "requirement", "operations",
+    "operation", "data", "high", "complex", "low", "based", "support", "security",
+})
+# fmt: on
+
+_WORD_SPLIT = re.compile(r"[\s,/;:()]+")
+_BACKTICKED = re.compile(r"`([^`\n]{1,100})`")
+_PURPOSE = re.compile(r"^\s*purpose\s*:\s*(.+)$", re.IGNORECASE)
+
+
+def slug(text: str) -> str:
+    """Stable id fragment: lower-case ascii letters and digits joined by '-'."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "item"
+
+
+def _unique(values: list[str]) -> tuple[str, ...]:
+    seen: dict[str, None] = {}
+    for v in values:
+        v = v.strip()
+        if v and v not in seen:
+            seen[v] = None
+    return tuple(seen)
+
+
+def _with_vocabulary(cues: list[str]) -> tuple[str, ...]:
+    out = list(cues)
+    for cue in cues:
+        out.extend(CUE_VOCABULARY.get(cue, ()))
+    return _unique(out)
+
+
+def _words(text: str, *, min_len: int = 1) -> list[str]:
+    return [
+        w.strip("-.")
+        for w in _WORD_SPLIT.split(text.lower())
+        if len(w.strip("-.")) >= min_len and w.strip("-.") not in STOPWORDS
+    ]
+
+
+def option_cues(recommendation: str, condition: str, use_case: str) -> tuple[str, ...]:
+    """Cues for a decision option: its condition and use case, word by word, and its name."""
+    cues = [condition.lower(), *_words(condition), *_words(use_case), recommendation.lower()]
+    return _with_vocabulary(cues)
+
+
+def item_cues(area: str, item: str) -> tuple[str, ...]:
+    """Cues for a checklist item: the item, its distinctive words, and its area."""
+    cues = [item.lower(), *_words(item, min_len=5), area.lower()]
+    return _with_vocabulary(cues)
+
+
+# --- builders -------------------------------------------------------------------------------
+
+
+def _keywords(agent_file: AgentFile) -> tuple[str, ...]:
+    section = agent_file.find_section("Activation Keywords") or agent_file.find_section("keywords")
+    if section is None:
+        return ()
+    return _unique([m.strip() for m in _BACKTICKED.findall(section.text)])
+
+
+def _phases(agent_file: AgentFile) -> tuple[Phase, ...]:
+    def phase_table(tables: list[Table] | tuple[Table, ...]) -> Table | None:
+        return next(
+            (t for t in tables if t.column("Phase") is not None and t.column("Role") is not None),
+            None,
+        )
+
+    workflow = agent_file.find_section("Workflow")
+    table = (phase_table(workflow.tables) if workflow else None) or phase_table(agent_file.tables)
+    if table is None:
+        return ()
+    name_col, role_col = table.column("Phase"), table.column("Role")
+    assert name_col is not None and role_col is not None
+    extra_cols = [i for i in range(len(table.header)) if i not in (name_col, role_col)]
+    phases = []
+    for row in table.rows:
+        if not row[name_col]:
+            continue
+        contribution = row[extra_cols[0]] if extra_cols else ""
+        phases.append(Phase(name=row[name_col], role=row[role_col], contribution=contribution))
+    return tuple(phases)
+
+
+def _root_feeding(graph: Graph, node_id: str) -> str:
+    """Walk back along in-edges to a node nothing points to; the diamond itself if none."""
+    incoming: dict[str, str] = {}
+    for e in graph.edges:
+        incoming.setdefault(e.target, e.source)
+    current, seen = node_id, {node_id}
+    while current in incoming and incoming[current] not in seen:
+        current = incoming[current]
+        seen.add(current)
+    return graph.node(current).label
+
+
+def _row_for(name: str, tables: list[Table]) -> tuple[str, ...] | None:
+    wanted = name.strip().lower()
+    return next((r for t in tables for r in t.rows if r and r[0].strip().lower() == wanted), None)
+
+
+def _decision_trees(agent_file: AgentFile) -> tuple[DecisionTree, ...]:
+    trees: list[DecisionTree] = []
+    used_ids: set[str] = set()
+    for section in agent_file.all_sections():
+        for graph in section.flowcharts:
+            labels = {n.id: n.label for n in graph.nodes}
+            for diamond in (n for n in graph.nodes if n.shape == "diamond"):
+                options = []
+                for edge in graph.out_edges(diamond.id):
+                    target = labels[edge.target]
+                    row = _row_for(target, list(section.tables)) or _row_for(
+                        target, agent_file.tables
+                    )
+                    use_case = row[1] if row and len(row) > 1 else ""
+                    rationale = row[2] if row and len(row) > 2 else ""
+                    condition = edge.label or ""
+                    options.append(
+                        DecisionOption(
+                            node_id=edge.target,
+                            condition=condition,
+                            recommendation=target,
+                            use_case=use_case,
+                            rationale=rationale,
+                            cues=option_cues(target, condition, use_case),
+                        )
+                    )
+                if not options:
+                    continue
+                tree_id = base = slug(section.title)
+                n = 2
+                while tree_id in used_ids:
+                    tree_id, n = f"{base}-{n}", n + 1
+                used_ids.add(tree_id)
+                trees.append(
+                    DecisionTree(
+                        id=tree_id,
+                        title=section.title,
+                        root=_root_feeding(graph, diamond.id),
+                        question=diamond.label,
+                        options=tuple(options),
+                    )
+                )
+    return tuple(trees)
+
+
+def _split_items(cell: str) -> list[str]:
+    return [part.strip() for part in cell.split(",") if part.strip()]
+
+
+def _checklists(agent_file: AgentFile) -> tuple[Checklist, ...]:
+    checklists = []
+    for section in agent_file.all_sections():
+        if "checklist" not in section.title.lower():
+            continue
+        table = next((t for t in section.tables if len(t.header) >= 2), None)
+        if table is None:
+            continue
+        checklist_id = slug(section.title)
+        items: list[ChecklistItem] = []
+        seen: set[str] = set()
+        for row in table.rows:
+            area = row[0]
+            if not area:
+                continue
+            for text in _split_items(row[1]):
+                item_id = f"{checklist_id}/{slug(area)}/{slug(text)}"
+                if item_id in seen:
+                    continue
+                seen.add(item_id)
+                items.append(
+                    ChecklistItem(id=item_id, area=area, text=text, cues=item_cues(area, text))
+                )
+        checklists.append(Checklist(id=checklist_id, title=section.title, items=tuple(items)))
+    return tuple(checklists)
+
+
+def _standards(agent_file: AgentFile) -> tuple[Standard, ...]:
+    out = []
+    for section in agent_file.all_sections():
+        for table in section.tables:
+            if table.column("Standard") is None:
+                continue
+            name_col = table.column("Standard")
+            target_col = table.column("Target")
+            if target_col is None:
+                target_col = table.column("Requirement")
+            if name_col is None or target_col is None:
+                continue
+            note_col = next(
+                (i for i in range(len(table.header)) if i not in (name_col, target_col)), None
+            )
+            for row in table.rows:
+                if row[name_col]:
+                    out.append(
+                        Standard(
+                            name=row[name_col],
+                            target=row[target_col],
+                            note=row[note_col] if note_col is not None else "",
+                            source=section.title,
+                        )
+                    )
+    return tuple(out)
+
+
+def _mcp_servers(agent_file: AgentFile) -> tuple[tuple[str, str, str], ...]:
+    section = agent_file.find_section("MCP")
+    if section is None:
+        return ()
+    servers = []
+    for child in section.children:
+        role, sep, name = child.title.partition(":")
+        if not sep or not name.strip():
+            continue
+        purpose = ""
+        for line in child.text.splitlines():
+            m = _PURPOSE.match(plain_text(line))
+            if m:
+                purpose = m.group(1).strip()
+                break
+        servers.append((name.strip(), role.strip(), purpose))
+    return tuple(servers)
+
+
+def _tools(agent_file: AgentFile) -> tuple[str, ...]:
+    """Granted tools: the tools map / list, then `permission` (allow/ask grants, deny removes)."""
+    fm = agent_file.frontmatter
+    granted = [name for name, on in fm.tools.items() if on]
+    refused = {name.lower() for name, on in fm.tools.items() if not on}
+    for tool, rule in fm.permission.items():
+        if not isinstance(rule, str):
+            continue  # per-pattern rules (e.g. bash commands) leave the tool as it is
+        rule, key = rule.strip().lower(), tool.lower()
+        if rule == "deny":
+            granted = [g for g in granted if g.lower() != key]
+        elif (
+            rule in ("allow", "ask")
+            and key not in refused
+            and key not in {g.lower() for g in granted}
+        ):
+            granted.append(tool)
+    return tuple(granted)
+
+
 def persona_from_agent_file(agent_file: AgentFile) -> Persona:
-    raise NotImplementedError
+    """Read the persona's knowledge out of whatever tables and charts the file has."""
+    fm = agent_file.frontmatter
+    name = fm.name or Path(agent_file.path).stem or "agent"
+    return Persona(
+        name=name,
+        title=agent_file.title or name,
+        description=fm.description or "",
+        model=fm.model,
+        temperature=fm.temperature,
+        steps=fm.steps,
+        tools=_tools(agent_file),
+        keywords=_keywords(agent_file),
+        phases=_phases(agent_file),
+        decision_trees=_decision_trees(agent_file),
+        checklists=_checklists(agent_file),
+        standards=_standards(agent_file),
+        mcp_servers=_mcp_servers(agent_file),
+        prompt=agent_file.body,
+        source_path=agent_file.path,
+    )
+
+
+def persona_to_dict(persona: Persona) -> dict[str, Any]:
+    """JSON-ready form, as `persona show --json` prints it."""
+    return persona.model_dump(mode="json")
+
+
+@functools.lru_cache(maxsize=16)
+def _load_cached(path: str, stamp: tuple[int, int] | None) -> Persona:
+    # stamp (mtime_ns, size) is part of the key so an edited file is read again.
+    return persona_from_agent_file(load_agent_file(path))
 
 
 def load_persona(path: str | Path | None = None) -> Persona:
     """The persona at path, or the bundled backend persona. Raises AgentFileError."""
-    raise NotImplementedError
+    file = Path(path) if path is not None else DEFAULT_PERSONA_PATH
+    try:
+        st = file.stat()
+    except OSError:
+        return persona_from_agent_file(load_agent_file(file))  # raises the clear error
+    return _load_cached(str(file.resolve()), (st.st_mtime_ns, st.st_size))
 
 
 def discover_agent_files(cwd: Path | None = None, config_dir: Path | None = None) -> list[Path]:
     """User agent files: <config>/agents/, ./.opencode/agent(s)/, ./.claude/agents/ (*.md)."""
-    raise NotImplementedError
+    cwd = cwd if cwd is not None else Path.cwd()
+    if config_dir is None:
+        config_dir = Path(platformdirs.user_config_dir("backend-copilot"))
+    folders = [
+        config_dir / "agents",
+        cwd / ".opencode" / "agent",
+        cwd / ".opencode" / "agents",
+        cwd / ".claude" / "agents",
+    ]
+    found: list[Path] = []
+    seen: set[Path] = set()
+    for folder in folders:
+        try:
+            files = sorted(p for p in folder.glob("*.md") if p.is_file())
+        except OSError:
+            continue
+        for file in files:
+            key = file.resolve()
+            if key not in seen:
+                seen.add(key)
+                found.append(file)
+    return found
