@@ -20,6 +20,7 @@ import contextlib
 import json
 import select
 import socket
+import sys
 import threading
 import time
 from collections import deque
@@ -369,6 +370,14 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     owner: OAIServer
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client hanging up is a normal event here (cancel tests), not a stderr traceback."""
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (ConnectionError, TimeoutError)):
+            self.owner.disconnected.set()
+            return
+        super().handle_error(request, client_address)
 
 
 class OAIServer:

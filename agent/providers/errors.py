@@ -1,0 +1,150 @@
+"""Provider failures -> one line a person can act on.
+
+Pure functions (no openai import), so every message can be unit-tested and so the rules hold
+everywhere: one line, no terminal escapes, capped length, and never an API key — the known key
+is replaced, and anything shaped like a key (`sk-...`, `Bearer ...`) is masked as well, because
+servers echo keys back in their error bodies.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+from agent.providers.base import ErrorKind, ProviderError
+from agent.textsafe import strip_terminal_escapes
+
+MAX_DETAIL = 200  # characters of server-supplied text kept in a message
+MAX_MODELS_LISTED = 12
+
+_KEY_SHAPED = re.compile(r"\b(?:sk|pk|rk|gsk|xai)[-_][A-Za-z0-9_\-*.]{6,}|(?i:bearer)\s+\S+")
+_SPACE = re.compile(r"\s+")
+
+
+def host_of(base_url: str) -> str:
+    """'http://127.0.0.1:8080/v1' -> '127.0.0.1:8080' (the whole string when unparsable)."""
+    netloc = urlsplit(base_url).netloc
+    return netloc.rsplit("@", 1)[-1] or base_url
+
+
+def display_url(base_url: str) -> str:
+    """The URL without user:password@ or a query string (either may carry a secret)."""
+    parts = urlsplit(base_url)
+    if not parts.netloc:
+        return base_url
+    return f"{parts.scheme}://{host_of(base_url)}{parts.path}"
+
+
+def scrub(text: str, secrets: Iterable[str | None] = ()) -> str:
+    """One safe line: secrets and key-shaped words masked, escapes stripped, whitespace folded."""
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, "***")
+    text = _KEY_SHAPED.sub("***", text)
+    text = strip_terminal_escapes(text)
+    return _SPACE.sub(" ", text).strip()
+
+
+def detail(text: str, secrets: Iterable[str | None] = ()) -> str:
+    """Server-supplied text, scrubbed and cut to MAX_DETAIL characters."""
+    clean = scrub(text, secrets)
+    return clean if len(clean) <= MAX_DETAIL else clean[: MAX_DETAIL - 1].rstrip() + "…"
+
+
+def make_error(kind: ErrorKind, message: str, *, status: int | None = None,
+               retryable: bool = False, secrets: Iterable[str | None] = ()) -> ProviderError:
+    """The one constructor every provider error goes through, so scrubbing is never skipped."""
+    return ProviderError(kind=kind, message=scrub(message, secrets), status=status,
+                         retryable=retryable)
+
+
+def key_hint(key_env: str) -> str:
+    if key_env == "OPENAI_API_KEY":
+        return "Set OPENAI_API_KEY to a valid key, or run `backend-copilot config`."
+    return (f"Set OPENAI_API_KEY (or the provider's variable: {key_env}) to a valid key, "
+            "or run `backend-copilot config`.")
+
+
+def auth_message(status: int, key_env: str) -> str:
+    return f"The server rejected the API key ({status}). {key_hint(key_env)}"
+
+
+def missing_key_message(key_env: str) -> str:
+    return f"No API key found. {key_hint(key_env)}"
+
+
+def not_found_message(model: str, base_url: str, available: list[str] | None) -> str:
+    if available:
+        shown = ", ".join(available[:MAX_MODELS_LISTED])
+        more = len(available) - MAX_MODELS_LISTED
+        if more > 0:
+            shown += f" (and {more} more)"
+        return (f"Model '{model}' not found at {display_url(base_url)}. Available: {shown}. "
+                "Set BACKEND_COPILOT_MODEL or --model.")
+    return (f"Model '{model}' not found at {display_url(base_url)}, and the server did not list its models. "
+            "Check the model name (BACKEND_COPILOT_MODEL or --model) and OPENAI_BASE_URL "
+            "(it usually ends in /v1).")
+
+
+def rate_limit_message(base_url: str, tries: int, retry_after: float | None) -> str:
+    after = f" (Retry-After: {retry_after:g}s)" if retry_after is not None else ""
+    return f"Rate limited by {host_of(base_url)} after {tries} tries; wait and retry{after}."
+
+
+def server_message(base_url: str, status: int, tries: int, server_text: str = "") -> str:
+    said = f": {server_text}" if server_text else ""
+    return (f"The server at {host_of(base_url)} failed with {status} after {tries} "
+            f"{'try' if tries == 1 else 'tries'}{said}. Try again later.")
+
+
+def bad_request_message(status: int, server_text: str) -> str:
+    said = f": {server_text}" if server_text else ""
+    return f"The server refused the request ({status}){said}."
+
+
+def refused_message(base_url: str) -> str:
+    return (f"Could not connect to {display_url(base_url)}: connection refused. Is the server running? "
+            "Check OPENAI_BASE_URL.")
+
+
+def connect_failed_message(base_url: str, reason: str) -> str:
+    return (f"Could not connect to {display_url(base_url)}: {reason}. "
+            "Check OPENAI_BASE_URL and your network.")
+
+
+def connect_timeout_message(base_url: str, seconds: float) -> str:
+    return (f"Timed out connecting to {display_url(base_url)} after {seconds:g}s. "
+            "Check OPENAI_BASE_URL and your network.")
+
+
+def read_timeout_message(base_url: str, seconds: float, partial: bool) -> str:
+    kept = " The partial answer is kept." if partial else ""
+    return (f"{host_of(base_url)} sent nothing for {seconds:g}s (read timeout); the model may be "
+            f"busy. Try again, or raise the read timeout.{kept}")
+
+
+def stream_cut_message(base_url: str, partial: bool) -> str:
+    if partial:
+        return (f"The connection to {host_of(base_url)} closed mid-answer; the partial answer "
+                "is kept. Try again.")
+    return f"The connection to {host_of(base_url)} closed before any answer arrived. Try again."
+
+
+def malformed_message(base_url: str, partial: bool) -> str:
+    kept = "; the partial answer is kept" if partial else ""
+    return (f"The server at {host_of(base_url)} sent a line that is not valid JSON{kept}. "
+            "Is OPENAI_BASE_URL an OpenAI-compatible endpoint?")
+
+
+def no_choices_message(base_url: str) -> str:
+    return (f"The server sent no choices ({host_of(base_url)} answered, but with no text). "
+            "Check the model name and try again.")
+
+
+class ProviderFailure(Exception):
+    """Raised by the few provider calls that return data (e.g. list_models) when they fail."""
+
+    def __init__(self, error: ProviderError) -> None:
+        super().__init__(error.message)
+        self.error = error

@@ -1,0 +1,386 @@
+"""Answers from any OpenAI-compatible chat server, streamed, with failures as actionable lines.
+
+Why this shape:
+- `openai` costs ~1.4 s to import, so it is imported on the first request (in a worker thread,
+  so the event loop keeps painting) and the client is built then, never at import time.
+- The SDK's own retries are off (`max_retries=0`): we retry 429/5xx ourselves, honouring
+  Retry-After, and retry connection failures only while no text has reached the user — a
+  half-shown answer is never silently restarted.
+- Every failure ends the stream with `StreamEnd(error=ProviderError(...))`; nothing raises to
+  the caller except `CancelledError`, which closes the HTTP stream on the way out.
+
+Decisions worth knowing:
+- A malformed SSE line ends the answer with kind `bad_response` (the text before it is kept):
+  the SDK's stream cannot continue past a line it failed to decode, and guessing would hide a
+  wrong OPENAI_BASE_URL.
+- Chunks with an empty `choices` list are skipped (Azure and usage-only chunks); if the whole
+  answer had none, it ends with `bad_response` "The server sent no choices".
+- Timeouts are not retried (each already cost the user the full wait). A Retry-After longer
+  than `max_retry_wait` is not waited out: we stop at once and report it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import email.utils
+import importlib
+import os
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+from pydantic import SecretStr
+
+from agent.providers import errors as E
+from agent.providers.base import ChatRequest, ProviderError, StreamChunk, StreamEnd
+from agent.session_models import Usage
+
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+RETRYABLE_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504})
+MODELS_TIMEOUT = 5.0  # seconds for the GET /models made to explain a 404
+
+
+class OpenAIProvider:
+    """A Provider for OpenAI and every server speaking its chat-completions protocol."""
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        model: str,
+        base_url: str | None,
+        api_key: str | None,
+        connect_timeout: float = 10,
+        read_timeout: float = 60,
+        max_retries: int = 3,
+        key_env: str = "OPENAI_API_KEY",
+        temperature: float | None = None,
+        backoff_base: float = 0.5,
+        max_retry_wait: float = 30.0,
+    ) -> None:
+        self.name = name
+        self.model = model
+        self.base_url = (base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+        self.connect_timeout = connect_timeout
+        self.read_timeout = read_timeout
+        self.max_retries = max(0, max_retries)
+        self.key_env = key_env
+        self.temperature = temperature
+        self.backoff_base = backoff_base
+        self.max_retry_wait = max_retry_wait
+        self._api_key = SecretStr(api_key) if api_key else None
+        self._client: Any = None
+        self._openai: Any = None
+        self._include_usage = True  # turned off for good once a server rejects stream_options
+
+    def __repr__(self) -> str:
+        return f"OpenAIProvider(name={self.name!r}, model={self.model!r}, base_url={self.base_url!r})"
+
+    # -- set-up ----------------------------------------------------------------------------
+
+    def _key(self) -> str | None:
+        if self._api_key is not None:
+            return self._api_key.get_secret_value()
+        return os.environ.get(self.key_env) or None
+
+    @property
+    def _secrets(self) -> tuple[str | None, ...]:
+        return (self._key(),)
+
+    def _error(self, kind: Any, message: str, *, status: int | None = None,
+               retryable: bool = False) -> ProviderError:
+        return E.make_error(kind, message, status=status, retryable=retryable,
+                            secrets=self._secrets)
+
+    async def _ensure_client(self) -> ProviderError | None:
+        """Import openai and build the client once; a config problem comes back as an error."""
+        if self._client is not None:
+            return None
+        key = self._key()
+        if not key:
+            if self.base_url == DEFAULT_BASE_URL:
+                return self._error("config", E.missing_key_message(self.key_env))
+            key = "no-key"  # local servers (Ollama, llama.cpp, vLLM) usually need none
+        if self._openai is None:
+            self._openai = await asyncio.to_thread(importlib.import_module, "openai")
+        openai = self._openai
+        timeout = openai.Timeout(
+            connect=self.connect_timeout, read=self.read_timeout,
+            write=self.read_timeout, pool=self.connect_timeout,
+        )
+        self._client = openai.AsyncOpenAI(
+            api_key=key, base_url=self.base_url, timeout=timeout, max_retries=0,
+        )
+        return None
+
+    async def aclose(self) -> None:
+        """Close the HTTP connection pool (optional; the pool also dies with the process)."""
+        if self._client is not None:
+            client, self._client = self._client, None
+            await client.close()
+
+    # -- models ----------------------------------------------------------------------------
+
+    async def list_models(self) -> list[str]:
+        """The server's model ids, sorted. Raises ProviderFailure with an actionable line."""
+        problem = await self._ensure_client()
+        if problem is not None:
+            raise E.ProviderFailure(problem)
+        openai = self._openai
+        try:
+            page = await self._client.models.list()
+            return sorted(str(m.id) for m in page.data)
+        except openai.APIStatusError as exc:
+            raise E.ProviderFailure(self._status_error(exc, tries=1, model=None)) from None
+        except openai.APIConnectionError as exc:
+            raise E.ProviderFailure(self._connection_error(exc, partial=False)) from None
+        except (openai.OpenAIError, ValueError, AttributeError, TypeError) as exc:
+            raise E.ProviderFailure(self._error(
+                "bad_response", f"Could not read the model list from {E.host_of(self.base_url)}: "
+                f"{E.detail(str(exc), self._secrets)}")) from None
+
+    async def _models_or_none(self) -> list[str] | None:
+        try:
+            return await asyncio.wait_for(self.list_models(), MODELS_TIMEOUT)
+        except (E.ProviderFailure, TimeoutError):
+            return None
+
+    # -- streaming -------------------------------------------------------------------------
+
+    async def stream(self, request: ChatRequest) -> AsyncIterator[StreamChunk | StreamEnd]:
+        """Yield text chunks, then exactly one StreamEnd; failures become StreamEnd.error."""
+        problem = await self._ensure_client()
+        if problem is not None:
+            yield StreamEnd(finish_reason="error", error=problem)
+            return
+        model = request.model or self.model
+        if not model:
+            yield StreamEnd(finish_reason="error", error=self._error(
+                "config", "No model chosen. Set BACKEND_COPILOT_MODEL or --model."))
+            return
+        openai = self._openai
+        temperature = request.temperature if request.temperature is not None else self.temperature
+        messages = [{"role": m.role, "content": m.content} for m in request.messages]
+        sent_text = False
+        attempt = 0
+        while True:
+            attempt += 1
+            kwargs: dict[str, Any] = {"model": model, "messages": messages, "stream": True}
+            if temperature is not None:
+                kwargs["temperature"] = temperature
+            if self._include_usage:
+                kwargs["stream_options"] = {"include_usage": True}
+
+            # 1. Send the request and get the response headers.
+            try:
+                response = await self._client.chat.completions.create(**kwargs)
+            except openai.APIStatusError as exc:
+                if exc.status_code == 400 and self._include_usage and _mentions_stream_options(exc):
+                    self._include_usage = False
+                    attempt -= 1  # not a real try: the server just lacks that option
+                    continue
+                wait = self._retry_wait(exc, attempt)
+                if wait is not None:
+                    await asyncio.sleep(wait)
+                    continue
+                error = self._status_error(exc, tries=attempt, model=model)
+                if error.kind == "not_found":
+                    error = self._error("not_found", E.not_found_message(
+                        model, self.base_url, await self._models_or_none()), status=404)
+                yield StreamEnd(finish_reason="error", error=error)
+                return
+            except openai.APIConnectionError as exc:
+                if not isinstance(exc, openai.APITimeoutError) and attempt <= self.max_retries:
+                    await asyncio.sleep(self._backoff(attempt))
+                    continue
+                yield StreamEnd(finish_reason="error",
+                                error=self._connection_error(exc, partial=False))
+                return
+            except openai.OpenAIError as exc:
+                yield StreamEnd(finish_reason="error", error=self._error(
+                    "other", f"The request failed: {E.detail(str(exc), self._secrets)}"))
+                return
+
+            # 2. Read the stream.
+            usage: Usage | None = None
+            finish_reason: str | None = None
+            saw_choices = False
+            error: ProviderError | None = None
+            retry = False
+            try:
+                async for chunk in response:
+                    chunk_usage = getattr(chunk, "usage", None)
+                    if chunk_usage is not None:
+                        usage = Usage(
+                            prompt_tokens=getattr(chunk_usage, "prompt_tokens", None),
+                            completion_tokens=getattr(chunk_usage, "completion_tokens", None),
+                        )
+                    choices = getattr(chunk, "choices", None) or []
+                    if not choices:
+                        continue
+                    saw_choices = True
+                    choice = choices[0]
+                    finish_reason = getattr(choice, "finish_reason", None) or finish_reason
+                    content = getattr(getattr(choice, "delta", None), "content", None)
+                    if isinstance(content, str) and content:
+                        sent_text = True
+                        yield StreamChunk(text=content)
+            except openai.APITimeoutError as exc:
+                error = self._connection_error(exc, partial=sent_text)
+            except openai.APIConnectionError:
+                if not sent_text and attempt <= self.max_retries:
+                    retry = True
+                else:
+                    error = self._error("stream_cut", E.stream_cut_message(self.base_url, sent_text),
+                                        retryable=True)
+            except openai.APIError as exc:  # an {"error": ...} event inside the stream
+                error = self._error("server", f"The server reported an error mid-answer: "
+                                    f"{E.detail(exc.message, self._secrets)}", retryable=True)
+            except ValueError:  # json.JSONDecodeError: a malformed SSE data line
+                error = self._error("bad_response", E.malformed_message(self.base_url, sent_text))
+            finally:
+                await _close_quietly(response)
+
+            if retry:
+                await asyncio.sleep(self._backoff(attempt))
+                continue
+            if error is not None:
+                yield StreamEnd(finish_reason="error", usage=usage, error=error)
+            elif not saw_choices:
+                yield StreamEnd(finish_reason="error", usage=usage, error=self._error(
+                    "bad_response", E.no_choices_message(self.base_url)))
+            else:
+                yield StreamEnd(finish_reason=finish_reason or "stop", usage=usage)
+            return
+
+    # -- failure handling ------------------------------------------------------------------
+
+    def _backoff(self, attempt: int) -> float:
+        return min(self.backoff_base * (2 ** (attempt - 1)), self.max_retry_wait)
+
+    def _retry_wait(self, exc: Any, attempt: int) -> float | None:
+        """Seconds to wait before trying again, or None to give up now."""
+        if exc.status_code not in RETRYABLE_STATUS or attempt > self.max_retries:
+            return None
+        after = retry_after_seconds(exc.response.headers)
+        if after is None:
+            return self._backoff(attempt)
+        return None if after > self.max_retry_wait else after
+
+    def _status_error(self, exc: Any, *, tries: int, model: str | None) -> ProviderError:
+        status = int(exc.status_code)
+        said = E.detail(_server_text(exc), self._secrets)
+        if status in (401, 403):
+            return self._error("auth", E.auth_message(status, self.key_env), status=status)
+        if status == 404:
+            if model is None:  # GET /models itself
+                return self._error("not_found", f"{E.display_url(self.base_url)}/models was not "
+                                   "found. Check OPENAI_BASE_URL (it usually ends in /v1).",
+                                   status=404)
+            return self._error("not_found", E.not_found_message(model, self.base_url, None),
+                               status=404)
+        if status == 429:
+            return self._error("rate_limit", E.rate_limit_message(
+                self.base_url, tries, retry_after_seconds(exc.response.headers)),
+                status=429, retryable=True)
+        if status >= 500 or status in RETRYABLE_STATUS:
+            return self._error("server", E.server_message(self.base_url, status, tries, said),
+                               status=status, retryable=True)
+        return self._error("other", E.bad_request_message(status, said), status=status)
+
+    def _connection_error(self, exc: BaseException, *, partial: bool) -> ProviderError:
+        names = {type(e).__name__ for e in _chain(exc)}
+        if "ConnectTimeout" in names:
+            return self._error("timeout", E.connect_timeout_message(
+                self.base_url, self.connect_timeout), retryable=True)
+        if "ReadTimeout" in names or (type(exc).__name__ == "APITimeoutError"
+                                      and "ConnectError" not in names):
+            return self._error("timeout", E.read_timeout_message(
+                self.base_url, self.read_timeout, partial), retryable=True)
+        if partial:
+            return self._error("stream_cut", E.stream_cut_message(self.base_url, True),
+                               retryable=True)
+        if _refused(exc):
+            return self._error("connection", E.refused_message(self.base_url), retryable=True)
+        return self._error("connection", E.connect_failed_message(
+            self.base_url, _reason(exc, self._secrets)), retryable=True)
+
+
+# -- small helpers ---------------------------------------------------------------------------
+
+
+def retry_after_seconds(headers: Any) -> float | None:
+    """Retry-After (seconds or an HTTP date) or retry-after-ms, in seconds; None when absent."""
+    try:
+        ms = headers.get("retry-after-ms")
+        if ms is not None:
+            return max(0.0, float(ms) / 1000)
+        value = headers.get("retry-after")
+    except (AttributeError, ValueError):
+        return None
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _mentions_stream_options(exc: Any) -> bool:
+    return "stream_options" in _server_text(exc) or "include_usage" in _server_text(exc)
+
+
+def _server_text(exc: Any) -> str:
+    """The server's own error message from an OpenAI-style body, else the SDK's message."""
+    body = getattr(exc, "body", None)
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        if isinstance(inner, dict) and isinstance(inner.get("message"), str):
+            return inner["message"]
+        if isinstance(inner, str):
+            return inner
+    if isinstance(body, str):
+        return body
+    return str(getattr(exc, "message", "") or "")
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    out: list[BaseException] = []
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen and len(out) < 20:
+        out.append(current)
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return out
+
+
+def _refused(exc: BaseException) -> bool:
+    for e in _chain(exc):
+        if isinstance(e, ConnectionRefusedError) or getattr(e, "errno", None) == 111:
+            return True
+        if "refused" in str(e).lower():
+            return True
+    return False
+
+
+def _reason(exc: BaseException, secrets: tuple[str | None, ...]) -> str:
+    """The deepest cause's text, e.g. 'Name or service not known'."""
+    for e in reversed(_chain(exc)):
+        text = E.detail(str(e), secrets)
+        if text:
+            if "name or service not known" in text.lower() or "nodename nor servname" in text.lower():
+                return "host not found"
+            return text
+    return "connection failed"
+
+
+async def _close_quietly(response: Any) -> None:
+    with contextlib.suppress(Exception):  # closing must not mask the real outcome
+        await response.close()
