@@ -1,0 +1,491 @@
+"""Export a session as Markdown, JSON or self-contained HTML.
+
+Everything in a session came from a user, a model or a file, so it is treated as text: terminal
+escapes are stripped, Markdown keeps it in fenced blocks (or backslash-escapes it inline), HTML
+escapes every piece and carries no script, link or external resource. The JSON export holds the
+events that rebuild the state, so a session can be re-imported.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import json
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+from pydantic import ValidationError
+
+from agent import paths
+from agent.persona import Persona
+from agent.session import EVENT_ADAPTER
+from agent.session_models import (
+    ActivationChanged,
+    AnswerDelta,
+    AnswerFinished,
+    AnswerStarted,
+    ChecklistChanged,
+    ChecklistEntry,
+    Message,
+    MessageAdded,
+    Notice,
+    PhaseChanged,
+    SessionEvent,
+    SessionStarted,
+    SessionState,
+    TitleChanged,
+    TreeHighlighted,
+)
+from agent.textsafe import safe_text
+
+ExportFormat = Literal["md", "json", "html"]
+FORMATS: tuple[str, ...] = ("md", "json", "html")
+JSON_FORMAT = "backend-copilot-session"
+JSON_VERSION = 1
+
+TimelineEvent = ActivationChanged | PhaseChanged | ChecklistChanged | TreeHighlighted | Notice
+
+
+class ExportError(Exception):
+    """One line saying what could not be written or read, and what to do instead."""
+
+
+# -- shared helpers ------------------------------------------------------------------------
+
+
+def _when(ts: str) -> str:
+    try:
+        moment = datetime.fromisoformat(ts)
+    except ValueError:
+        return safe_text(ts)
+    return moment.strftime("%Y-%m-%d %H:%M:%S") + (" UTC" if moment.utcoffset() is not None else "")
+
+
+def _speaker(message: Message) -> str:
+    if message.role == "user":
+        return "You"
+    if message.role == "system":
+        return "System"
+    via = " ".join(part for part in (message.provider, message.model) if part)
+    return f"Assistant ({via})" if via else "Assistant"
+
+
+def _meta(message: Message) -> list[str]:
+    parts = [_when(message.ts)]
+    if message.phase:
+        parts.append(f"phase {message.phase}")
+    parts.append("persona on" if message.persona_active else "persona off")
+    return parts
+
+
+def _timeline_line(event: TimelineEvent) -> str:
+    match event:
+        case ActivationChanged():
+            state = "on" if event.active else "off"
+            how = "pinned" if event.pinned else event.mode
+            words = f"; words: {', '.join(event.matches)}" if event.matches else ""
+            reason = f" — {event.reason}" if event.reason else ""
+            return f"Persona {event.persona} {state} ({how}){reason}{words}"
+        case PhaseChanged():
+            role = f" ({event.role})" if event.role else ""
+            before = f" from {event.previous}" if event.previous else ""
+            return f"Phase{before} to {event.phase}{role}"
+        case ChecklistChanged():
+            by = "you" if event.by == "user" else "the conversation"
+            evidence = f" — {event.evidence}" if event.evidence else ""
+            return f"Checklist {event.item_id}: {event.state} by {by}{evidence}"
+        case TreeHighlighted():
+            verb = "chosen" if event.chosen else "suggested"
+            words = f" (words: {', '.join(event.words)})" if event.words else ""
+            return f"Decision {event.tree_id}: {event.recommendation} {verb}{words}"
+        case Notice():
+            return f"{event.level.capitalize()}: {event.text}"
+    return ""
+
+
+@dataclass
+class _Item:
+    text: str
+    state: str
+    evidence: str
+
+
+@dataclass
+class _Area:
+    name: str
+    items: list[_Item]
+
+    @property
+    def progress(self) -> str:
+        return f"{sum(i.state == 'done' for i in self.items)}/{len(self.items)}"
+
+
+def _checklist_groups(
+    checklist: dict[str, ChecklistEntry], persona: Persona | None
+) -> list[tuple[str, list[_Area]]]:
+    """(checklist title, areas) using the persona's items when given, else the recorded ids."""
+    groups: list[tuple[str, list[_Area]]] = []
+    known: set[str] = set()
+    open_entry = ChecklistEntry()
+    for source in persona.checklists if persona else ():
+        areas: dict[str, _Area] = {}
+        for item in source.items:
+            known.add(item.id)
+            entry = checklist.get(item.id, open_entry)
+            area = areas.setdefault(item.area, _Area(item.area, []))
+            area.items.append(_Item(item.text, entry.state, entry.evidence))
+        groups.append((source.title, list(areas.values())))
+    others: dict[str, _Area] = {}
+    for item_id, entry in checklist.items():
+        if item_id in known:
+            continue
+        area_name, _, text = item_id.rpartition("/")
+        area = others.setdefault(area_name, _Area(area_name or "Other", []))
+        area.items.append(_Item(text or item_id, entry.state, entry.evidence))
+    if others:
+        groups.append(("Checklist" if persona is None else "Other items", list(others.values())))
+    return groups
+
+
+def _tree_lines(state: SessionState, persona: Persona | None) -> list[str]:
+    lines: list[str] = []
+    current = state.tree
+    if current is not None:
+        title, question, condition = current.tree_id, "", ""
+        for tree in persona.decision_trees if persona else ():
+            if tree.id == current.tree_id:
+                title, question = tree.title, tree.question
+                option = next((o for o in tree.options if o.node_id == current.node_id), None)
+                condition = option.condition if option else ""
+        verb = "chosen by you" if current.chosen else "suggested by the conversation"
+        head = f"{title}: " + (f"{question} — {condition} -> " if question and condition else "")
+        words = f" (words: {', '.join(current.words)})" if current.words else ""
+        lines.append(f"Current: {head}{current.recommendation}, {verb}{words}")
+    choices = [e for e in state.timeline if isinstance(e, TreeHighlighted) and e.chosen]
+    lines.extend(f"Choice at {_when(c.ts)}: {c.recommendation}" for c in choices)
+    return lines
+
+
+_STATUS_MARK = {"done": "x", "suggested": "~", "open": " "}
+
+
+# -- Markdown ------------------------------------------------------------------------------
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|~#&!])")
+_BACKTICKS = re.compile(r"`+")
+
+
+def _md_inline(text: str) -> str:
+    """One line of literal text: escaped so no markup, link or HTML is interpreted."""
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(safe_text(text).split()))
+
+
+def _md_block(text: str) -> str:
+    """Content in a fence longer than any backtick run inside it, so it stays literal."""
+    text = safe_text(text)
+    longest = max((len(m) for m in _BACKTICKS.findall(text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}text\n{text}\n{fence}\n"
+
+
+def _to_markdown(state: SessionState, persona: Persona | None) -> str:
+    out: list[str] = [f"# {_md_inline(state.title or 'Untitled session')}\n\n"]
+    out.append(f"- Session: {_md_inline(state.id)}\n")
+    if persona is not None or state.persona:
+        name = persona.title if persona is not None else state.persona
+        out.append(f"- Persona: {_md_inline(name)}\n")
+    if state.created:
+        out.append(f"- Started: {_md_inline(_when(state.created))}\n")
+    if state.updated:
+        out.append(f"- Updated: {_md_inline(_when(state.updated))}\n")
+    out.append(f"- Messages: {len(state.messages)}\n\n## Transcript\n\n")
+    if not state.messages:
+        out.append("(no messages)\n\n")
+    for number, message in enumerate(state.messages, start=1):
+        meta = " · ".join(_md_inline(p) for p in _meta(message))
+        status = f" · **{message.status.upper()}**" if message.status != "complete" else ""
+        out.append(f"### {number}. {_md_inline(_speaker(message))}\n\n{meta}{status}\n\n")
+        out.append(_md_block(message.content))
+        if message.error:
+            out.append(f"\n> Error: {_md_inline(message.error)}\n")
+        out.append("\n")
+    out.append("## Timeline\n\n")
+    if not state.timeline:
+        out.append("(no persona, phase, checklist or decision events)\n")
+    for event in state.timeline:
+        out.append(f"- {_md_inline(_when(event.ts))} · {_md_inline(_timeline_line(event))}\n")
+    groups = _checklist_groups(state.checklist, persona)
+    if groups:
+        out.append("\n## Checklist\n")
+    for title, areas in groups:
+        out.append(f"\n### {_md_inline(title)}\n")
+        for area in areas:
+            out.append(f"\n**{_md_inline(area.name)}** {area.progress}\n\n")
+            for item in area.items:
+                note = f" — {item.state}" if item.state != "open" else ""
+                evidence = f" ({_md_inline(item.evidence)})" if item.evidence else ""
+                out.append(f"- [{_STATUS_MARK[item.state]}] {_md_inline(item.text)}{note}{evidence}\n")
+    tree = _tree_lines(state, persona)
+    if tree:
+        out.append("\n## Decision tree\n\n")
+        out.extend(f"- {_md_inline(line)}\n" for line in tree)
+    return "".join(out)
+
+
+# -- HTML ----------------------------------------------------------------------------------
+
+_CSS = """
+body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;
+color:#1d1f21;background:#fafafa;line-height:1.45}
+h1{font-size:1.6rem}h2{border-bottom:1px solid #ccc;padding-bottom:.2rem;margin-top:2rem}
+.meta{color:#555;font-size:.9rem}.msg{margin:1rem 0;padding:.6rem .9rem;border-radius:6px;
+background:#fff;border:1px solid #ddd}.msg.user{border-left:4px solid #2a7ae2}
+.msg.assistant{border-left:4px solid #3a9a5b}.status{font-weight:bold;color:#b3261e}
+pre{white-space:pre-wrap;word-wrap:break-word;font-family:ui-monospace,monospace;margin:.5rem 0 0}
+.error{color:#b3261e}ul.check{list-style:none;padding-left:1rem}
+.done::before{content:"\\2611  "}.suggested::before{content:"\\25CE  "}.open::before{content:"\\2610  "}
+.suggested{color:#8a6d00}.done{color:#2e7d32}
+"""
+
+
+def _h(text: str) -> str:
+    return html.escape(safe_text(text), quote=True)
+
+
+def _to_html(state: SessionState, persona: Persona | None) -> str:
+    title = _h(state.title or "Untitled session")
+    out: list[str] = [
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n",
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+        "style-src 'unsafe-inline'\">\n",
+        f"<title>{title}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n<h1>{title}</h1>\n",
+        "<p class=\"meta\">",
+        f"Session {_h(state.id)}",
+    ]
+    if persona is not None or state.persona:
+        out.append(f" · persona {_h(persona.title if persona is not None else state.persona)}")
+    if state.created:
+        out.append(f" · started {_h(_when(state.created))}")
+    if state.updated:
+        out.append(f" · updated {_h(_when(state.updated))}")
+    out.append(f" · {len(state.messages)} messages</p>\n<h2>Transcript</h2>\n")
+    if not state.messages:
+        out.append("<p>(no messages)</p>\n")
+    for message in state.messages:
+        meta = " · ".join(_h(p) for p in _meta(message))
+        status = (
+            f' <span class="status">{_h(message.status.upper())}</span>'
+            if message.status != "complete"
+            else ""
+        )
+        out.append(
+            f'<div class="msg {_h(message.role)}"><div class="meta"><b>{_h(_speaker(message))}</b>'
+            f" · {meta}{status}</div><pre>{_h(message.content)}</pre>"
+        )
+        if message.error:
+            out.append(f'<p class="error">Error: {_h(message.error)}</p>')
+        out.append("</div>\n")
+    out.append("<h2>Timeline</h2>\n<ul>\n")
+    for event in state.timeline:
+        out.append(f"<li>{_h(_when(event.ts))} · {_h(_timeline_line(event))}</li>\n")
+    out.append("</ul>\n")
+    groups = _checklist_groups(state.checklist, persona)
+    if groups:
+        out.append("<h2>Checklist</h2>\n")
+    for group_title, areas in groups:
+        out.append(f"<h3>{_h(group_title)}</h3>\n")
+        for area in areas:
+            out.append(f"<p><b>{_h(area.name)}</b> {area.progress}</p>\n<ul class=\"check\">\n")
+            for item in area.items:
+                evidence = f" ({_h(item.evidence)})" if item.evidence else ""
+                label = f" — {item.state}" if item.state != "open" else ""
+                out.append(f'<li class="{item.state}">{_h(item.text)}{label}{evidence}</li>\n')
+            out.append("</ul>\n")
+    tree = _tree_lines(state, persona)
+    if tree:
+        out.append("<h2>Decision tree</h2>\n<ul>\n")
+        out.extend(f"<li>{_h(line)}</li>\n" for line in tree)
+        out.append("</ul>\n")
+    out.append("</body>\n</html>\n")
+    return "".join(out)
+
+
+# -- JSON ----------------------------------------------------------------------------------
+
+# Characters JSON may leave raw that a terminal or a text tool could act on.
+_JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+
+
+def state_events(state: SessionState) -> list[SessionEvent]:
+    """Events that fold back into `state` (the log itself is not part of the state)."""
+    events: list[SessionEvent] = [
+        SessionStarted(id=state.id, title=state.title, persona=state.persona, ts=state.created)
+    ]
+    # Merge messages and timeline by time, keeping each list's own order.
+    messages_part = [(m.ts, _message_events(m)) for m in state.messages]
+    timeline_part: list[tuple[str, list[SessionEvent]]] = [(e.ts, [e]) for e in state.timeline]
+    i = j = 0
+    while i < len(messages_part) or j < len(timeline_part):
+        take_message = j >= len(timeline_part) or (
+            i < len(messages_part) and messages_part[i][0] <= timeline_part[j][0]
+        )
+        if take_message:
+            events.extend(messages_part[i][1])
+            i += 1
+        else:
+            events.extend(timeline_part[j][1])
+            j += 1
+    if state.updated and events[-1].ts != state.updated:
+        events.append(TitleChanged(title=state.title, ts=state.updated))  # carries `updated`
+    return events
+
+
+def _message_events(message: Message) -> list[SessionEvent]:
+    streamed = message.provider or message.model or message.usage or message.error
+    if message.role != "assistant" or not streamed:
+        return [
+            MessageAdded(
+                id=message.id,
+                role=message.role,
+                content=message.content,
+                persona_active=message.persona_active,
+                phase=message.phase,
+                status=message.status,
+                ts=message.ts,
+            )
+        ]
+    out: list[SessionEvent] = [
+        AnswerStarted(
+            id=message.id,
+            provider=message.provider,
+            model=message.model,
+            persona_active=message.persona_active,
+            phase=message.phase,
+            ts=message.ts,
+        )
+    ]
+    if message.content:
+        out.append(AnswerDelta(id=message.id, text=message.content, ts=message.ts))
+    if message.status != "streaming":
+        out.append(
+            AnswerFinished(
+                id=message.id,
+                status=message.status,
+                usage=message.usage,
+                error=message.error,
+                ts=message.ts,
+            )
+        )
+    return out
+
+
+def _to_json(state: SessionState) -> str:
+    document = {
+        "format": JSON_FORMAT,
+        "version": JSON_VERSION,
+        "state": state.model_dump(mode="json"),
+        "events": [event.model_dump(mode="json") for event in state_events(state)],
+    }
+    text = json.dumps(document, ensure_ascii=False, indent=1)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
+
+
+def import_json(text: str) -> list[SessionEvent]:
+    """The events of a JSON export, validated. Raises ExportError naming what is wrong."""
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ExportError(f"Not a JSON export: line {exc.lineno}: {exc.msg}.") from None
+    if not isinstance(document, dict) or document.get("format") != JSON_FORMAT:
+        raise ExportError(f"Not a session export: expected \"format\": \"{JSON_FORMAT}\".")
+    version = document.get("version")
+    if version != JSON_VERSION:
+        raise ExportError(
+            f"Unsupported export version {version!r}; this app reads version {JSON_VERSION}."
+        )
+    raw_events = document.get("events")
+    if not isinstance(raw_events, list) or not raw_events:
+        raise ExportError("The export has no \"events\" list to import.")
+    events: list[SessionEvent] = []
+    for number, raw in enumerate(raw_events, start=1):
+        try:
+            events.append(EVENT_ADAPTER.validate_python(raw))
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first.get("loc", ()))
+            raise ExportError(
+                f"Event {number} in the export is invalid ({where}: {first.get('msg')})."
+            ) from None
+    return events
+
+
+# -- entry points --------------------------------------------------------------------------
+
+
+def export_session(state: SessionState, fmt: ExportFormat, persona: Persona | None = None) -> str:
+    """The whole session as text in the given format."""
+    if fmt == "md":
+        return _to_markdown(state, persona)
+    if fmt == "html":
+        return _to_html(state, persona)
+    if fmt == "json":
+        return _to_json(state)
+    raise ExportError(f"Unknown export format '{fmt}'; use one of: {', '.join(FORMATS)}.")
+
+
+def default_export_path(state: SessionState, fmt: ExportFormat) -> Path:
+    return paths.export_dir() / f"{state.id}.{fmt}"
+
+
+def write_export(
+    state: SessionState,
+    fmt: ExportFormat,
+    path: Path | None = None,
+    persona: Persona | None = None,
+) -> Path:
+    """Write the export (mode 0600) and return where; a directory gets <session id>.<ext>."""
+    text = export_session(state, fmt, persona)
+    default_dir = paths.export_dir()
+    if path is None:
+        target = default_dir / f"{state.id}.{fmt}"
+        try:
+            paths.ensure_dir(default_dir)
+        except OSError as exc:
+            raise ExportError(
+                f"Cannot create the export folder {default_dir} ({exc.strerror}); "
+                f"set BACKEND_COPILOT_EXPORT_DIR or give a path: /export {fmt} PATH"
+            ) from None
+    else:
+        target = Path(path).expanduser()
+        if target.is_dir():
+            target = target / f"{state.id}.{fmt}"
+    try:
+        _write_private(target, text)
+    except OSError as exc:
+        reason = exc.strerror or exc.__class__.__name__
+        hint = (
+            f"leave out the path to write to {default_dir}"
+            if path is not None
+            else f"set BACKEND_COPILOT_EXPORT_DIR or give a path: /export {fmt} PATH"
+        )
+        raise ExportError(f"Cannot write {target} ({reason}); {hint}.") from None
+    return target
+
+
+def _write_private(target: Path, text: str) -> None:
+    """Write atomically via a 0600 temporary file in the same folder."""
+    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        os.chmod(tmp_name, 0o600)
+        os.replace(tmp_name, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp_name)
+        raise

@@ -1,0 +1,221 @@
+"""Exports: what a reader of the file sees, and that hostile content stays inert text."""
+
+from __future__ import annotations
+
+import json
+import re
+import stat
+from pathlib import Path
+
+import pytest
+
+from agent.export import ExportError, export_session, import_json, write_export
+from agent.persona import Checklist, ChecklistItem, DecisionOption, DecisionTree, Persona, Phase
+from agent.session import Session, fold
+from agent.session_models import (
+    ActivationChanged,
+    ChecklistChanged,
+    PhaseChanged,
+    SessionState,
+    TreeHighlighted,
+    Usage,
+)
+
+SCRIPT = "<script>alert(1)</script>"
+MARKUP = "[bold red]x[/]"
+CLIPBOARD = "\x1b]52;c;ZWNobyBvd25lZA==\x07"
+
+PERSONA = Persona(
+    name="backend",
+    title="Backend Agent",
+    phases=(Phase(name="PRD", role="Supporting"), Phase(name="Architecture", role="Primary")),
+    checklists=(
+        Checklist(
+            id="security",
+            title="Security Implementation Checklist",
+            items=(
+                ChecklistItem(id="security/authentication/jwt", area="Authentication", text="JWT"),
+                ChecklistItem(id="security/authentication/oauth2", area="Authentication", text="OAuth2/OIDC"),
+                ChecklistItem(id="security/authentication/rbac", area="Authentication", text="RBAC"),
+                ChecklistItem(id="security/api/rate", area="API Security", text="Rate limiting"),
+            ),
+        ),
+    ),
+    decision_trees=(
+        DecisionTree(
+            id="technology-decision-tree",
+            title="Technology Decision Tree",
+            root="API Requirements",
+            question="Data Complexity",
+            options=(DecisionOption(node_id="E", condition="Real-time", recommendation="WebSocket"),),
+        ),
+    ),
+)
+
+
+@pytest.fixture
+def state(tmp_path: Path) -> SessionState:
+    """A real session: hostile content, every event kind, every answer status."""
+    session = Session.create("backend", directory=tmp_path / "sessions")
+    session.add_user_message(
+        f"Build a chat API {SCRIPT} {MARKUP} {CLIPBOARD}", persona_active=False, phase="PRD"
+    )
+    session.append(
+        ActivationChanged(persona="backend", active=True, reason="matched api", matches=["api"])
+    )
+    session.append(PhaseChanged(phase="Architecture", previous="PRD", role="Primary"))
+    session.append(
+        ChecklistChanged(item_id="security/authentication/jwt", state="done", by="user")
+    )
+    session.append(
+        ChecklistChanged(
+            item_id="security/authentication/oauth2",
+            state="suggested",
+            by="conversation",
+            evidence="login with google",
+        )
+    )
+    session.append(
+        TreeHighlighted(
+            tree_id="technology-decision-tree",
+            node_id="E",
+            recommendation="WebSocket",
+            words=["real-time"],
+            chosen=True,
+        )
+    )
+    for status in ("complete", "stopped", "error"):
+        answer = session.start_answer("openai", "gpt-4o", persona_active=True, phase="Architecture")
+        session.append_chunk(answer, f"Answer {status}: <b onclick=\"x()\">hi</b> ")
+        session.append_chunk(answer, "[link](javascript:alert(1)) ```code``` \x1b[31mred")
+        session.finish(
+            answer,
+            status,  # type: ignore[arg-type]
+            usage=Usage(prompt_tokens=5, completion_tokens=7) if status == "complete" else None,
+            error="Rate limited; wait a minute and retry." if status == "error" else None,
+        )
+    session.start_answer("openai", "gpt-4o", persona_active=True, phase="Architecture")
+    session.close()
+    return Session.open(session.path).state  # the last answer reloads as interrupted
+
+
+def test_markdown_keeps_content_literal(state: SessionState) -> None:
+    md = export_session(state, "md", PERSONA)
+    assert SCRIPT in md and MARKUP in md  # verbatim, inside a fenced block
+    fence_open = md.index("```text\nBuild a chat API")
+    assert md.index(SCRIPT) > fence_open
+    assert "\x1b" not in md and "\x07" not in md
+    # content holding ``` gets a longer fence so it cannot close the block early
+    assert "````text\nAnswer complete" in md
+
+
+def test_markdown_escapes_inline_text(tmp_path: Path) -> None:
+    session = Session.create("backend", directory=tmp_path, title=f"{SCRIPT} {MARKUP}")
+    md = export_session(session.state, "md")
+    title_line = md.splitlines()[0]
+    assert "<script>" not in title_line
+    assert title_line == r"# \<script\>alert(1)\</script\> \[bold red\]x\[/\]"
+
+
+def test_markdown_shows_transcript_timeline_checklist_and_tree(state: SessionState) -> None:
+    md = export_session(state, "md", PERSONA)
+    assert "### 1. You" in md
+    assert "Assistant (openai gpt-4o)" in md
+    assert "phase Architecture" in md and "persona on" in md
+    for status in ("STOPPED", "ERROR", "INTERRUPTED"):
+        assert f"**{status}**" in md
+    assert "Error: Rate limited; wait a minute and retry." in md
+    assert "Persona backend on (auto) — matched api; words: api" in md
+    assert "Phase from PRD to Architecture (Primary)" in md
+    assert "**Authentication** 1/3" in md
+    assert "**API Security** 0/1" in md
+    assert "- [x] JWT — done" in md
+    assert "- [~] OAuth2/OIDC — suggested (login with google)" in md
+    assert "- [ ] RBAC" in md
+    assert "Data Complexity — Real-time -\\> WebSocket, chosen by you" in md
+
+
+def test_markdown_without_persona_lists_recorded_items(state: SessionState) -> None:
+    md = export_session(state, "md")
+    assert "[x] jwt" in md and "[~] oauth2" in md
+    assert "RBAC" not in md
+
+
+def test_html_is_escaped_and_inert(state: SessionState) -> None:
+    page = export_session(state, "html", PERSONA)
+    lowered = page.lower()
+    assert "<script" not in lowered
+    assert not re.search(r"=\s*[\"']?\s*javascript:", lowered)  # only ever shown as text
+    assert not re.search(r"<[^>]*\son\w+\s*=", page)  # no event-handler attributes
+    assert not re.search(r"\b(src|href)\s*=", lowered)
+    assert "@import" not in lowered and "url(" not in lowered
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "&lt;b onclick=&quot;x()&quot;&gt;" in page
+    assert MARKUP in page
+    assert "\x1b" not in page and "\x07" not in page
+    assert "1/3" in page and "INTERRUPTED" in page
+
+
+def test_json_round_trips_to_the_same_state(state: SessionState) -> None:
+    text = export_session(state, "json", PERSONA)
+    document = json.loads(text)
+    assert document["format"] == "backend-copilot-session" and document["version"] == 1
+    assert "\x1b" not in text  # escaped as \u001b, never a raw byte
+    restored = fold(import_json(text))
+    expected = state.model_dump(exclude={"skipped_lines"})
+    assert restored.model_dump(exclude={"skipped_lines"}) == expected
+    assert restored.messages[0].content.endswith(CLIPBOARD)  # the log's exact text survives
+
+
+def test_import_rejects_other_documents() -> None:
+    with pytest.raises(ExportError, match="line 1"):
+        import_json("{not json")
+    with pytest.raises(ExportError, match="format"):
+        import_json('{"format": "something-else"}')
+    with pytest.raises(ExportError, match="version"):
+        import_json('{"format": "backend-copilot-session", "version": 9, "events": []}')
+    bad = {"format": "backend-copilot-session", "version": 1, "events": [{"type": "message"}]}
+    with pytest.raises(ExportError, match="Event 1"):
+        import_json(json.dumps(bad))
+
+
+def test_unknown_format_is_an_error(state: SessionState) -> None:
+    with pytest.raises(ExportError, match="md, json, html"):
+        export_session(state, "pdf")  # type: ignore[arg-type]
+
+
+def test_write_export_default_path_is_private(
+    state: SessionState, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BACKEND_COPILOT_EXPORT_DIR", str(tmp_path / "exports"))
+    for fmt in ("md", "json", "html"):
+        path = write_export(state, fmt, persona=PERSONA)  # type: ignore[arg-type]
+        assert path == tmp_path / "exports" / f"{state.id}.{fmt}"
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        assert path.read_text() == export_session(state, fmt, PERSONA)  # type: ignore[arg-type]
+    assert sorted(p.name for p in (tmp_path / "exports").iterdir()) == sorted(
+        f"{state.id}.{ext}" for ext in ("md", "json", "html")
+    )
+
+
+def test_write_export_to_a_file_or_folder(state: SessionState, tmp_path: Path) -> None:
+    target = tmp_path / "mine.md"
+    target.write_text("old")
+    target.chmod(0o644)
+    assert write_export(state, "md", target) == target
+    assert target.read_text().startswith("# ")
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert write_export(state, "html", tmp_path) == tmp_path / f"{state.id}.html"
+
+
+def test_unwritable_path_suggests_default_folder(
+    state: SessionState, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BACKEND_COPILOT_EXPORT_DIR", str(tmp_path / "exports"))
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    with pytest.raises(ExportError) as excinfo:
+        write_export(state, "md", blocker / "out.md")
+    message = str(excinfo.value)
+    assert "out.md" in message and str(tmp_path / "exports") in message
+    assert "\n" not in message
