@@ -103,8 +103,12 @@ class AgentFile(BaseModel):
 
 MAX_BYTES = 5 * 1024 * 1024
 
-_BOLD = re.compile(r"(\*\*|__)(?=\S)([^\n]{1,2000}?)(?<=\S)\1")
-_EM = re.compile(r"(?<![\w*])\*(?=[^\s*])([^*\n]{1,2000}?)(?<=\S)\*(?![\w*])")
+# Each body stops at the next marker character, so a scan from one opening never runs past
+# the next opening: total work stays linear however the markers are arranged.
+_BOLD = re.compile(
+    r"\*\*(?=[^\s*])([^*\n]{1,2000})(?<=\S)\*\*|__(?=[^\s_])([^_\n]{1,2000})(?<=\S)__"
+)
+_EM = re.compile(r"(?<![\w*])\*(?=[^\s*])([^*\n]{1,2000})(?<=\S)\*(?![\w*])")
 _CODE = re.compile(r"`([^`\n]{1,2000})`")
 _LINK = re.compile(r"!?\[([^\[\]\n]{0,2000})\]\([^()\n]{0,2000}\)")
 _KNOWN_KEYS = frozenset(Frontmatter.model_fields) - {"extra"}
@@ -114,8 +118,9 @@ def plain_text(markdown: str) -> str:
     """Inline markdown -> plain text: bold, emphasis, code spans and links lose their markup."""
     text = _CODE.sub(r"\1", markdown)
     text = _LINK.sub(r"\1", text)
-    text = _BOLD.sub(r"\2", text)
+    text = _BOLD.sub(lambda m: m.group(1) or m.group(2), text)
     text = _EM.sub(r"\1", text)
+    text = _BOLD.sub(lambda m: m.group(1) or m.group(2), text)  # bold that held emphasis
     return text.strip()
 
 

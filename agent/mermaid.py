@@ -53,6 +53,7 @@ class Graph(BaseModel):
 # A hand-written scanner: every step moves forward through the line, every search is either
 # bounded or stops at the first hit, so the cost is linear in the input and nothing recurses.
 
+MAX_ELEMENTS = 20_000  # nodes or edges; agent-file charts have dozens, so more is a mistake
 _DIRECTIONS: frozenset[str] = frozenset({"TD", "TB", "LR", "RL", "BT"})
 _ID = re.compile(r"\w+")
 _CLASS_SUFFIX = re.compile(r":::[\w-]+")
@@ -210,6 +211,8 @@ class _Builder:
 
     def add_node(self, node_id: str, label: str | None, shape: NodeShape) -> None:
         known = self.nodes.get(node_id)
+        if known is None and len(self.nodes) >= MAX_ELEMENTS:
+            raise _LineError(f"expected at most {MAX_ELEMENTS} nodes in one flowchart")
         if known is None or (known[0] is None and label is not None):
             self.nodes[node_id] = (label, shape)
 
@@ -245,6 +248,8 @@ def _parse_statements(s: str, builder: _Builder) -> None:
             i = _skip_ws(s, i)
             target, label, shape, i = _parse_node(s, i)
             builder.add_node(target, label, shape)
+            if len(builder.edges) >= MAX_ELEMENTS:
+                raise _LineError(f"expected at most {MAX_ELEMENTS} edges in one flowchart")
             builder.edges.append(Edge(source=source, target=target, label=edge_label, style=style))
             source = target
 

@@ -7,9 +7,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-import platformdirs
 from pydantic import BaseModel, ConfigDict
 
+from agent import paths
 from agent.agentfile import AgentFile, Table, load_agent_file, plain_text
 from agent.mermaid import Graph
 
@@ -428,7 +428,7 @@ def discover_agent_files(cwd: Path | None = None, config_dir: Path | None = None
     """User agent files: <config>/agents/, ./.opencode/agent(s)/, ./.claude/agents/ (*.md)."""
     cwd = cwd if cwd is not None else Path.cwd()
     if config_dir is None:
-        config_dir = Path(platformdirs.user_config_dir("backend-copilot"))
+        config_dir = paths.config_dir()  # platformdirs, or BACKEND_COPILOT_CONFIG_DIR
     folders = [
         config_dir / "agents",
         cwd / ".opencode" / "agent",
