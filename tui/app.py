@@ -1,0 +1,431 @@
+"""The Textual app: renders the Copilot's session and forwards what the user does to it.
+
+The app keeps no conversation state. It subscribes to the Copilot's session events and
+re-renders from `copilot.state`; answers stream in an async worker that Esc cancels.
+The Copilot is built after the first paint, so the screen appears before any file work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message as TMessage
+from textual.reactive import reactive
+from textual.widgets import Footer
+from textual.worker import Worker
+
+from agent.session_models import (
+    ActivationChanged,
+    AnswerDelta,
+    AnswerStarted,
+    Message,
+)
+from tui.commands import CopilotCommands
+from tui.text import clean, one_line
+from tui.widgets.chat import ChatView
+from tui.widgets.header import CopilotHeader, badge_text
+from tui.widgets.panels import (
+    ChecklistView,
+    DecisionTreeView,
+    SidePanels,
+    WorkflowPanel,
+)
+from tui.widgets.prompt import PromptHelp, PromptInput
+
+if TYPE_CHECKING:
+    from agent.copilot import Copilot
+
+NARROW = 100  # below this many columns the side panels fold away
+PERSONA_CYCLE = {"auto": "on", "on": "off", "off": "auto"}
+
+
+class CopilotApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "Backend Co-pilot"
+    COMMANDS = App.COMMANDS | {CopilotCommands}
+    BINDINGS = [
+        Binding("escape", "cancel", "Stop answer"),
+        Binding("ctrl+b,f2", "toggle_panels", "Panels"),
+        Binding("f3", "cycle_persona", "Persona mode"),
+        Binding("ctrl+right", "phase('next')", "Next phase", show=False),
+        Binding("ctrl+left", "phase('prev')", "Prev phase", show=False),
+        Binding("ctrl+s", "sessions", "Sessions"),
+        Binding("f1,question_mark", "help", "Help"),
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+    ]
+
+    busy: reactive[bool] = reactive(False, init=False)
+    panels_visible: reactive[bool] = reactive(True, init=False)
+
+    class CopilotEvent(TMessage):
+        """A session event, delivered on the app's own loop."""
+
+        def __init__(self, event: object) -> None:
+            super().__init__()
+            self.event = event
+
+    def __init__(
+        self,
+        copilot: Copilot | None = None,
+        *,
+        copilot_factory: Callable[[], Copilot] | None = None,
+        max_mounted: int = 60,
+        theme: str | None = None,
+    ) -> None:
+        super().__init__()
+        if copilot is None and copilot_factory is None:
+            raise ValueError("CopilotApp needs a copilot or a copilot_factory")
+        self._copilot = copilot
+        self._factory = copilot_factory
+        self._max_mounted = max_mounted
+        self._ask_worker: Worker | None = None
+        self._unsubscribe: Callable[[], None] | None = None
+        self._panels_forced: bool | None = None
+        self.ready = False
+        if theme:
+            self.theme = theme
+
+    # -- layout ----------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield CopilotHeader(id="header")
+        with Horizontal(id="body"):
+            with Vertical(id="main"):
+                yield ChatView(None, self._lookup, max_mounted=self._max_mounted, id="chat")
+                yield PromptInput(self._command_names, id="prompt")
+                yield PromptHelp("", id="prompt-help")
+            yield SidePanels(id="panels")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(PromptHelp).show_idle()
+        self.query_one(PromptInput).focus()
+        self._fit_panels(self.size.width)
+        # The copilot (persona file, session log) loads after the first frame is on screen.
+        self.call_after_refresh(self._attach)
+
+    @property
+    def copilot(self) -> Copilot:
+        if self._copilot is None:
+            raise RuntimeError("the copilot is not loaded yet")
+        return self._copilot
+
+    async def _attach(self) -> None:
+        if self._copilot is None and self._factory is not None:
+            try:
+                self._copilot = self._factory()
+            except Exception as exc:  # one line for the user, never a traceback
+                self.exit(return_code=1, message=one_line(str(exc) or type(exc).__name__, 200))
+                return
+        copilot = self.copilot
+        self._unsubscribe = copilot.subscribe(self._on_copilot_event)
+        await self.render_all()
+        for problem in copilot.problems:
+            self.say(problem, severity="warning", timeout=10)
+        self.ready = True
+
+    async def render_all(self) -> None:
+        """Re-render everything from the copilot (start, /new, resume)."""
+        copilot = self.copilot
+        state = copilot.state
+        self._show_header()
+        self._show_panels()
+        prompt = self.query_one(PromptInput)
+        prompt.sent_history = [m.content for m in state.messages if m.role == "user"]
+        await self.query_one(ChatView).load(state, copilot.persona)
+
+    def _lookup(self, message_id: str) -> Message | None:
+        return next((m for m in reversed(self.copilot.state.messages) if m.id == message_id), None)
+
+    def _command_names(self) -> list[str]:
+        return self.copilot.command_names() if self._copilot is not None else []
+
+    def _current_phase(self) -> str:
+        copilot = self.copilot
+        name = getattr(copilot.workflow, "current_name", "") or copilot.state.phase
+        return name
+
+    def _show_header(self) -> None:
+        copilot = self.copilot
+        state = copilot.state
+        self.query_one(CopilotHeader).show(
+            title=state.title,
+            persona=copilot.persona.name,
+            mode=state.persona_mode,
+            active=state.persona_active,
+            provider=copilot.provider.name,
+            model=copilot.provider.model,
+        )
+
+    def _show_panels(self) -> None:
+        copilot = self.copilot
+        self.query_one(SidePanels).show(copilot.persona, copilot.state, self._current_phase())
+
+    # -- session events --------------------------------------------------------------
+
+    def _on_copilot_event(self, event: object) -> None:
+        """Called by the session for every event, possibly from a worker: only post."""
+        if isinstance(event, AnswerDelta):
+            return  # chunks reach the chat from the worker that consumes the stream
+        self.query_one(ChatView).post_message(ChatView.SessionEventMsg(event))
+        if not isinstance(event, AnswerStarted):
+            self.post_message(self.CopilotEvent(event))
+
+    @on(CopilotEvent)
+    def _on_event(self, message: CopilotEvent) -> None:
+        if self._copilot is None:
+            return
+        self._show_header()
+        self._show_panels()
+        event = message.event
+        if isinstance(event, ActivationChanged):
+            state = "on" if event.active else "off"
+            why = f": {event.reason}" if event.reason else ""
+            self.say(f"Persona {event.persona} switched {state}{why}", title="Persona")
+
+    def say(
+        self, text: str, *, severity: str = "information", title: str = "", timeout: float = 4
+    ) -> None:
+        """A toast that shows its text literally."""
+        self.notify(
+            one_line(text, 200), title=clean(title), severity=severity,  # type: ignore[arg-type]
+            timeout=timeout, markup=False,
+        )
+
+    # -- input -----------------------------------------------------------------------
+
+    def on_text_area_changed(self, event: PromptInput.Changed) -> None:
+        if not isinstance(event.text_area, PromptInput):
+            return
+        help_line = self.query_one(PromptHelp)
+        found = event.text_area.matches()
+        if found:
+            help_line.show_matches(found)
+        else:
+            help_line.show_idle(self.busy)
+
+    @on(PromptInput.Submitted)
+    def _on_submit(self, event: PromptInput.Submitted) -> None:
+        if self._copilot is None:
+            self.query_one(PromptHelp).show_hint("Still loading — your text stays here.")
+            return
+        text = event.text
+        prompt = self.query_one(PromptInput)
+        if text.strip().startswith("/"):
+            if self.run_line(text.strip()):
+                prompt.remember(text.strip())
+                prompt.clear()
+            return
+        if not self.ask(text):
+            return
+        prompt.remember(text)
+        prompt.clear()
+
+    def ask(self, text: str) -> bool:
+        """Start an answer; False (with a hint) while another one is still being written."""
+        if self.busy:
+            self.query_one(PromptHelp).show_hint(
+                "Still answering — press Esc to stop it, or wait. Your text stays here."
+            )
+            return False
+        self.busy = True
+        self._ask_worker = self._stream_answer(text)
+        return True
+
+    @work(group="ask", exclusive=True)
+    async def _stream_answer(self, text: str | None) -> None:
+        from agent.providers.base import StreamChunk, StreamEnd
+
+        chat = self.query_one(ChatView)
+        try:
+            stream = self.copilot.ask(text) if text is not None else self.copilot.retry()
+            async for item in stream:
+                if isinstance(item, StreamChunk):
+                    chat.post_message(ChatView.Chunk(item.text))
+                elif isinstance(item, StreamEnd) and item.error is not None:
+                    if item.error.kind != "cancelled":
+                        self.say(item.error.message, severity="error", timeout=8)
+        finally:
+            self.busy = False
+
+    def watch_busy(self, busy: bool) -> None:
+        self.query_one(PromptHelp).show_idle(busy)
+        self.set_class(busy, "-busy")
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cancel":
+            return self.busy
+        return True
+
+    def action_cancel(self) -> None:
+        """Esc: stop the answer; the Copilot keeps the partial text marked 'stopped'."""
+        if self._ask_worker is not None and self.busy:
+            self._ask_worker.cancel()
+
+    def action_retry(self) -> None:
+        if self._copilot is None or self.busy:
+            return
+        self.busy = True
+        self._ask_worker = self._stream_answer(None)
+
+    # -- slash commands and the palette -------------------------------------------------
+
+    def run_line(self, line: str) -> bool:
+        """Run a slash command; True when it ran (the input may be cleared)."""
+        if self._copilot is None:
+            return False
+        if self.busy and line.split()[0] in ("/new",):
+            self.query_one(PromptHelp).show_hint("Stop the answer first (Esc), then start anew.")
+            return False
+        result = self.copilot.run_command(line)
+        if not result.ok:
+            self.query_one(PromptHelp).show_hint(result.message)
+            self.say(result.message, severity="warning")
+            return False
+        action = result.action
+        if action == "ask":
+            return self.ask(result.ask_text)
+        if action == "export":
+            self.say(f"Exported to {result.path}", title="Export", timeout=8)
+            self.last_export = result.path
+        elif action == "new":
+            self.run_worker(self.render_all(), group="render", exclusive=True)
+            self.say(result.message or "New session started.")
+        elif action == "sessions":
+            self.action_sessions()
+        elif action == "help":
+            self.action_help(result.help_lines)
+        elif action == "quit":
+            self.exit()
+        elif result.message:
+            self.say(result.message)
+        return True
+
+    def action_help(self, lines: Sequence[tuple[str, str]] | None = None) -> None:
+        from agent.commands import HELP
+        from tui.screens.help import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            return
+        self.push_screen(HelpScreen(list(lines or HELP)))
+
+    def action_sessions(self) -> None:
+        from tui.screens.sessions import SessionsScreen
+
+        if self._copilot is None or isinstance(self.screen, SessionsScreen):
+            return
+        try:
+            sessions = self.copilot.list_sessions()
+        except OSError as exc:
+            self.say(f"Could not list sessions: {exc}", severity="error")
+            return
+        self.push_screen(SessionsScreen(sessions, self.copilot.state.id), self._resume)
+
+    def _resume(self, session_id: str | None) -> None:
+        if not session_id or session_id == self.copilot.state.id:
+            return
+        if self.busy:
+            self.say("Stop the answer first (Esc), then open another session.", severity="warning")
+            return
+        try:
+            self.copilot.resume(session_id)
+        except Exception as exc:  # a broken file is one line, not a crash
+            self.say(f"Could not open that session: {exc}", severity="error")
+            return
+        self.run_worker(self.render_all(), group="render", exclusive=True)
+        self.say(f"Resumed: {self.copilot.state.title or session_id}")
+
+    def action_toggle_panels(self) -> None:
+        self._panels_forced = not self.panels_visible
+        self.panels_visible = self._panels_forced
+
+    def watch_panels_visible(self, visible: bool) -> None:
+        self.query_one(SidePanels).display = visible
+
+    def on_resize(self, event: Any) -> None:
+        self._fit_panels(event.size.width)
+
+    def _fit_panels(self, width: int) -> None:
+        narrow = width < NARROW
+        self.set_class(narrow, "-narrow")
+        wanted = not narrow if self._panels_forced is None else self._panels_forced
+        if narrow and self._panels_forced and not getattr(self, "_was_narrow", False):
+            wanted = False  # shrinking below the limit folds them again
+            self._panels_forced = None
+        self._was_narrow = narrow
+        self.panels_visible = wanted
+        self.watch_panels_visible(wanted)
+
+    def action_cycle_persona(self) -> None:
+        if self._copilot is None:
+            return
+        mode = PERSONA_CYCLE[self.copilot.state.persona_mode]
+        self.copilot.set_persona_mode(mode)  # type: ignore[arg-type]
+
+    def action_phase(self, target: str) -> None:
+        if self._copilot is None:
+            return
+        try:
+            self.copilot.set_phase(target)
+        except Exception as exc:  # WorkflowError: at the first/last phase
+            self.say(str(exc), severity="warning")
+
+    def action_toggle_dark(self) -> None:
+        self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
+
+    # -- panel messages ------------------------------------------------------------------
+
+    @on(WorkflowPanel.Step)
+    def _on_step(self, message: WorkflowPanel.Step) -> None:
+        self.action_phase(message.target)
+
+    @on(ChecklistView.ItemAction)
+    def _on_item(self, message: ChecklistView.ItemAction) -> None:
+        if message.action == "toggle":
+            self.copilot.toggle_item(message.item_id)
+        else:
+            entry = self.copilot.state.checklist.get(message.item_id)
+            if entry is not None and entry.state == "suggested":
+                self.copilot.clear_item(message.item_id)
+
+    @on(DecisionTreeView.BranchChosen)
+    def _on_branch(self, message: DecisionTreeView.BranchChosen) -> None:
+        if self.busy:
+            self.say("Still answering — press Esc first, then choose the branch.")
+            return
+        question = self.copilot.choose_branch(message.tree_id, message.node_id)
+        self.ask(question)
+
+    # -- for tests -----------------------------------------------------------------------
+
+    @property
+    def badge(self) -> str:
+        state = self.copilot.state
+        return badge_text(self.copilot.persona.name, state.persona_mode, state.persona_active)
+
+    async def on_unmount(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+
+
+def run_tui(cli: dict, agent_paths: Sequence[str], resume: str | None) -> None:
+    """Open the app (the CLI's default command)."""
+
+    def factory() -> Copilot:
+        from agent.copilot import Copilot
+
+        return Copilot.start(cli=cli, agent_paths=agent_paths, resume=resume, strict=False)
+
+    app = CopilotApp(copilot_factory=factory)
+    app.run()
+    if app.return_code:
+        raise SystemExit(app.return_code)
+
+
+__all__ = ["CopilotApp", "run_tui"]

@@ -1,0 +1,54 @@
+"""The command palette (Ctrl+P): every action the app has, findable by name."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+if TYPE_CHECKING:
+    from tui.app import CopilotApp
+
+
+def palette_entries(app: CopilotApp) -> list[tuple[str, str, Callable[[], object]]]:
+    """(name, help, callback) for each action; slash commands go through the Copilot."""
+    run = app.run_line
+    return [
+        ("Export session as Markdown", "Write the whole session to a .md file", partial(run, "/export md")),
+        ("Export session as JSON", "Write the whole session to a .json file", partial(run, "/export json")),
+        ("Export session as HTML", "Write the whole session to an .html file", partial(run, "/export html")),
+        ("New session", "Start a fresh conversation (this one stays saved)", partial(run, "/new")),
+        ("Resume a session", "Open a saved session", app.action_sessions),
+        ("Toggle side panels", "Show or hide decision tree, checklist, workflow", app.action_toggle_panels),
+        ("Persona: automatic", "Let the keywords switch the persona on and off", partial(run, "/persona auto")),
+        ("Persona: pin on", "Keep the backend persona on", partial(run, "/persona on")),
+        ("Persona: pin off", "Keep the backend persona off", partial(run, "/persona off")),
+        ("Phase: next", "Move the workflow to the next phase", partial(run, "/phase next")),
+        ("Phase: previous", "Move the workflow to the previous phase", partial(run, "/phase prev")),
+        ("Retry the last message", "Ask the last question again", app.action_retry),
+        ("Toggle dark / light theme", "Switch between textual-dark and textual-light", app.action_toggle_dark),
+        ("Help: keys and commands", "Every key and slash command", app.action_help),
+    ]
+
+
+class CopilotCommands(Provider):
+    """Palette hits for the co-pilot's actions."""
+
+    def _entries(self) -> list[tuple[str, str, Callable[[], object]]]:
+        from tui.app import CopilotApp
+
+        app = self.app
+        return palette_entries(app) if isinstance(app, CopilotApp) else []
+
+    async def discover(self) -> Hits:
+        for name, help_text, callback in self._entries():
+            yield DiscoveryHit(name, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, help_text, callback in self._entries():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), callback, help=help_text)

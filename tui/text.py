@@ -1,0 +1,72 @@
+"""Turn untrusted strings into Rich Text, and session events into one-line notices.
+
+Everything a model, a file or a user wrote goes through `plain`: escapes stripped and no
+markup parsing, so `[bold red]x[/]` shows literally instead of turning red.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from agent.persona import Persona
+from agent.session_models import (
+    ActivationChanged,
+    ChecklistChanged,
+    Notice,
+    PhaseChanged,
+    TreeHighlighted,
+)
+from agent.textsafe import safe_text
+
+TimelineEvent = ActivationChanged | PhaseChanged | ChecklistChanged | TreeHighlighted | Notice
+
+
+def clean(s: str) -> str:
+    """Escapes and control characters removed."""
+    return safe_text(s)
+
+
+def plain(s: str, style: str = "") -> Text:
+    """A Text that shows `s` literally (no markup), escapes stripped."""
+    return Text(safe_text(s), style=style)
+
+
+def one_line(s: str, limit: int = 80) -> str:
+    """First line of `s`, shortened with an ellipsis: for notices and labels."""
+    s = " ".join(safe_text(s).split())
+    return s if len(s) <= limit else s[: limit - 1] + "…"
+
+
+def item_label(persona: Persona, item_id: str) -> str:
+    """'Authentication · JWT' for a checklist item id (the id itself if unknown)."""
+    for item in persona.all_checklist_items():
+        if item.id == item_id:
+            return f"{item.area} · {item.text}"
+    return item_id
+
+
+def describe(event: TimelineEvent, persona: Persona) -> tuple[str, str]:
+    """(icon, sentence) for a timeline event shown as a quiet line in the chat."""
+    if isinstance(event, ActivationChanged):
+        state = "on" if event.active else "off"
+        how = {"auto": "auto", "on": "pinned on", "off": "pinned off"}[event.mode]
+        why = f": {event.reason}" if event.reason else ""
+        return ("◆" if event.active else "◇", f"Persona {event.persona} {state} ({how}){why}")
+    if isinstance(event, PhaseChanged):
+        role = f" — {event.role}" if event.role else ""
+        before = f" (was {event.previous})" if event.previous else ""
+        return ("▸", f"Phase: {event.phase}{role}{before}")
+    if isinstance(event, ChecklistChanged):
+        label = item_label(persona, event.item_id)
+        if event.state == "done":
+            return ("☑", f"Checked {label}")
+        if event.state == "suggested":
+            why = f" (from “{event.evidence}”)" if event.evidence else ""
+            return ("☐", f"Suggested {label}{why}")
+        return ("☐", f"Unchecked {label}")
+    if isinstance(event, TreeHighlighted):
+        how = "Chosen" if event.chosen else "Points to"
+        words = f" (words: {', '.join(event.words)})" if event.words else ""
+        return ("↳", f"{how} {event.recommendation}{words}")
+    icon = {"info": "ℹ", "warning": "⚠", "error": "✖"}[event.level]
+    return (icon, event.text)

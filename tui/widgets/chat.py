@@ -1,0 +1,341 @@
+"""The transcript: messages as Markdown, timeline events as quiet one-line notices.
+
+It renders what the session says; the only state it keeps is which entries are mounted.
+Long sessions keep the newest `max_mounted` entries in the DOM; older ones wait in
+`_hidden` and are mounted again on demand when the user scrolls to the top.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from rich.text import Text
+from textual import on
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.message import Message as TMessage
+from textual.reactive import reactive
+from textual.widget import Widget
+from textual.widgets import Markdown, Static
+from textual.widgets.markdown import MarkdownStream
+
+from agent.persona import Persona
+from agent.session_models import (
+    AnswerFinished,
+    AnswerStarted,
+    Message,
+    MessageAdded,
+    SessionState,
+)
+from tui.text import TimelineEvent, clean, describe, one_line, plain
+
+Entry = Message | TimelineEvent
+TIMELINE_TYPES = ("activation", "phase", "checklist", "tree", "notice")
+
+
+def merged_entries(state: SessionState) -> list[Entry]:
+    """Messages and timeline events in the order they happened."""
+
+    def key(pair: tuple[int, Entry]) -> tuple[str, int, int]:
+        index, entry = pair
+        if isinstance(entry, Message):
+            rank = 0 if entry.role == "user" else 2
+        else:
+            rank = 1
+        return (entry.ts, rank, index)
+
+    pairs = list(enumerate([*state.messages, *state.timeline]))
+    return [entry for _, entry in sorted(pairs, key=key)]
+
+
+class MessageView(Vertical, can_focus=True):
+    """One message: a label line (who, status) above its Markdown body."""
+
+    BINDINGS = [Binding("c", "copy", "Copy message")]
+
+    status: reactive[str] = reactive("complete", init=False)
+
+    def __init__(self, message: Message, persona_name: str) -> None:
+        super().__init__(classes=f"message {message.role}")
+        self.message = message
+        self.persona_name = persona_name
+        self._stream: MarkdownStream | None = None
+
+    def compose(self):
+        yield Static(self._label(), classes="msg-label")
+        yield Markdown(clean(self.message.content), classes="msg-body")
+        yield Static(self._error_text(), classes="msg-error")
+
+    def on_mount(self) -> None:
+        self.status = self.message.status
+        self.watch_status(self.status)
+
+    def _label(self) -> Text:
+        m = self.message
+        if m.role == "user":
+            text = Text("You", style="bold")
+        elif m.role == "system":
+            text = Text("System", style="bold")
+        else:
+            text = Text("Co-pilot", style="bold")
+            if m.persona_active:
+                text.append(f" · {self.persona_name}")
+            if m.phase and m.persona_active:
+                text.append(f" · {m.phase}")
+        extra = {
+            "streaming": "  answering… (Esc stops)",
+            "stopped": "  ■ stopped",
+            "interrupted": "  ■ interrupted",
+            "error": "  ✖ error",
+        }.get(m.status, "")
+        if extra:
+            text.append(extra, style="italic")
+        return text
+
+    def _error_text(self) -> Text:
+        return plain(self.message.error or "")
+
+    def watch_status(self, status: str) -> None:
+        for name in ("streaming", "stopped", "interrupted", "error"):
+            self.set_class(status == name, f"-{name}")
+        self.query_one(".msg-label", Static).update(self._label())
+        error = self.query_one(".msg-error", Static)
+        error.update(self._error_text())
+        error.display = bool(self.message.error)
+
+    @property
+    def body(self) -> Markdown:
+        return self.query_one(".msg-body", Markdown)
+
+    def start_stream(self) -> None:
+        self._stream = Markdown.get_stream(self.body)
+
+    async def write(self, chunk: str) -> None:
+        if self._stream is None:
+            self.start_stream()
+        assert self._stream is not None
+        await self._stream.write(clean(chunk))
+
+    async def finish(self, message: Message) -> None:
+        """Stop streaming and show the final text with one full update."""
+        if self._stream is not None:
+            await self._stream.stop()
+            self._stream = None
+        self.message = message
+        await self.body.update(clean(message.content))
+        self.status = message.status
+        self.watch_status(message.status)
+
+    def on_click(self) -> None:
+        self.focus()
+
+    def action_copy(self) -> None:
+        self.app.copy_to_clipboard(self.message.content)
+        self.app.notify("Message copied to the clipboard.", timeout=2)
+
+
+class NoticeLine(Static):
+    """A timeline event as one quiet line."""
+
+    def __init__(self, event: TimelineEvent, persona: Persona) -> None:
+        icon, sentence = describe(event, persona)
+        text = Text(f"{icon} ", style="bold")
+        text.append_text(plain(one_line(sentence, 160)))
+        super().__init__(text, classes=f"notice notice-{event.type}")
+        if event.type == "notice":
+            self.add_class(f"-{event.level}")
+        self.event = event
+
+
+class LoadEarlier(Static, can_focus=True):
+    """The affordance at the top of a pruned transcript."""
+
+    BINDINGS = [Binding("enter", "load", "Load earlier")]
+
+    class Pressed(TMessage):
+        pass
+
+    def show_count(self, count: int) -> None:
+        self.update(Text(f"↑ {count} earlier entries — scroll up or press Enter to load"))
+        self.display = count > 0
+
+    def on_click(self) -> None:
+        self.post_message(self.Pressed())
+
+    def action_load(self) -> None:
+        self.post_message(self.Pressed())
+
+
+class ChatView(VerticalScroll):
+    """The scrolling transcript."""
+
+    class SessionEventMsg(TMessage):
+        """A session event, routed here so transcript updates keep their order."""
+
+        def __init__(self, event: object) -> None:
+            super().__init__()
+            self.event = event
+
+    class Chunk(TMessage):
+        """A streamed piece of the answer in progress."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    def __init__(
+        self,
+        persona: Persona | None,
+        lookup: Callable[[str], Message | None],
+        *,
+        max_mounted: int = 60,
+        batch: int = 20,
+        id: str | None = None,
+    ) -> None:
+        super().__init__(id=id)
+        self.persona = persona
+        self.lookup = lookup
+        self.max_mounted = max_mounted
+        self.batch = batch
+        self._hidden: list[Entry] = []
+        self._streaming: MessageView | None = None
+        self._loading_earlier = False
+
+    def compose(self):
+        yield LoadEarlier(id="load-earlier")
+
+    def on_mount(self) -> None:
+        self.query_one(LoadEarlier).show_count(0)
+
+    # -- entries ---------------------------------------------------------------------
+
+    def _make(self, entry: Entry) -> Widget:
+        assert self.persona is not None, "load() a session first"
+        if isinstance(entry, Message):
+            return MessageView(entry, self.persona.name)
+        return NoticeLine(entry, self.persona)
+
+    def entry_widgets(self) -> list[Widget]:
+        return [w for w in self.children if isinstance(w, MessageView | NoticeLine)]
+
+    @property
+    def hidden_count(self) -> int:
+        return len(self._hidden)
+
+    def message_views(self) -> list[MessageView]:
+        return list(self.query(MessageView))
+
+    @property
+    def at_bottom(self) -> bool:
+        return self.max_scroll_y - self.scroll_y <= 1
+
+    async def load(self, state: SessionState, persona: Persona) -> None:
+        """Show a whole session (after start, /new or resume): only the newest entries."""
+        self.persona = persona
+        self._streaming = None
+        await self.remove_children(MessageView)
+        await self.remove_children(NoticeLine)
+        entries = merged_entries(state)
+        cut = max(0, len(entries) - self.max_mounted)
+        self._hidden = entries[:cut]
+        widgets = [self._make(e) for e in entries[cut:]]
+        if widgets:
+            await self.mount_all(widgets)
+        self.query_one(LoadEarlier).show_count(len(self._hidden))
+        self.scroll_end(animate=False, immediate=False)
+
+    async def append(self, widgets: Iterable[Widget]) -> None:
+        follow = self.at_bottom
+        await self.mount_all(list(widgets))
+        if follow:
+            await self._prune()
+            self.scroll_end(animate=False, immediate=False)
+
+    async def _prune(self) -> None:
+        """Drop the oldest entries from the DOM once there are too many (only at the bottom)."""
+        mounted = self.entry_widgets()
+        if len(mounted) <= self.max_mounted + self.batch:
+            return
+        drop = [w for w in mounted[: len(mounted) - self.max_mounted] if w is not self._streaming]
+        for widget in drop:
+            self._hidden.append(widget.message if isinstance(widget, MessageView) else widget.event)
+        await self.remove_children(drop)
+        self.query_one(LoadEarlier).show_count(len(self._hidden))
+
+    async def load_earlier(self) -> int:
+        """Mount the next batch of older entries above the current ones; keep the view still."""
+        if not self._hidden or self._loading_earlier:
+            return 0
+        self._loading_earlier = True
+        try:
+            batch = self._hidden[-self.batch :]
+            del self._hidden[-self.batch :]
+            old_virtual = self.virtual_size.height
+            old_y = self.scroll_y
+            widgets = [self._make(e) for e in batch]
+            await self.mount_all(widgets, after=self.query_one(LoadEarlier))
+            self.query_one(LoadEarlier).show_count(len(self._hidden))
+
+            def keep_position() -> None:
+                grown = self.virtual_size.height - old_virtual
+                self.scroll_to(y=old_y + max(0, grown), animate=False)
+
+            self.call_after_refresh(keep_position)
+            return len(batch)
+        finally:
+            self._loading_earlier = False
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        if new <= 0 < old and self._hidden:
+            self.run_worker(self.load_earlier(), exclusive=True, group="load-earlier")
+
+    @on(LoadEarlier.Pressed)
+    async def _on_load_pressed(self) -> None:
+        await self.load_earlier()
+
+    # -- live events -----------------------------------------------------------------
+
+    @on(SessionEventMsg)
+    async def _on_session_event(self, message: SessionEventMsg) -> None:
+        event = message.event
+        if isinstance(event, MessageAdded):
+            entry = Message(
+                id=event.id, role=event.role, content=event.content, ts=event.ts,
+                persona_active=event.persona_active, phase=event.phase, status=event.status,
+            )
+            await self.append([self._make(entry)])
+        elif isinstance(event, AnswerStarted):
+            entry = Message(
+                id=event.id, role="assistant", content="", ts=event.ts,
+                persona_active=event.persona_active, phase=event.phase, status="streaming",
+                provider=event.provider, model=event.model,
+            )
+            view = self._make(entry)
+            assert isinstance(view, MessageView)
+            self._streaming = view
+            await self.append([view])
+            view.start_stream()
+        elif isinstance(event, AnswerFinished):
+            view = self._streaming
+            if view is None or view.message.id != event.id:
+                view = next((v for v in self.message_views() if v.message.id == event.id), None)
+            final = self.lookup(event.id)
+            if view is not None and final is not None:
+                follow = self.at_bottom
+                await view.finish(final)
+                if follow:
+                    self.scroll_end(animate=False, immediate=False)
+            if view is self._streaming:
+                self._streaming = None
+        elif getattr(event, "type", "") in TIMELINE_TYPES:
+            await self.append([self._make(event)])  # type: ignore[arg-type]
+
+    @on(Chunk)
+    async def _on_chunk(self, message: Chunk) -> None:
+        if self._streaming is None:
+            return
+        follow = self.at_bottom
+        await self._streaming.write(message.text)
+        if follow:
+            self.scroll_end(animate=False, immediate=False)

@@ -1,0 +1,149 @@
+"""The input: a multi-line TextArea where Enter sends and slash commands complete."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rich.text import Text
+from textual import events
+from textual.message import Message
+from textual.widgets import Static, TextArea
+
+from tui.text import plain
+
+IDLE_HINT = "Enter send · Shift+Enter/Ctrl+J newline · ↑↓ history · / commands · F1 help"
+
+
+def matching_commands(text: str, names: list[str]) -> list[str]:
+    """Commands that start with what was typed (case-insensitive), in their given order."""
+    if not text.startswith("/") or "\n" in text:
+        return []
+    typed = text.lower()
+    return [n for n in names if n.lower().startswith(typed) and n.lower() != typed]
+
+
+class PromptInput(TextArea):
+    """Enter sends; Shift+Enter or Ctrl+J add a line; ↑/↓ on the first/last line recall."""
+
+    class Submitted(Message):
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    def __init__(self, commands: Callable[[], list[str]], *, id: str | None = None) -> None:
+        super().__init__(
+            soft_wrap=True,
+            tab_behavior="focus",
+            show_line_numbers=False,
+            highlight_cursor_line=False,
+            compact=True,
+            placeholder="Ask about APIs, databases, auth… or type / for commands",
+            id=id,
+        )
+        self._commands = commands
+        self.sent_history: list[str] = []
+        self._recall_index: int | None = None
+        self._recall_draft = ""
+
+    # -- completion ------------------------------------------------------------------
+
+    def matches(self) -> list[str]:
+        return matching_commands(self.text, self._commands())
+
+    def update_suggestion(self) -> None:
+        found = self.matches()
+        at_end = self.cursor_location == self.document.end
+        self.suggestion = found[0][len(self.text) :] if found and at_end else ""
+
+    def complete(self) -> bool:
+        """Complete to the first matching command; True when something was inserted."""
+        found = self.matches()
+        if not found:
+            return False
+        target = found[0]
+        if len(found) > 1:
+            # Complete only the part every match shares, like a shell.
+            prefix = found[0]
+            for other in found[1:]:
+                while not other.lower().startswith(prefix.lower()):
+                    prefix = prefix[:-1]
+            target = prefix if len(prefix) > len(self.text) else found[0]
+        self.load_text(target)
+        self.move_cursor(self.document.end)
+        return True
+
+    # -- history ---------------------------------------------------------------------
+
+    def remember(self, text: str) -> None:
+        if text.strip() and (not self.sent_history or self.sent_history[-1] != text):
+            self.sent_history.append(text)
+        self._recall_index = None
+
+    def _recall(self, step: int) -> bool:
+        if not self.sent_history:
+            return False
+        if self._recall_index is None:
+            if step > 0:
+                return False
+            self._recall_draft = self.text
+            index = len(self.sent_history) - 1
+        else:
+            index = self._recall_index + step
+        if index >= len(self.sent_history):
+            self._recall_index = None
+            self.load_text(self._recall_draft)
+        else:
+            self._recall_index = max(0, index)
+            self.load_text(self.sent_history[self._recall_index])
+        self.move_cursor(self.document.end)
+        return True
+
+    def action_cursor_up(self, select: bool = False) -> None:
+        if not select and self.cursor_at_first_line and self._recall(-1):
+            return
+        super().action_cursor_up(select)
+
+    def action_cursor_down(self, select: bool = False) -> None:
+        if not select and self.cursor_at_last_line and self._recall(+1):
+            return
+        super().action_cursor_down(select)
+
+    # -- keys ------------------------------------------------------------------------
+
+    async def _on_key(self, event: events.Key) -> None:
+        key = event.key
+        if key == "enter":
+            event.stop()
+            event.prevent_default()
+            if self.text.strip():
+                self.post_message(self.Submitted(self.text))
+            return
+        if key in ("shift+enter", "ctrl+j", "alt+enter"):
+            event.stop()
+            event.prevent_default()
+            start, end = self.selection
+            self._replace_via_keyboard("\n", start, end)
+            return
+        if key == "tab" and self.complete():
+            event.stop()
+            event.prevent_default()
+            return
+        await super()._on_key(event)
+
+
+class PromptHelp(Static):
+    """One line under the input: matching commands, a hint, or what is happening."""
+
+    def show_idle(self, busy: bool = False) -> None:
+        hint = "answering… Esc stops · your text stays here" if busy else IDLE_HINT
+        self.update(Text(hint, style="dim"))
+
+    def show_matches(self, found: list[str]) -> None:
+        text = Text("Tab: ", style="bold")
+        text.append_text(plain("  ".join(found[:8])))
+        if len(found) > 8:
+            text.append(f"  +{len(found) - 8} more", style="dim")
+        self.update(text)
+
+    def show_hint(self, message: str) -> None:
+        self.update(plain(message))
