@@ -218,3 +218,29 @@ def test_mask_key() -> None:
 def test_settings_repr_masks_key_set_directly() -> None:
     settings = Settings(provider="openai", api_key=KEY)  # type: ignore[arg-type]
     assert KEY not in repr(settings) and KEY not in f"{settings}"
+
+
+def test_paths_follow_env_overrides(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from agent import paths
+
+    monkeypatch.setenv("BACKEND_COPILOT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("BACKEND_COPILOT_CONFIG_DIR", str(tmp_path / "conf"))
+    monkeypatch.setenv("BACKEND_COPILOT_EXPORT_DIR", str(tmp_path / "out"))
+    assert paths.sessions_dir() == tmp_path / "data" / "sessions"
+    assert paths.config_file() == tmp_path / "conf" / "config.toml"
+    assert not (tmp_path / "data").exists()  # asking for a path creates nothing
+    created = [paths.sessions_dir(create=True), paths.config_dir(create=True),
+               paths.export_dir(create=True)]
+    for directory in [*created, tmp_path / "data"]:
+        assert directory.is_dir()
+        assert (directory.stat().st_mode & 0o777) == 0o700
+
+
+def test_default_paths_use_the_app_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    from agent import paths
+
+    for var in ("BACKEND_COPILOT_DATA_DIR", "BACKEND_COPILOT_CONFIG_DIR", "BACKEND_COPILOT_EXPORT_DIR"):
+        monkeypatch.delenv(var, raising=False)
+    assert "backend-copilot" in paths.data_dir().parts
+    assert "backend-copilot" in paths.config_dir().parts
+    assert paths.export_dir().name == "backend-copilot"
