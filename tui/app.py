@@ -87,6 +87,8 @@ class CopilotApp(App[None]):
         self._unsubscribe: Callable[[], None] | None = None
         self._panels_forced: bool | None = None
         self.ready = False
+        self.last_export = ""
+        self._theme_given = theme is not None
         if theme:
             self.theme = theme
 
@@ -123,6 +125,12 @@ class CopilotApp(App[None]):
                 self.exit(return_code=1, message=one_line(str(exc) or type(exc).__name__, 200))
                 return
         copilot = self.copilot
+        wanted = getattr(getattr(copilot, "settings", None), "theme", "")
+        if not self._theme_given and wanted and wanted != self.theme:
+            if wanted in self.available_themes:
+                self.theme = wanted
+            else:
+                copilot.problems.append(f"Unknown theme '{wanted}'; using {self.theme}.")
         self._unsubscribe = copilot.subscribe(self._on_copilot_event)
         await self.render_all()
         for problem in copilot.problems:
@@ -247,9 +255,12 @@ class CopilotApp(App[None]):
             async for item in stream:
                 if isinstance(item, StreamChunk):
                     chat.post_message(ChatView.Chunk(item.text))
-                elif isinstance(item, StreamEnd) and item.error is not None:
-                    if item.error.kind != "cancelled":
-                        self.say(item.error.message, severity="error", timeout=8)
+                elif (
+                    isinstance(item, StreamEnd)
+                    and item.error is not None
+                    and item.error.kind != "cancelled"
+                ):
+                    self.say(item.error.message, severity="error", timeout=8)
         finally:
             self.busy = False
 

@@ -38,10 +38,7 @@ def merged_entries(state: SessionState) -> list[Entry]:
 
     def key(pair: tuple[int, Entry]) -> tuple[str, int, int]:
         index, entry = pair
-        if isinstance(entry, Message):
-            rank = 0 if entry.role == "user" else 2
-        else:
-            rank = 1
+        rank = (0 if entry.role == "user" else 2) if isinstance(entry, Message) else 1
         return (entry.ts, rank, index)
 
     pairs = list(enumerate([*state.messages, *state.timeline]))

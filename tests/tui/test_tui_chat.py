@@ -1,0 +1,144 @@
+"""The chat: sending, streaming, stopping, input behaviour, text safety, long sessions."""
+
+from __future__ import annotations
+
+from textual.widgets import Markdown, Static
+from tui_helpers import QUESTION, make_app, send, settle, toasts, views
+
+from tui.widgets.chat import ChatView, LoadEarlier
+from tui.widgets.header import CopilotHeader
+from tui.widgets.prompt import PromptHelp, PromptInput
+
+
+async def test_send_streams_an_offline_answer_into_the_chat() -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await send(pilot, "How should I design pagination for a REST API?")
+        user, answer = views(app, "user"), views(app, "assistant")
+        assert [v.message.content for v in user] == ["How should I design pagination for a REST API?"]
+        assert len(answer) == 1
+        final = app.copilot.state.messages[-1]
+        assert final.role == "assistant" and final.status == "complete" and final.content
+        # The widget shows the final text from the session (one full update at the end).
+        assert answer[0].query_one(Markdown).source == final.content
+        assert app.query_one(PromptInput).text == ""
+
+
+async def test_esc_stops_the_answer_and_keeps_the_partial_text() -> None:
+    app = make_app(stream_delay=0.05)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await send(pilot, QUESTION, wait=False)
+        for _ in range(500):  # until some of the answer has arrived
+            await pilot.pause()
+            msgs = app.copilot.state.messages
+            if msgs[-1].role == "assistant" and len(msgs[-1].content) > 20:
+                break
+        assert app.busy
+        await pilot.press("escape")
+        await settle(pilot)
+        last = app.copilot.state.messages[-1]
+        assert last.status == "stopped"
+        assert len(last.content) > 20
+        view = views(app, "assistant")[-1]
+        assert view.has_class("-stopped")
+        assert "stopped" in str(view.query_one(".msg-label", Static).content)
+        assert view.query_one(Markdown).source == last.content
+        assert not app.busy
+
+
+async def test_sending_while_answering_keeps_the_typed_text() -> None:
+    app = make_app(stream_delay=0.05)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await send(pilot, QUESTION, wait=False)
+        await pilot.pause()
+        assert app.busy
+        await send(pilot, "and what about caching?", wait=False)
+        assert app.query_one(PromptInput).text == "and what about caching?"
+        assert "Esc" in str(app.query_one(PromptHelp).content)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert [m.content for m in app.copilot.state.messages if m.role == "user"] == [QUESTION]
+
+
+async def test_markup_in_content_shows_literally() -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await send(pilot, "[bold red]x[/] \x1b]52;c;ZXZpbA==\x07 api")
+        title = app.query_one(CopilotHeader).query_one("#session-title", Static)
+        assert "[bold red]x[/]" in str(title.content)
+        assert "\x1b" not in str(title.content)
+        body = views(app, "user")[0].query_one(Markdown).source
+        assert "[bold red]x[/]" in body and "\x1b" not in body
+        # A command hint echoes what was typed, literally.
+        await send(pilot, "/check [bold red]x[/]")
+        assert "[bold red]x[/]" in str(app.query_one(PromptHelp).content)
+
+
+async def test_unknown_command_is_a_one_line_hint_and_keeps_the_text() -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await send(pilot, "/frobnicate")
+        assert app.query_one(PromptInput).text == "/frobnicate"
+        assert "Unknown command" in str(app.query_one(PromptHelp).content)
+        assert any("Unknown command" in t for t in toasts(app))
+        assert len(app.screen_stack) == 1  # no dialog
+
+
+async def test_input_newlines_history_and_completion() -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        prompt = app.query_one(PromptInput)
+        prompt.focus()
+        await pilot.press("a", "shift+enter", "b", "ctrl+j", "c")
+        assert prompt.text == "a\nb\nc"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert prompt.text == ""
+        await pilot.press("up")
+        assert prompt.text == "a\nb\nc"
+        await pilot.press("down", "down", "down")
+        assert prompt.text == ""
+        await pilot.press("slash", "p", "h")
+        assert "/phase next" in str(app.query_one(PromptHelp).content)
+        await pilot.press("tab")
+        assert prompt.text == "/phase "
+        await pilot.press("n", "tab")
+        assert prompt.text == "/phase next"
+        assert prompt.has_focus
+
+
+async def test_copy_a_message_with_a_key() -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await send(pilot, "What is a good database index strategy?")
+        answer = views(app, "assistant")[0]
+        answer.focus()
+        await pilot.press("c")
+        assert app.clipboard == app.copilot.state.messages[-1].content
+
+
+async def test_long_sessions_keep_only_the_newest_entries_mounted() -> None:
+    app = make_app()
+    app._max_mounted = 6
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        chat = app.query_one(ChatView)
+        chat.max_mounted, chat.batch = 6, 3
+        for i in range(6):
+            await send(pilot, f"question {i} about the database")
+        assert len(chat.entry_widgets()) <= 6 + 3
+        assert chat.hidden_count > 0
+        assert app.query_one(LoadEarlier).display
+        before = chat.hidden_count
+        chat.scroll_home(animate=False, immediate=True)
+        await settle(pilot)
+        assert chat.hidden_count < before
+        texts = [v.message.content for v in views(app, "user")]
+        assert texts[-1] == "question 5 about the database"
