@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.table import Table
 from rich.text import Text
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -12,37 +13,33 @@ from tui.text import plain
 
 KEYS: list[tuple[str, str]] = [
     ("Enter", "send the message (or run a /command)"),
-    ("Shift+Enter, Ctrl+J", "new line in the message"),
-    ("↑ / ↓ (first/last line)", "recall earlier messages"),
+    ("Shift+Enter · Ctrl+J", "new line in the message"),
+    ("↑ / ↓", "recall earlier messages (on the first/last line)"),
     ("Tab", "complete a /command"),
-    ("Esc", "stop the answer being written (the text so far is kept)"),
-    ("Ctrl+B, F2", "show or hide the side panels"),
+    ("Esc", "stop the answer being written; the text so far is kept"),
+    ("Ctrl+B · F2", "show or hide the side panels"),
     ("F3", "persona: auto → pinned on → pinned off"),
     ("Ctrl+← / Ctrl+→", "previous / next workflow phase (outside the input)"),
     ("[ / ]", "previous / next phase (in the Workflow panel)"),
-    ("Enter (decision tree)", "ask about that branch"),
-    ("Space / x (checklist)", "tick or untick an item / clear a suggestion"),
-    ("c (on a message)", "copy the message"),
+    ("Enter", "decision tree: ask about that branch"),
+    ("Space · x", "checklist: tick or untick · clear a suggestion"),
+    ("c", "on a message: copy it"),
     ("Ctrl+P", "command palette: export, sessions, theme, …"),
     ("Ctrl+S", "saved sessions"),
-    ("F1, ?", "this help"),
+    ("F1 · ?", "this help"),
     ("Ctrl+Q", "quit (the session is already saved)"),
 ]
 
 
-def help_text(commands: list[tuple[str, str]]) -> Text:
-    text = Text("Keys\n", style="bold underline")
-    width = max(len(k) for k, _ in KEYS) + 2
-    for key, what in KEYS:
-        text.append(f"  {key:<{width}}", style="bold")
-        text.append(f"{what}\n")
-    text.append("\nSlash commands\n", style="bold underline")
-    width = max((len(c) for c, _ in commands), default=10) + 2
-    for command, what in commands:
-        text.append_text(plain(f"  {command:<{width}}", "bold"))
-        text.append_text(plain(f"{what}\n"))
-    text.append("\nEsc closes this help.", style="dim")
-    return text
+def _table(title: str, rows: list[tuple[str, str]]) -> Table:
+    table = Table(box=None, show_header=False, padding=(0, 2, 0, 0), expand=True)
+    table.title = Text(title, style="bold")
+    table.title_justify = "left"
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(ratio=1)
+    for key, what in rows:
+        table.add_row(plain(key), plain(what))
+    return table
 
 
 class HelpScreen(ModalScreen[None]):
@@ -54,5 +51,6 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self):
         with VerticalScroll(id="help-box") as box:
-            box.border_title = "Help"
-            yield Static(help_text(self.commands), id="help-text")
+            box.border_title = "Help · Esc closes"
+            yield Static(_table("Keys", KEYS), classes="help-table")
+            yield Static(_table("Slash commands", self.commands), classes="help-table")

@@ -70,11 +70,11 @@ class MessageView(Vertical, can_focus=True):
     def _label(self) -> Text:
         m = self.message
         if m.role == "user":
-            text = Text("You", style="bold")
+            text = Text.assemble(("You", "bold"))
         elif m.role == "system":
-            text = Text("System", style="bold")
+            text = Text.assemble(("System", "bold"))
         else:
-            text = Text("Co-pilot", style="bold")
+            text = Text.assemble(("Co-pilot", "bold"))
             if m.persona_active:
                 text.append(f" · {self.persona_name}")
             if m.phase and m.persona_active:
@@ -136,7 +136,7 @@ class NoticeLine(Static):
 
     def __init__(self, event: TimelineEvent, persona: Persona) -> None:
         icon, sentence = describe(event, persona)
-        text = Text(f"{icon} ", style="bold")
+        text = Text.assemble((f"{icon} ", "bold"))
         text.append_text(plain(one_line(sentence, 160)))
         super().__init__(text, classes=f"notice notice-{event.type}")
         if event.type == "notice":

@@ -172,10 +172,10 @@ class ChecklistView(PlainTree):
 
 def item_text(item: ChecklistItem, state: str, evidence: str) -> Text:
     if state == "done":
-        text = Text("☑ ", style="bold green")
+        text = Text.assemble(("☑ ", "bold green"))
         text.append_text(plain(item.text))
     elif state == "suggested":
-        text = Text("◇ ", style="bold yellow")
+        text = Text.assemble(("◇ ", "bold yellow"))
         text.append_text(plain(item.text, "italic yellow"))
         text.append_text(plain(f"  ← {one_line(evidence, 24)}" if evidence else "  suggested", "dim italic"))
     else:

@@ -139,7 +139,7 @@ class PromptHelp(Static):
         self.update(Text(hint, style="dim"))
 
     def show_matches(self, found: list[str]) -> None:
-        text = Text("Tab: ", style="bold")
+        text = Text.assemble(("Tab: ", "bold"))
         text.append_text(plain("  ".join(found[:8])))
         if len(found) > 8:
             text.append(f"  +{len(found) - 8} more", style="dim")
