@@ -136,6 +136,16 @@ async def test_leading_empty_choices_are_skipped(oai_server: OAIServer) -> None:
     assert "".join(pieces) == "Hello after empties" and end.error is None
 
 
+def test_one_provider_serves_several_event_loops(oai_server: OAIServer) -> None:
+    """The CLI runs `asyncio.run` more than once with the same provider."""
+    provider = make(oai_server.base_url)
+    oai_server.script(text("first"), text("second"))
+    first = asyncio.run(run(provider))
+    second = asyncio.run(run(provider))
+    assert "".join(first[0]) == "first" and "".join(second[0]) == "second"
+    assert second[1].error is None
+
+
 # -- failures --------------------------------------------------------------------------------
 
 

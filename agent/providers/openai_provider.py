@@ -71,6 +71,7 @@ class OpenAIProvider:
         self.max_retry_wait = max_retry_wait
         self._api_key = SecretStr(api_key) if api_key else None
         self._client: Any = None
+        self._client_loop: asyncio.AbstractEventLoop | None = None
         self._openai: Any = None
         self._include_usage = True  # turned off for good once a server rejects stream_options
 
@@ -94,31 +95,45 @@ class OpenAIProvider:
                             secrets=self._secrets)
 
     async def _ensure_client(self) -> ProviderError | None:
-        """Import openai and build the client once; a config problem comes back as an error."""
-        if self._client is not None:
+        """Import openai and build the client once per event loop; problems come back as errors.
+
+        A client's connection pool belongs to the loop it was built on, so a caller that runs
+        several `asyncio.run`s (the CLI) gets a fresh client in each.
+        """
+        loop = asyncio.get_running_loop()
+        if self._client is not None and self._client_loop is loop:
             return None
         key = self._key()
         if not key:
             if self.base_url == DEFAULT_BASE_URL:
                 return self._error("config", E.missing_key_message(self.key_env))
             key = "no-key"  # local servers (Ollama, llama.cpp, vLLM) usually need none
-        if self._openai is None:
-            self._openai = await asyncio.to_thread(importlib.import_module, "openai")
-        openai = self._openai
-        timeout = openai.Timeout(
-            connect=self.connect_timeout, read=self.read_timeout,
-            write=self.read_timeout, pool=self.connect_timeout,
-        )
-        self._client = openai.AsyncOpenAI(
-            api_key=key, base_url=self.base_url, timeout=timeout, max_retries=0,
-        )
+        try:
+            if self._openai is None:
+                self._openai = await asyncio.to_thread(importlib.import_module, "openai")
+            openai = self._openai
+            timeout = openai.Timeout(
+                connect=self.connect_timeout, read=self.read_timeout,
+                write=self.read_timeout, pool=self.connect_timeout,
+            )
+            self._client = openai.AsyncOpenAI(
+                api_key=key, base_url=self.base_url, timeout=timeout, max_retries=0,
+            )
+        except ImportError:
+            return self._error("config", "The `openai` package is not installed; run "
+                               "`pip install openai` (or `make run`), or use the offline playbook.")
+        except Exception as exc:  # noqa: BLE001 - a bad setting must become one line, not a crash
+            return self._error("config", f"Could not set up the {self.name} client for "
+                               f"{E.display_url(self.base_url)}: {E.detail(str(exc), self._secrets)}")
+        self._client_loop = loop
         return None
 
     async def aclose(self) -> None:
         """Close the HTTP connection pool (optional; the pool also dies with the process)."""
         if self._client is not None:
             client, self._client = self._client, None
-            await client.close()
+            with contextlib.suppress(Exception):  # its loop may be gone already
+                await client.close()
 
     # -- models ----------------------------------------------------------------------------
 
@@ -176,7 +191,7 @@ class OpenAIProvider:
             try:
                 response = await self._client.chat.completions.create(**kwargs)
             except openai.APIStatusError as exc:
-                if exc.status_code == 400 and self._include_usage and _mentions_stream_options(exc):
+                if exc.status_code in (400, 422) and self._include_usage and _mentions_stream_options(exc):
                     self._include_usage = False
                     attempt -= 1  # not a real try: the server just lacks that option
                     continue
