@@ -1,0 +1,338 @@
+"""Switch a persona on when the talk is about its keywords, and off when the talk moves on.
+
+Scoring (per persona, over a sliding window of the last ``window`` user messages)::
+
+    score = sum over messages m of  decay ** age(m)  x  distinct keywords in m
+
+with ``age`` 0 for the newest message and ``decay`` 0.5, so the weights are 1, 0.5, 0.25,
+0.125. A keyword repeated inside one message counts once. The default ``on_threshold`` is 1.5:
+
+=====================================================  ==========  ===========
+talk                                                   score       switches on
+=====================================================  ==========  ===========
+one message with two keywords ("API" + "database")     2.0         yes
+one keyword in each of two consecutive messages        1.0 + 0.5   yes
+one incidental "service" in a chat about lunch         1.0         no
+keywords two messages apart, nothing in between         1.0 + 0.25  no
+=====================================================  ==========  ===========
+
+Hysteresis: once on, a persona stays on while the talk stays on topic — even when the score
+sinks below the threshold — and switches off only after ``off_after`` consecutive messages
+with none of its keywords. A user pin ("on"/"off") overrides all of this until "auto".
+
+Several personas: the best score wins; ties go to more distinct keywords in the window, then
+to the order the personas were given. An active persona is replaced only by one that reaches
+the threshold with a strictly higher score.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from operator import mul
+from typing import Any, Literal
+
+from keywords.engine import KeywordMatch, KeywordSet
+
+Mode = Literal["auto", "on", "off"]
+MODES: tuple[Mode, ...] = ("auto", "on", "off")
+
+DEFAULT_WINDOW = 4
+DEFAULT_ON_THRESHOLD = 1.5
+DEFAULT_OFF_AFTER = 3
+DEFAULT_DECAY = 0.5
+
+
+@dataclass(slots=True)
+class ActivationResult:
+    """What the engine decided after one message (or a pin), and why."""
+
+    persona: str | None  # the active persona, else the best candidate (None: no personas)
+    active: bool
+    score: float
+    threshold: float
+    matches: list[KeywordMatch]  # the persona's mentions in the window, oldest first
+    changed: bool  # active state or active persona differs from before this call
+    mode: Mode = "auto"
+    reason: str = ""  # one line: "matched api, authentication (score 2.0 ≥ 1.5)"
+    runner_up: str | None = None
+    scores: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def keywords(self) -> list[str]:
+        """Distinct matched keywords, in order of first mention."""
+        return list(dict.fromkeys(m.keyword for m in self.matches))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dict."""
+        return {
+            "persona": self.persona,
+            "active": self.active,
+            "score": self.score,
+            "threshold": self.threshold,
+            "matches": [
+                {
+                    "keyword": m.keyword,
+                    "text": m.text,
+                    "start": m.start,
+                    "end": m.end,
+                    "message": m.message,
+                }
+                for m in self.matches
+            ],
+            "keywords": self.keywords,
+            "changed": self.changed,
+            "mode": self.mode,
+            "reason": self.reason,
+            "runner_up": self.runner_up,
+            "scores": dict(self.scores),
+        }
+
+
+def _fmt(score: float) -> str:
+    return str(round(score, 2))
+
+
+class Activator:
+    """Stateful activation over a conversation; feed it each user message in order.
+
+    ``KeywordMatch.message`` in results is the message's number since this Activator began
+    (0-based) — stable while the window slides, and equal to the index in the list given to
+    ``from_history`` (or, for ``detect``, the index in ``[*window, text]``).
+    """
+
+    def __init__(
+        self,
+        personas: Mapping[str, Sequence[str]],
+        window: int = DEFAULT_WINDOW,
+        on_threshold: float = DEFAULT_ON_THRESHOLD,
+        off_after: int = DEFAULT_OFF_AFTER,
+        decay: float = DEFAULT_DECAY,
+    ) -> None:
+        if window < 1 or off_after < 1:
+            raise ValueError("window and off_after must be at least 1")
+        self.names: tuple[str, ...] = tuple(personas)
+        self._sets = tuple(KeywordSet(personas[name]) for name in self.names)
+        self._single = len(self.names) == 1
+        self.window = window
+        self.on_threshold = on_threshold
+        self.off_after = off_after
+        self._weights = tuple(decay**age for age in range(window))
+        # each entry: (per persona: its matches in the message, per persona: distinct keywords)
+        self._entries: deque[tuple[list[list[KeywordMatch]], list[list[str]]]] = deque(
+            maxlen=window
+        )
+        self._counts: deque[int] = deque(maxlen=window)  # single persona: distinct per message
+        self._fmt_cache: dict[float, str] = {}
+        self._threshold_text = _fmt(on_threshold)
+        self._seq = 0  # number of the next message
+        self.mode: Mode = "auto"
+        self._active: int | None = None
+        self._misses = 0
+
+    # ------------------------------------------------------------------ public API
+    @property
+    def active(self) -> str | None:
+        return None if self._active is None else self.names[self._active]
+
+    def feed(self, text: str) -> ActivationResult:
+        """Add one user message to the window and decide."""
+        seq = self._seq
+        self._seq = seq + 1
+        if self._single:
+            found = self._sets[0].find(text, seq)
+            if not found:
+                words: list[list[str]] = [[]]
+            elif len(found) == 1:
+                words = [[found[0].keyword]]
+            else:
+                words = [list(dict.fromkeys([m.keyword for m in found]))]
+            self._entries.append(([found], words))
+            self._counts.append(len(words[0]))
+        else:
+            founds = [kws.find(text, seq) for kws in self._sets]
+            words = [list(dict.fromkeys([m.keyword for m in f])) for f in founds]
+            self._entries.append((founds, words))
+        before = active = self._active
+        scores = self._scores()
+        best = 0 if self._single else self._best(scores)
+        note = ""
+        if self.mode == "auto":
+            if active is not None:
+                if words[active]:
+                    self._misses = 0
+                else:
+                    self._misses += 1
+                    if self._misses >= self.off_after:
+                        note = f"no keyword in the last {self._misses} messages"
+                        active = None
+            if best is not None and scores[best] >= self.on_threshold and (
+                active is None or (best != active and scores[best] > scores[active])
+            ):
+                active = best
+                self._misses = 0
+                note = ""
+            self._active = active
+        return self._result(scores, best, before, note)
+
+    def pin(self, mode: Mode, persona: str | None = None) -> ActivationResult:
+        """User override: "on" (this persona, else the current/best/first), "off", "auto"."""
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of auto, on, off (got {mode!r})")
+        if persona is not None and persona not in self.names:
+            raise ValueError(f"unknown persona {persona!r}; known: {', '.join(self.names)}")
+        before = self._active
+        scores = self._scores()
+        best = self._best(scores)
+        self.mode = mode
+        self._misses = 0
+        if mode == "on" and self.names:
+            if persona is not None:
+                self._active = self.names.index(persona)
+            elif self._active is None:
+                self._active = best if best is not None and scores[best] > 0 else 0
+        elif mode == "off":
+            self._active = None
+        return self._result(scores, best, before, "")
+
+    def replay(self, texts: Iterable[str]) -> ActivationResult | None:
+        """Feed texts in order; the last result (None when texts is empty)."""
+        result = None
+        for text in texts:
+            result = self.feed(text)
+        return result
+
+    @classmethod
+    def from_history(
+        cls,
+        personas: Mapping[str, Sequence[str]],
+        texts: Iterable[str],
+        mode: Mode = "auto",
+        persona: str | None = None,
+        **options: Any,
+    ) -> Activator:
+        """Rebuild the state a resumed session had: replay its user messages, then re-pin."""
+        activator = cls(personas, **options)
+        activator.replay(texts)
+        if mode != "auto":
+            activator.pin(mode, persona)
+        return activator
+
+    def state(self) -> dict[str, Any]:
+        """A JSON-ready snapshot (for debugging and session notes)."""
+        return {
+            "mode": self.mode,
+            "active": self.active,
+            "misses": self._misses,
+            "messages": self._seq,
+            "scores": dict(zip(self.names, self._scores(), strict=True)),
+            "window": [
+                {
+                    name: list(words[i]) for i, name in enumerate(self.names)
+                }
+                for _, words in self._entries
+            ],
+        }
+
+    # ------------------------------------------------------------------ internals
+    def _scores(self) -> list[float]:
+        weights = self._weights
+        n = len(self._entries) - 1
+        if self._single:
+            return [sum(map(mul, weights, reversed(self._counts)))]
+        scores = [0.0] * len(self.names)
+        for pos, (_, words) in enumerate(self._entries):
+            w = weights[n - pos]
+            for i, found in enumerate(words):
+                if found:
+                    scores[i] += w * len(found)
+        return scores
+
+    def _distinct(self, index: int) -> int:
+        return len({k for _, words in self._entries for k in words[index]})
+
+    def _ranked(self, scores: list[float]) -> list[int]:
+        if len(scores) == 1:
+            return [0]
+        return sorted(range(len(scores)), key=lambda i: (-scores[i], -self._distinct(i), i))
+
+    def _best(self, scores: list[float]) -> int | None:
+        if self._single:
+            return 0
+        return self._ranked(scores)[0] if scores else None
+
+    def _result(
+        self, scores: list[float], best: int | None, before: int | None, note: str
+    ) -> ActivationResult:
+        now = self._active
+        shown = now if now is not None else best
+        matches: list[KeywordMatch] = []
+        keywords: list[str] = []
+        if self._single:
+            runner_up = None
+            score = scores[0]
+            all_scores = {self.names[0]: score}
+            for found, words in self._entries:
+                if words[0]:
+                    matches += found[0]
+                    keywords += words[0]
+        else:
+            runner_up = next((self.names[i] for i in self._ranked(scores) if i != shown), None)
+            score = scores[shown] if shown is not None else 0.0
+            all_scores = dict(zip(self.names, scores, strict=True))
+            if shown is not None:
+                for found, words in self._entries:
+                    if words[shown]:
+                        matches += found[shown]
+                        keywords += words[shown]
+        mode = self.mode
+        threshold = self.on_threshold
+        if mode != "auto":
+            reason = f"pinned {mode} by user"
+        elif note:
+            reason = note
+        elif keywords:
+            listed = ", ".join(dict.fromkeys(keywords)) if len(keywords) > 1 else keywords[0]
+            if now is not None and score < threshold:
+                reason = (
+                    f"still on topic: matched {listed} "
+                    f"({self._misses} of {self.off_after} messages without a keyword)"
+                )
+            else:
+                shown_score = self._fmt_cache.get(score)
+                if shown_score is None:
+                    shown_score = self._fmt_cache[score] = _fmt(score)
+                sign = "≥" if score >= threshold else "<"
+                reason = f"matched {listed} (score {shown_score} {sign} {self._threshold_text})"
+        elif now is not None:
+            reason = f"no keyword in {self._misses} messages; stays on until {self.off_after}"
+        else:
+            reason = "no keywords"
+        return ActivationResult(
+            None if shown is None else self.names[shown],
+            now is not None,
+            score,
+            threshold,
+            matches,
+            now != before,
+            mode,
+            reason,
+            runner_up,
+            all_scores,
+        )
+
+
+def detect(
+    text: str,
+    keywords: Sequence[str] | Mapping[str, Sequence[str]],
+    window: Sequence[str] = (),
+    *,
+    name: str = "persona",
+    **options: Any,
+) -> ActivationResult:
+    """One-shot: would text (after the earlier messages in window, oldest first) switch on?"""
+    personas = keywords if isinstance(keywords, Mapping) else {name: keywords}
+    activator = Activator(personas, **options)
+    activator.replay(window)
+    return activator.feed(text)
