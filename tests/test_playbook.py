@@ -1,0 +1,161 @@
+"""The offline playbook: a streamed, labelled answer built from the persona's own knowledge."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from test_insight import small_persona
+
+from agent.persona import Persona, load_persona
+from agent.providers.base import (
+    ChatMessage,
+    ChatRequest,
+    PromptContext,
+    Provider,
+    StreamChunk,
+    StreamEnd,
+)
+from agent.providers.playbook import (
+    CONNECT_LINE,
+    HEADER,
+    PlaybookProvider,
+    chunk_text,
+    compose_answer,
+)
+from agent.session_models import ChecklistEntry
+
+REALTIME = "We need real-time updates pushed to the browser from our API"
+
+
+def request(
+    *texts: str,
+    persona: Persona | None = None,
+    phase: str = "",
+    checklist: dict[str, ChecklistEntry] | None = None,
+) -> ChatRequest:
+    messages = [ChatMessage(role="system", content="You are a backend engineer.")]
+    for i, text in enumerate(texts):
+        messages.append(ChatMessage(role="user", content=text))
+        if i < len(texts) - 1:
+            messages.append(ChatMessage(role="assistant", content="Noted."))
+    context = PromptContext(persona=persona, phase=phase, checklist=checklist or {})
+    return ChatRequest(messages=messages, context=context)
+
+
+async def collect(provider: PlaybookProvider, req: ChatRequest) -> tuple[list[str], list[StreamEnd]]:
+    chunks: list[str] = []
+    ends: list[StreamEnd] = []
+    async for item in provider.stream(req):
+        if isinstance(item, StreamChunk):
+            assert not ends, "no chunk may follow the StreamEnd"
+            chunks.append(item.text)
+        else:
+            ends.append(item)
+    return chunks, ends
+
+
+async def test_realtime_push_recommends_websocket_in_several_chunks() -> None:
+    provider = PlaybookProvider(delay=0)
+    chunks, ends = await collect(provider, request(REALTIME, persona=small_persona()))
+    answer = "".join(chunks)
+    assert len(chunks) > 5
+    assert answer.startswith(HEADER)
+    assert "**WebSocket**" in answer
+    assert "Real-time requirements" in answer  # the use case
+    assert "Bidirectional communication" in answer  # why
+    assert answer.rstrip().endswith(CONNECT_LINE)
+    assert [e.finish_reason for e in ends] == ["stop"]
+
+
+async def test_names_open_checklist_items_phase_and_standards() -> None:
+    persona = small_persona()
+    jwt = persona.all_checklist_items()[0].id
+    req = request(
+        "Our REST API needs authentication and real-time notifications",
+        persona=persona,
+        phase="Architecture",
+        checklist={jwt: ChecklistEntry(state="done")},
+    )
+    answer = "".join((await collect(PlaybookProvider(delay=0), req))[0])
+    assert "**Authentication**: OAuth2/OIDC, RBAC" in answer  # JWT is done, not listed
+    assert "Your message touches: OAuth2/OIDC, RBAC." in answer
+    assert "### Phase: Architecture — Primary role" in answer
+    assert "Own the API design" in answer
+    assert "**API Response**: \\<200ms" in answer
+
+
+async def test_tree_uses_history_when_the_newest_message_has_no_cue() -> None:
+    req = request("The dashboard must show live prices", "What do you suggest?", persona=small_persona())
+    answer = "".join((await collect(PlaybookProvider(delay=0), req))[0])
+    assert "**WebSocket**" in answer
+
+
+async def test_without_a_tree_branch_it_lists_the_options() -> None:
+    req = request("Where do we start?", persona=small_persona())
+    answer = "".join((await collect(PlaybookProvider(delay=0), req))[0])
+    assert "No branch yet" in answer
+    for name in ("REST", "GraphQL", "WebSocket", "gRPC"):
+        assert f"**{name}**" in answer
+
+
+async def test_idle_persona_says_which_words_switch_it_on() -> None:
+    provider = PlaybookProvider(delay=0, idle_keywords=["api", "database"])
+    answer = "".join((await collect(provider, request("What's for lunch?")))[0])
+    assert answer.startswith(HEADER)
+    assert "backend persona is idle" in answer
+    assert "`api`, `database`" in answer
+    assert "WebSocket" not in answer
+    assert CONNECT_LINE in answer
+
+
+async def test_user_text_is_echoed_as_plain_text() -> None:
+    hostile = "[bold red]boom[/] **x** <img src=x> `code` \x1b]52;c;aGk=\x07 # head"
+    answer = "".join((await collect(PlaybookProvider(delay=0), request(hostile)))[0])
+    echo = next(line for line in answer.splitlines() if line.startswith("> You wrote:"))
+    assert "\x1b" not in answer and "\x07" not in answer
+    assert "\\[bold red\\]" in echo
+    assert "\\*\\*x\\*\\*" in echo
+    assert "\\<img src=x\\>" in echo
+    assert "\\`code\\`" in echo
+
+
+async def test_cancel_mid_stream_raises_cancelled_error() -> None:
+    provider = PlaybookProvider(delay=0)
+    req = request(REALTIME, persona=small_persona())
+    received: list[str] = []
+    started = asyncio.Event()
+
+    async def consume() -> None:
+        async for item in provider.stream(req):
+            if isinstance(item, StreamChunk):
+                received.append(item.text)
+                if len(received) == 2:
+                    started.set()
+
+    task = asyncio.create_task(consume())
+    await started.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert 2 <= len(received) < len(chunk_text(compose_answer(req)))
+
+
+def test_chunks_join_back_exactly() -> None:
+    text = "one two  three\nfour\n\n- five six seven "
+    pieces = chunk_text(text, words=2)
+    assert "".join(pieces) == text
+    assert len(pieces) > 2
+
+
+def test_playbook_satisfies_the_provider_protocol() -> None:
+    provider: Provider = PlaybookProvider()
+    assert (provider.name, provider.model) == ("offline", "")
+
+
+async def test_bundled_persona_recommends_websocket() -> None:
+    answer = "".join(
+        (await collect(PlaybookProvider(delay=0), request(REALTIME, persona=load_persona())))[0]
+    )
+    assert "**WebSocket**" in answer
+    assert answer.startswith(HEADER)
