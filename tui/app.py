@@ -363,13 +363,13 @@ class CopilotApp(App[None]):
         self._fit_panels(event.size.width)
 
     def _fit_panels(self, width: int) -> None:
+        """Panels fold below NARROW columns; a toggle holds until the width crosses it."""
         narrow = width < NARROW
         self.set_class(narrow, "-narrow")
-        wanted = not narrow if self._panels_forced is None else self._panels_forced
-        if narrow and self._panels_forced and not getattr(self, "_was_narrow", False):
-            wanted = False  # shrinking below the limit folds them again
+        if narrow != getattr(self, "_was_narrow", None):
             self._panels_forced = None
         self._was_narrow = narrow
+        wanted = not narrow if self._panels_forced is None else self._panels_forced
         self.panels_visible = wanted
         self.watch_panels_visible(wanted)
 
