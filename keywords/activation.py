@@ -2,19 +2,25 @@
 
 Scoring (per persona, over a sliding window of the last ``window`` user messages)::
 
-    score = sum over messages m of  decay ** age(m)  x  distinct keywords in m
+    score = sum over messages m of  decay ** age(m)  x  sum of weight(k) for distinct k in m
 
-with ``age`` 0 for the newest message and ``decay`` 0.5, so the weights are 1, 0.5, 0.25,
-0.125. A keyword repeated inside one message counts once. The default ``on_threshold`` is 1.5:
+with ``age`` 0 for the newest message and ``decay`` 0.5, so the recency weights are 1, 0.5,
+0.25, 0.125. A keyword repeated inside one message counts once.
 
-=====================================================  ==========  ===========
-talk                                                   score       switches on
-=====================================================  ==========  ===========
-one message with two keywords ("API" + "database")     2.0         yes
-one keyword in each of two consecutive messages        1.0 + 0.5   yes
-one incidental "service" in a chat about lunch         1.0         no
-keywords two messages apart, nothing in between         1.0 + 0.25  no
-=====================================================  ==========  ===========
+Keyword weight: 1.0, except words that are hardly ever said outside technical talk, which
+weigh 1.5 (``SPECIFIC_KEYWORDS``: api, database, backend, microservice, authentication).
+Everyday words that also name backend things (service, security) and every keyword of other
+personas weigh 1.0 unless the caller passes ``weights``. The default ``on_threshold`` is 1.5:
+
+======================================================  ==========  ===========
+talk                                                    score       switches on
+======================================================  ==========  ===========
+"...updates pushed to the browser from our API"         1.5         yes
+one message with two keywords ("service" + "security")  2.0         yes
+an everyday keyword in each of two consecutive messages  1.0 + 0.5   yes
+one incidental "service" in a chat about lunch          1.0         no
+everyday keywords two messages apart                    1.0 + 0.25  no
+======================================================  ==========  ===========
 
 Hysteresis: once on, a persona stays on while the talk stays on topic — even when the score
 sinks below the threshold — and switches off only after ``off_after`` consecutive messages
@@ -34,6 +40,7 @@ from operator import mul
 from typing import Any, Literal
 
 from keywords.engine import KeywordMatch, KeywordSet
+from keywords.inflect import normalize
 
 Mode = Literal["auto", "on", "off"]
 MODES: tuple[Mode, ...] = ("auto", "on", "off")
@@ -42,6 +49,15 @@ DEFAULT_WINDOW = 4
 DEFAULT_ON_THRESHOLD = 1.5
 DEFAULT_OFF_AFTER = 3
 DEFAULT_DECAY = 0.5
+SPECIFIC_KEYWORDS = frozenset({"api", "database", "backend", "microservice", "authentication"})
+SPECIFIC_WEIGHT = 1.5
+
+
+def keyword_weight(keyword: str, weights: Mapping[str, float] | None = None) -> float:
+    """How much one mention of keyword counts (see the table in the module docstring)."""
+    if weights is not None and keyword in weights:
+        return weights[keyword]
+    return SPECIFIC_WEIGHT if keyword in SPECIFIC_KEYWORDS else 1.0
 
 
 @dataclass(slots=True)
@@ -109,6 +125,7 @@ class Activator:
         on_threshold: float = DEFAULT_ON_THRESHOLD,
         off_after: int = DEFAULT_OFF_AFTER,
         decay: float = DEFAULT_DECAY,
+        weights: Mapping[str, float] | None = None,
     ) -> None:
         if window < 1 or off_after < 1:
             raise ValueError("window and off_after must be at least 1")
@@ -118,12 +135,17 @@ class Activator:
         self.window = window
         self.on_threshold = on_threshold
         self.off_after = off_after
-        self._weights = tuple(decay**age for age in range(window))
+        self._recency = tuple(decay**age for age in range(window))
         # each entry: (per persona: its matches in the message, per persona: distinct keywords)
         self._entries: deque[tuple[list[list[KeywordMatch]], list[list[str]]]] = deque(
             maxlen=window
         )
-        self._counts: deque[int] = deque(maxlen=window)  # single persona: distinct per message
+        # keyword -> weight, per persona (keys are the normalised keywords)
+        given = {normalize(k): v for k, v in weights.items()} if weights else None
+        self._weight = tuple(
+            {k: keyword_weight(k, given) for k in kws.keywords} for kws in self._sets
+        )
+        self._counts: deque[float] = deque(maxlen=window)  # single persona: message weight
         self._fmt_cache: dict[float, str] = {}
         self._threshold_text = _fmt(on_threshold)
         self._seq = 0  # number of the next message
@@ -149,7 +171,8 @@ class Activator:
             else:
                 words = [list(dict.fromkeys([m.keyword for m in found]))]
             self._entries.append(([found], words))
-            self._counts.append(len(words[0]))
+            weight = self._weight[0]
+            self._counts.append(sum([weight[k] for k in words[0]]) if words[0] else 0.0)
         else:
             founds = [kws.find(text, seq) for kws in self._sets]
             words = [list(dict.fromkeys([m.keyword for m in f])) for f in founds]
@@ -237,16 +260,17 @@ class Activator:
 
     # ------------------------------------------------------------------ internals
     def _scores(self) -> list[float]:
-        weights = self._weights
+        recency = self._recency
         n = len(self._entries) - 1
         if self._single:
-            return [sum(map(mul, weights, reversed(self._counts)))]
+            return [sum(map(mul, recency, reversed(self._counts)))]
         scores = [0.0] * len(self.names)
         for pos, (_, words) in enumerate(self._entries):
-            w = weights[n - pos]
+            w = recency[n - pos]
             for i, found in enumerate(words):
                 if found:
-                    scores[i] += w * len(found)
+                    weight = self._weight[i]
+                    scores[i] += w * sum([weight[k] for k in found])
         return scores
 
     def _distinct(self, index: int) -> int:
@@ -328,11 +352,14 @@ def detect(
     keywords: Sequence[str] | Mapping[str, Sequence[str]],
     window: Sequence[str] = (),
     *,
-    name: str = "persona",
+    persona: str = "persona",
     **options: Any,
 ) -> ActivationResult:
-    """One-shot: would text (after the earlier messages in window, oldest first) switch on?"""
-    personas = keywords if isinstance(keywords, Mapping) else {name: keywords}
+    """One-shot: would text (after the earlier messages in window, oldest first) switch on?
+
+    keywords is one persona's list (named ``persona`` in the result) or a mapping of several.
+    """
+    personas = keywords if isinstance(keywords, Mapping) else {persona: keywords}
     activator = Activator(personas, **options)
     activator.replay(window)
     return activator.feed(text)

@@ -155,19 +155,31 @@ def backend() -> Activator:
 
 
 def test_one_message_with_two_keywords_switches_on() -> None:
-    result = backend().feed("Our API needs authentication")
+    result = backend().feed("Is the service secure?")
     assert result.active and result.changed
-    assert result.keywords == ["api", "authentication"]
-    assert result.reason == "matched api, authentication (score 2.0 ≥ 1.5)"
+    assert result.keywords == ["service", "security"]
+    assert result.reason == "matched service, security (score 2.0 ≥ 1.5)"
 
 
-def test_one_keyword_in_two_consecutive_messages_switches_on() -> None:
+def test_one_specific_keyword_switches_on_alone() -> None:
+    result = backend().feed("We need real-time updates pushed to the browser from our API")
+    assert result.active
+    assert result.reason == "matched api (score 1.5 ≥ 1.5)"
+    assert backend().feed("Our API needs authentication").score == 3.0
+
+
+def test_one_everyday_keyword_in_two_consecutive_messages_switches_on() -> None:
     act = backend()
-    first = act.feed("How should we design the API?")
+    first = act.feed("Which service sends the invoices?")
     assert not first.active
-    second = act.feed("And where does the database live?")
+    second = act.feed("And how do we keep it secure?")
     assert second.active and second.changed
     assert second.score == 1.5
+
+
+def test_custom_weights_override_the_table() -> None:
+    act = Activator({"backend": BACKEND}, weights={"API": 1.0})
+    assert not act.feed("the API").active
 
 
 def test_a_single_incidental_keyword_does_not_switch_on() -> None:
@@ -181,9 +193,9 @@ def test_a_single_incidental_keyword_does_not_switch_on() -> None:
 
 def test_keywords_two_messages_apart_do_not_switch_on() -> None:
     act = backend()
-    act.feed("the api")
+    act.feed("the service")
     act.feed(OFF)
-    assert not act.feed("the database").active
+    assert not act.feed("is it secure").active
 
 
 def test_stays_on_until_off_after_off_topic_messages() -> None:
@@ -237,10 +249,13 @@ def test_several_personas_best_pick_and_runner_up() -> None:
             "backend": BACKEND,
         }
     )
+    result = act.feed("The React component calls the service, which needs to be secure")
+    assert result.persona == "frontend" and result.active  # same score, listed first
+    assert result.runner_up == "backend"
     result = act.feed("The React component calls the API, which hits the database and auth")
     assert result.persona == "backend" and result.active
     assert result.runner_up == "frontend"
-    assert result.scores == {"frontend": 2.0, "backend": 3.0}
+    assert result.scores == {"frontend": 3.0, "backend": 5.5}
 
 
 def test_several_personas_tie_goes_to_more_keywords_then_given_order() -> None:
@@ -268,14 +283,14 @@ def test_active_persona_is_kept_unless_another_clearly_leads() -> None:
 
 
 def test_detect_is_stateless_and_uses_the_window() -> None:
-    assert not detect("the database", BACKEND).active
-    result = detect("the database", BACKEND, window=["How big is the API?"])
+    assert not detect("is it secure?", BACKEND).active
+    result = detect("is it secure?", BACKEND, window=["How big is the service?"])
     assert result.active
-    assert [(m.keyword, m.message) for m in result.matches] == [("api", 0), ("database", 1)]
+    assert [(m.keyword, m.message) for m in result.matches] == [("service", 0), ("security", 1)]
 
 
 def test_result_to_dict_is_json() -> None:
-    data = detect("Our API needs authentication", BACKEND, name="backend").to_dict()
+    data = detect("Our API needs authentication", BACKEND, persona="backend").to_dict()
     assert json.loads(json.dumps(data)) == data
     assert data["persona"] == "backend"
     assert data["matches"][0] == {
