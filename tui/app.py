@@ -314,8 +314,10 @@ class CopilotApp(App[None]):
             self.action_help(result.help_lines)
         elif action == "quit":
             self.exit()
+        elif action == "persona_list":
+            self.say(result.message, title="Personas", timeout=8)
         elif result.message:
-            self.say(result.message)
+            self.query_one(PromptHelp).show_hint(result.message)
         return True
 
     def action_help(self, lines: Sequence[tuple[str, str]] | None = None) -> None:

@@ -45,12 +45,12 @@ async def shoot(out: Path = OUT) -> list[Path]:
 
     # 2. The persona active mid-conversation, all three panels showing its effect.
     app = CopilotApp(copilot_factory=make, theme="textual-dark")
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         await _settle(pilot, app)
         app.query_one("#prompt").load_text(QUESTION)  # type: ignore[attr-defined]
         await pilot.press("enter")
         await _settle(pilot, app)
-        app.run_line("/phase Architecture")
+        app.copilot.set_phase("Architecture")
         first = next(iter(app.copilot.persona.all_checklist_items()), None)
         if first is not None:
             app.copilot.toggle_item(first.id)

@@ -30,6 +30,13 @@ from agent.session_models import (
 from tui.text import TimelineEvent, clean, describe, one_line, plain
 
 Entry = Message | TimelineEvent
+WELCOME = (
+    "Ask a backend question: APIs, databases, authentication, services.\n\n"
+    "The backend persona switches on by itself when the talk turns to backend work "
+    "(F3 pins it on or off). Its decision tree, checklist and workflow sit on the right "
+    "(Ctrl+B) and follow the conversation.\n\n"
+    "Type / for commands, Ctrl+P for the palette, F1 for every key."
+)
 TIMELINE_TYPES = ("activation", "phase", "checklist", "tree", "notice")
 
 
@@ -200,9 +207,13 @@ class ChatView(VerticalScroll):
 
     def compose(self):
         yield LoadEarlier(id="load-earlier")
+        yield Static(Text(WELCOME), id="chat-empty")
 
     def on_mount(self) -> None:
         self.query_one(LoadEarlier).show_count(0)
+
+    def _show_empty(self) -> None:
+        self.query_one("#chat-empty").display = not self._hidden and not self.entry_widgets()
 
     # -- entries ---------------------------------------------------------------------
 
@@ -239,11 +250,13 @@ class ChatView(VerticalScroll):
         if widgets:
             await self.mount_all(widgets)
         self.query_one(LoadEarlier).show_count(len(self._hidden))
+        self._show_empty()
         self.scroll_end(animate=False, immediate=False)
 
     async def append(self, widgets: Iterable[Widget]) -> None:
         follow = self.at_bottom
         await self.mount_all(list(widgets))
+        self._show_empty()
         if follow:
             await self._prune()
             self.scroll_end(animate=False, immediate=False)
