@@ -164,15 +164,18 @@ class Activator:
         self._seq = seq + 1
         if self._single:
             found = self._sets[0].find(text, seq)
-            if not found:
-                words: list[list[str]] = [[]]
-            elif len(found) == 1:
-                words = [[found[0].keyword]]
-            else:
-                words = [list(dict.fromkeys([m.keyword for m in found]))]
+            total = 0.0
+            keys: list[str] = []
+            if found:
+                weight = self._weight[0]
+                for m in found:
+                    key = m.keyword
+                    if key not in keys:
+                        keys.append(key)
+                        total += weight[key]
+            words = [keys]
             self._entries.append(([found], words))
-            weight = self._weight[0]
-            self._counts.append(sum([weight[k] for k in words[0]]) if words[0] else 0.0)
+            self._counts.append(total)
         else:
             founds = [kws.find(text, seq) for kws in self._sets]
             words = [list(dict.fromkeys([m.keyword for m in f])) for f in founds]

@@ -155,10 +155,21 @@ class KeywordSet:
 
     def find(self, text: str, message: int = 0) -> list[KeywordMatch]:
         """Every mention in text, left to right, non-overlapping (longest form wins)."""
+        low = text.lower()
+        needles = self._needles
+        if needles is not None and len(low) == len(text):  # the common case, inlined
+            for needle in needles:
+                if needle in low:
+                    break
+            else:
+                return []
+            matches: Iterable[re.Match[str]] = self._pattern.finditer(low)
+        else:
+            matches = self._matches(text)
         by_form = self._by_form
         out: list[KeywordMatch] = []
         add = out.append
-        for m in self._matches(text):
+        for m in matches:
             start, end = m.span()
             found = m.group()
             key = by_form.get(found) or self._keyword(found)
