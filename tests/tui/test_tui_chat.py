@@ -142,3 +142,42 @@ async def test_long_sessions_keep_only_the_newest_entries_mounted() -> None:
         assert chat.hidden_count < before
         texts = [v.message.content for v in views(app, "user")]
         assert texts[-1] == "question 5 about the database"
+
+
+async def test_provider_error_is_one_line_on_the_message(refused_base_url: str) -> None:
+    app = make_app(provider="openai", model="gpt-4o", base_url=refused_base_url,
+                   api_key="sk-test-secret-123", max_retries=0, connect_timeout=2)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert "openai · gpt-4o" in str(app.query_one("#provider", Static).content)
+        await send(pilot, "How do I version a REST API?")
+        answer = views(app, "assistant")[-1]
+        assert answer.message.status == "error"
+        error = str(answer.query_one(".msg-error", Static).content)
+        assert error and "\n" not in error and "Traceback" not in error
+        assert "sk-test-secret-123" not in error
+        assert any(error[:20] in t for t in toasts(app))
+        assert app.query_one(PromptInput).text == ""
+        assert not app.busy
+
+
+async def test_streaming_follows_the_bottom_only_when_the_user_is_there() -> None:
+    app = make_app(stream_delay=0.01)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        chat = app.query_one(ChatView)
+        await send(pilot, QUESTION)
+        assert chat.max_scroll_y > 0
+        assert chat.scroll_y == chat.max_scroll_y  # followed the answer while at the bottom
+        await send(pilot, "And how do I store the sessions in the database?", wait=False)
+        for _ in range(500):
+            await pilot.pause()
+            if len(app.copilot.state.messages[-1].content) > 10:
+                break
+        chat.scroll_to(y=3, animate=False, immediate=True)
+        await settle(pilot)
+        assert chat.scroll_y == 3  # the reader was left where they were
+        assert chat.max_scroll_y > 3 and not chat.at_bottom
+        chat.scroll_end(animate=False, immediate=True)
+        await send(pilot, "What about rate limiting the API?")
+        assert chat.scroll_y == chat.max_scroll_y  # back at the bottom: following again

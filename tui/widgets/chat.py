@@ -211,6 +211,9 @@ class ChatView(VerticalScroll):
 
     def on_mount(self) -> None:
         self.query_one(LoadEarlier).show_count(0)
+        # Anchored: growth keeps the view at the bottom until the user scrolls away;
+        # scrolling back to the bottom re-anchors (Textual's own near-bottom follow).
+        self.anchor()
 
     def _show_empty(self) -> None:
         self.query_one("#chat-empty").display = not self._hidden and not self.entry_widgets()
@@ -235,7 +238,9 @@ class ChatView(VerticalScroll):
 
     @property
     def at_bottom(self) -> bool:
-        return self.max_scroll_y - self.scroll_y <= 1
+        """The reader is at the end: following new text (anchored) or scrolled there."""
+        following = self.is_anchored and not getattr(self, "_anchor_released", False)
+        return following or self.max_scroll_y - self.scroll_y <= 1
 
     async def load(self, state: SessionState, persona: Persona) -> None:
         """Show a whole session (after start, /new or resume): only the newest entries."""
