@@ -1,0 +1,125 @@
+"""The `backend-copilot` command as a user runs it: a real process, real files, offline."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = (ROOT / ".." / "shared" / "seeds" / "backend-agent.md").resolve()
+
+
+def run_cli(*args: str, env_extra: dict[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
+    env = dict(os.environ)
+    env.update(env_extra or {})
+    return subprocess.run(
+        [sys.executable, "-m", "agent.cli", *args],
+        capture_output=True, text=True, env=env, cwd=ROOT, timeout=timeout,
+    )
+
+
+def test_ask_recommends_websocket_offline() -> None:
+    result = run_cli("ask", "We need real-time updates pushed to the browser from our API")
+    assert result.returncode == 0, result.stderr
+    assert "WebSocket" in result.stdout
+    assert "offline" in result.stdout.lower()
+
+
+def test_ask_json_record_explains_activation_and_phase() -> None:
+    result = run_cli("ask", "--json", "Our REST API needs authentication and real-time notifications")
+    assert result.returncode == 0, result.stderr
+    record = json.loads(result.stdout)
+    assert record["provider"] == "offline"
+    assert record["status"] == "complete"
+    assert record["activation"]["active"] is True
+    assert "api" in record["activation"]["reason"]
+    assert record["phase"] == "PRD"
+    assert record["tree"]["recommendation"] == "WebSocket"
+    assert "WebSocket" in record["answer"]
+
+
+def test_detect_json_explains_itself() -> None:
+    result = run_cli("detect", "--json", "Our REST API needs authentication")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["active"] is True
+    assert {m["keyword"] for m in data["matches"]} >= {"api", "authentication"}
+    assert data["threshold"] > 0 and data["score"] >= data["threshold"]
+
+
+def test_detect_does_not_fire_inside_words() -> None:
+    data = json.loads(run_cli("detect", "--json", "rapid capital growth").stdout)
+    assert data["active"] is False
+    assert data["matches"] == []
+
+
+@pytest.mark.skipif(not SEED.exists(), reason="the seed agent file is not beside this checkout")
+def test_persona_show_seed() -> None:
+    result = run_cli("persona", "show", str(SEED), "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert len(data["keywords"]) == 7
+    assert [p["role"] for p in data["phases"]] == [
+        "Supporting", "Primary", "Primary", "Supporting", "Supporting"
+    ]
+    options = [o["recommendation"] for o in data["decision_trees"][0]["options"]]
+    assert options == ["REST", "GraphQL", "WebSocket", "gRPC"]
+    security = next(c for c in data["checklists"] if "Security" in c["title"])
+    assert "JWT" in [i["text"] for i in security["items"]]
+
+
+def test_persona_show_bundled_has_the_same_facts() -> None:
+    data = json.loads(run_cli("persona", "show", "--json").stdout)
+    assert len(data["keywords"]) == 7
+    assert len(data["phases"]) == 5
+    assert [o["recommendation"] for o in data["decision_trees"][0]["options"]] == [
+        "REST", "GraphQL", "WebSocket", "gRPC"
+    ]
+
+
+def test_bad_arguments_print_usage_and_exit_2() -> None:
+    result = run_cli("frobnicate")
+    assert result.returncode == 2
+    assert "usage:" in result.stderr
+
+
+def test_missing_agent_file_is_one_line_exit_1(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.md"
+    result = run_cli("persona", "show", str(missing))
+    assert result.returncode == 1
+    assert str(missing) in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_ask_then_sessions_then_export(tmp_path: Path) -> None:
+    assert run_cli("ask", "How should our service store passwords?").returncode == 0
+    listed = json.loads(run_cli("sessions", "--json").stdout)
+    assert len(listed) == 1 and listed[0]["messages"] == 2
+    out = tmp_path / "s.md"
+    result = run_cli("export", listed[0]["id"], "--format", "md", "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    text = out.read_text()
+    assert "How should our service store passwords?" in text
+
+
+def test_config_masks_the_key() -> None:
+    secret = "sk-test-cli-9f8e7d6c5b4a"
+    result = run_cli("config", env_extra={"OPENAI_API_KEY": secret})
+    assert result.returncode == 0, result.stderr
+    assert secret not in result.stdout + result.stderr
+    assert "openai" in result.stdout
+
+
+def test_core_imports_neither_openai_nor_textual() -> None:
+    code = (
+        "import sys, agent.cli, agent.copilot, agent.providers.factory, keywords;"
+        "print(sorted(m for m in ('openai', 'textual') if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert result.stdout.strip() == "[]", result.stderr
