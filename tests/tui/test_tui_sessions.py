@@ -93,3 +93,17 @@ async def test_new_session_clears_the_chat_and_help_opens() -> None:
         app.query_one("#chat").focus()
         await pilot.press("f1")
         assert isinstance(app.screen, HelpScreen)
+
+
+async def test_a_session_that_cannot_open_ends_with_one_line(capsys) -> None:  # type: ignore[no-untyped-def]
+    from agent.copilot import Copilot
+    from tui.app import CopilotApp
+
+    app = CopilotApp(copilot_factory=lambda: Copilot.start(resume="no-such-session"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        for _ in range(20):
+            await pilot.pause()
+    assert app.return_code == 1
+    err = capsys.readouterr().err
+    assert "no-such-session" in err and "backend-copilot sessions" in err
+    assert "Traceback" not in err
