@@ -40,6 +40,9 @@ from agent.session_models import (
     SessionStarted,
     SessionState,
     TitleChanged,
+    ToolCallFinished,
+    ToolCallRecord,
+    ToolCallStarted,
     TreeHighlighted,
     Usage,
 )
@@ -151,6 +154,30 @@ def apply_event(state: SessionState, event: SessionEvent, *, title_set: bool = F
             state.tree = event
         case Notice():
             state.timeline.append(event)
+        case ToolCallStarted():
+            message = _find_message(state, event.id)
+            if message is not None:
+                message.tool_calls.append(
+                    ToolCallRecord(
+                        call_id=event.call_id,
+                        name=event.name,
+                        arguments=event.arguments,
+                        summary=event.summary,
+                        server=event.server,
+                        ts=event.ts,
+                        offset=len(message.content),
+                    )
+                )
+        case ToolCallFinished():
+            message = _find_message(state, event.id)
+            record = next(
+                (c for c in reversed(message.tool_calls) if c.call_id == event.call_id), None
+            ) if message is not None else None
+            if record is not None:
+                record.status = event.status
+                record.decision = event.decision
+                record.summary = event.summary or record.summary
+                record.result = event.result
 
 
 def fold(events: Iterable[SessionEvent], session_id: str = "") -> SessionState:
@@ -170,6 +197,9 @@ def mark_interrupted(state: SessionState) -> None:
     for message in state.messages:
         if message.status == "streaming":
             message.status = "interrupted"
+            for call in message.tool_calls:
+                if call.status == "running":
+                    call.status = "cancelled"
 
 
 # -- the log -------------------------------------------------------------------------------

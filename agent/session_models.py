@@ -135,6 +135,37 @@ class TitleChanged(BaseModel):
     title: str
 
 
+ToolCallStatus = Literal["running", "ok", "error", "denied", "cancelled"]
+ToolDecision = Literal["", "auto", "once", "session", "remembered", "deny"]
+
+
+class ToolCallStarted(BaseModel):
+    """The model called a tool during answer `id` (before any permission is asked)."""
+
+    type: Literal["tool_start"] = "tool_start"
+    ts: str = Field(default_factory=now_iso)
+    id: str  # the assistant answer's message id
+    call_id: str  # the model's tool-call id
+    name: str  # "read", or "<server>_<tool>" for MCP tools
+    arguments: str = ""  # the JSON text as the model sent it (may be malformed)
+    summary: str = ""  # "read notes.txt"
+    server: str = ""  # the MCP server, "" for built-in tools
+
+
+class ToolCallFinished(BaseModel):
+    type: Literal["tool_end"] = "tool_end"
+    ts: str = Field(default_factory=now_iso)
+    id: str
+    call_id: str
+    status: Literal["ok", "error", "denied", "cancelled"]
+    decision: ToolDecision = ""  # how permission went: auto (no asking needed), once, ...
+    summary: str = ""  # "read notes.txt, 12 lines"
+    result: str = ""  # the start of what the model received (cut to RESULT_PREVIEW chars)
+
+
+RESULT_PREVIEW = 2000
+
+
 SessionEvent = Annotated[
     SessionStarted
     | TitleChanged
@@ -146,9 +177,26 @@ SessionEvent = Annotated[
     | PhaseChanged
     | ChecklistChanged
     | TreeHighlighted
-    | Notice,
+    | Notice
+    | ToolCallStarted
+    | ToolCallFinished,
     Field(discriminator="type"),
 ]
+
+
+class ToolCallRecord(BaseModel):
+    """One tool call as folded into its answer message."""
+
+    call_id: str
+    name: str
+    arguments: str = ""
+    summary: str = ""
+    server: str = ""
+    ts: str = ""
+    offset: int = 0  # len(message.content) when the call was made: where it sits in the text
+    status: ToolCallStatus = "running"
+    decision: ToolDecision = ""
+    result: str = ""
 
 
 class Message(BaseModel):
@@ -165,6 +213,7 @@ class Message(BaseModel):
     model: str = ""
     usage: Usage | None = None
     error: str | None = None
+    tool_calls: list[ToolCallRecord] = Field(default_factory=list)
 
 
 class ChecklistEntry(BaseModel):

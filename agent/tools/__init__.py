@@ -1,0 +1,29 @@
+"""Tools the agent file grants: read, grep, glob, edit, write, bash — confined to a root."""
+
+from __future__ import annotations
+
+from agent.persona import Persona
+from agent.tools.base import (
+    Approver,
+    Decision,
+    PermissionRequest,
+    ToolContext,
+    ToolResult,
+    ToolSpec,
+)
+from agent.tools.builtin import BUILTIN
+from agent.tools.root import ProjectRoot, ToolError
+from agent.tools.toolbox import Toolbox, ToolCallOutcome, parse_arguments
+
+__all__ = [
+    "BUILTIN", "Approver", "Decision", "PermissionRequest", "ProjectRoot", "ToolCallOutcome",
+    "ToolContext", "ToolError", "ToolResult", "ToolSpec", "Toolbox", "parse_arguments",
+    "tools_for",
+]
+
+
+def tools_for(persona: Persona) -> list[ToolSpec]:
+    """Exactly the built-in tools the persona's file grants (names compared case-blind:
+    Claude Code writes 'Read, Grep'); names we do not implement are left out."""
+    granted = {name.lower() for name in persona.tools}
+    return [spec for spec in BUILTIN if spec.name in granted]
