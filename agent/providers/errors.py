@@ -17,6 +17,7 @@ from agent.textsafe import strip_terminal_escapes
 
 MAX_DETAIL = 200  # characters of server-supplied text kept in a message
 MAX_MODELS_LISTED = 12
+MIN_SUBSTRING_SECRET = 12  # shorter secrets are masked as whole words only
 
 _KEY_SHAPED = re.compile(r"\b(?:sk|pk|rk|gsk|xai)[-_][A-Za-z0-9_\-*.]{6,}|(?i:bearer)\s+\S+")
 _SPACE = re.compile(r"\s+")
@@ -37,10 +38,18 @@ def display_url(base_url: str) -> str:
 
 
 def scrub(text: str, secrets: Iterable[str | None] = ()) -> str:
-    """One safe line: secrets and key-shaped words masked, escapes stripped, whitespace folded."""
+    """One safe line: secrets and key-shaped words masked, escapes stripped, whitespace folded.
+
+    A short secret (a placeholder such as `test` for a local server) is masked only where it
+    stands alone, so the model name `test-model` is not shown as `***-model`.
+    """
     for secret in secrets:
-        if secret and len(secret) >= 4:
+        if not secret or len(secret) < 4:
+            continue
+        if len(secret) >= MIN_SUBSTRING_SECRET:
             text = text.replace(secret, "***")
+        else:
+            text = re.sub(rf"(?<![\w\-.]){re.escape(secret)}(?![\w\-])", "***", text)
     text = _KEY_SHAPED.sub("***", text)
     text = strip_terminal_escapes(text)
     return _SPACE.sub(" ", text).strip()
