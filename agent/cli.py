@@ -167,9 +167,19 @@ def _ask(text: str, cli: dict[str, Any], agents: list[str], *, as_json: bool) ->
             print("[stopped — the partial answer is saved]", file=sys.stderr)
         elif end is not None and end.error is not None:
             print(f"backend-copilot: {end.error.message}", file=sys.stderr)
+        elif answer is not None and answer.usage is not None:
+            print(usage_line(answer.usage), file=sys.stderr)
     if interrupted:
         return EXIT_INTERRUPTED
     return EXIT_FAIL if end is not None and end.error is not None else EXIT_OK
+
+
+def usage_line(usage: Any) -> str:
+    """'tokens: 11 in · 7 out' — on stderr, so piping the answer stays clean."""
+    def count(value: int | None) -> str:
+        return "?" if value is None else str(value)
+
+    return f"tokens: {count(usage.prompt_tokens)} in · {count(usage.completion_tokens)} out"
 
 
 def _last_activation_reason(state: Any) -> str:
