@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -31,6 +31,11 @@ class ChatRequest(BaseModel):
     context: PromptContext = Field(default_factory=PromptContext)
     model: str = ""
     temperature: float | None = None
+    # Function calling (providers that cannot call tools ignore both):
+    tools: list[dict[str, Any]] = Field(default_factory=list)  # openai `tools=[...]` entries
+    # This answer's tool rounds, in OpenAI message form, sent after `messages`: an assistant
+    # message with `tool_calls`, then one {"role": "tool", "tool_call_id", "content"} per call.
+    tool_turns: list[dict[str, Any]] = Field(default_factory=list)
 
 
 ErrorKind = Literal[
@@ -52,11 +57,21 @@ class StreamChunk(BaseModel):
     text: str
 
 
+class ToolCall(BaseModel):
+    """One function call the model asked for, assembled from the streamed deltas."""
+
+    model_config = ConfigDict(frozen=True)
+    id: str
+    name: str
+    arguments: str = ""  # JSON text exactly as the model sent it (may be malformed)
+
+
 class StreamEnd(BaseModel):
     model_config = ConfigDict(frozen=True)
-    finish_reason: str = "stop"  # "stop" | "length" | "error" | "cancelled"
+    finish_reason: str = "stop"  # "stop" | "length" | "error" | "cancelled" | "tool_calls"
     usage: Usage | None = None
     error: ProviderError | None = None
+    tool_calls: tuple[ToolCall, ...] = ()  # the model wants these run, then to be asked again
 
 
 class Provider(Protocol):

@@ -33,7 +33,7 @@ from typing import Any
 from pydantic import SecretStr
 
 from agent.providers import errors as E
-from agent.providers.base import ChatRequest, ProviderError, StreamChunk, StreamEnd
+from agent.providers.base import ChatRequest, ProviderError, StreamChunk, StreamEnd, ToolCall
 from agent.session_models import Usage
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
@@ -176,7 +176,10 @@ class OpenAIProvider:
             return
         openai = self._openai
         temperature = request.temperature if request.temperature is not None else self.temperature
-        messages = [{"role": m.role, "content": m.content} for m in request.messages]
+        messages: list[dict[str, Any]] = [
+            {"role": m.role, "content": m.content} for m in request.messages
+        ]
+        messages.extend(request.tool_turns)
         sent_text = False
         attempt = 0
         while True:
@@ -184,6 +187,8 @@ class OpenAIProvider:
             kwargs: dict[str, Any] = {"model": model, "messages": messages, "stream": True}
             if temperature is not None:
                 kwargs["temperature"] = temperature
+            if request.tools:
+                kwargs["tools"] = request.tools
             if self._include_usage:
                 kwargs["stream_options"] = {"include_usage": True}
 
@@ -223,6 +228,7 @@ class OpenAIProvider:
             saw_choices = False
             error: ProviderError | None = None
             retry = False
+            calls: dict[int, dict[str, Any]] = {}  # index -> id, name, argument pieces
             try:
                 async for chunk in response:
                     chunk_usage = getattr(chunk, "usage", None)
@@ -237,10 +243,13 @@ class OpenAIProvider:
                     saw_choices = True
                     choice = choices[0]
                     finish_reason = getattr(choice, "finish_reason", None) or finish_reason
-                    content = getattr(getattr(choice, "delta", None), "content", None)
+                    delta = getattr(choice, "delta", None)
+                    content = getattr(delta, "content", None)
                     if isinstance(content, str) and content:
                         sent_text = True
                         yield StreamChunk(text=content)
+                    for piece in getattr(delta, "tool_calls", None) or ():
+                        _add_tool_delta(calls, piece)
             except openai.APITimeoutError as exc:
                 error = self._connection_error(exc, partial=sent_text)
             except openai.APIConnectionError:
@@ -265,6 +274,9 @@ class OpenAIProvider:
             elif not saw_choices:
                 yield StreamEnd(finish_reason="error", usage=usage, error=self._error(
                     "bad_response", E.no_choices_message(self.base_url)))
+            elif calls:
+                yield StreamEnd(finish_reason="tool_calls", usage=usage,
+                                tool_calls=_assembled(calls))
             else:
                 yield StreamEnd(finish_reason=finish_reason or "stop", usage=usage)
             return
@@ -323,6 +335,32 @@ class OpenAIProvider:
 
 
 # -- small helpers ---------------------------------------------------------------------------
+
+
+def _add_tool_delta(calls: dict[int, dict[str, Any]], piece: Any) -> None:
+    """Fold one streamed `delta.tool_calls[i]` fragment into its call (keyed by index)."""
+    index = getattr(piece, "index", None)
+    if not isinstance(index, int):
+        index = len(calls)
+    call = calls.setdefault(index, {"id": "", "name": "", "arguments": []})
+    call_id = getattr(piece, "id", None)
+    if isinstance(call_id, str) and call_id:
+        call["id"] = call_id
+    function = getattr(piece, "function", None)
+    name = getattr(function, "name", None)
+    if isinstance(name, str) and name:
+        call["name"] += name if call["name"] != name else ""
+    arguments = getattr(function, "arguments", None)
+    if isinstance(arguments, str) and arguments:
+        call["arguments"].append(arguments)
+
+
+def _assembled(calls: dict[int, dict[str, Any]]) -> tuple[ToolCall, ...]:
+    return tuple(
+        ToolCall(id=call["id"] or f"call_{index}", name=call["name"],
+                 arguments="".join(call["arguments"]))
+        for index, call in sorted(calls.items())
+    )
 
 
 def retry_after_seconds(headers: Any) -> float | None:
