@@ -48,7 +48,8 @@ class Copilot:
     ) -> None:
         self.persona = persona
         self.settings = settings
-        self.provider = provider or make_provider(settings, temperature=persona.temperature)
+        # No provider-wide temperature: the persona's applies per request, only while it is active.
+        self.provider = provider or make_provider(settings)
         self.problems = list(problems)
         self._listeners: list[Listener] = []
         self._unsubscribe: Callable[[], None] | None = None
