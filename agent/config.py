@@ -12,7 +12,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
@@ -60,6 +60,54 @@ HINTS: dict[str, str] = {
 }
 
 
+class McpLocal(BaseModel):
+    """`[mcp.NAME]` with type = "local": a stdio server (OpenCode's shape: the command and its
+    arguments in one list, extra environment variables in `environment`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    type: Literal["local"] = "local"
+    command: list[str] = Field(min_length=1)
+    environment: dict[str, str] = Field(default_factory=dict)
+    enabled: bool = True
+    timeout: int = Field(default=30_000, gt=0, le=600_000)  # milliseconds, as in OpenCode
+
+    @field_validator("command")
+    @classmethod
+    def _command(cls, value: list[str]) -> list[str]:
+        if not value or not value[0].strip():
+            raise ValueError("the first item must be the program to run")
+        return value
+
+
+class McpRemote(BaseModel):
+    """`[mcp.NAME]` with type = "remote": a streamable-HTTP server (url + headers)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    type: Literal["remote"] = "remote"
+    url: str
+    headers: dict[str, str] = Field(default_factory=dict)
+    enabled: bool = True
+    timeout: int = Field(default=30_000, gt=0, le=600_000)
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+
+McpServerConfig = Annotated[McpLocal | McpRemote, Field(discriminator="type")]
+MCP_HINT = (
+    'use [mcp.NAME] with type = "local", command = ["npx", "-y", "pkg"] (and optional '
+    'environment = {...}), or type = "remote", url = "https://..." (and optional headers = {...})'
+)
+
+
+class _McpEntry(BaseModel):
+    server: McpServerConfig
+
+
 class Settings(BaseModel):
     """The effective settings. `provider` is what will answer ("offline" without a model)."""
 
@@ -75,6 +123,7 @@ class Settings(BaseModel):
     token_budget: int = Field(default=12000, ge=500, le=10_000_000)
     theme: str = Field(default="textual-dark", min_length=1)
     stream_delay: float = Field(default=0.01, ge=0, le=1)
+    mcp: dict[str, McpServerConfig] = Field(default_factory=dict)  # [mcp.NAME] tables
     # Filled in by load_settings, not user keys:
     key_env: str = "OPENAI_API_KEY"  # the variable the provider reads the key from
     key_source: str = ""  # where the key came from: "OPENAI_API_KEY", "config.toml", ...
@@ -142,6 +191,9 @@ def _read_file(path: Path, problems: list[str]) -> dict[str, Any]:
         return {}
     values: dict[str, Any] = {}
     for key, value in data.items():
+        if key == "mcp":
+            values["mcp"] = parse_mcp(value, str(path), problems)
+            continue
         if key not in FILE_KEYS:
             problems.append(
                 f"unknown key '{key}' in {path}; valid keys: {', '.join(FILE_KEYS)}."
@@ -151,6 +203,35 @@ def _read_file(path: Path, problems: list[str]) -> dict[str, Any]:
         if ok:
             values[key] = checked
     return values
+
+
+def parse_mcp(data: Any, where: str, problems: list[str]) -> dict[str, Any]:
+    """The `[mcp.NAME]` tables; a bad entry becomes one problem line and is skipped."""
+    if not isinstance(data, dict):
+        problems.append(f"mcp in {where} must be a table of servers; {MCP_HINT}.")
+        return {}
+    servers: dict[str, Any] = {}
+    for name, entry in data.items():
+        if not isinstance(entry, dict):
+            problems.append(f"mcp.{name} in {where} must be a table; {MCP_HINT} — skipped.")
+            continue
+        if "type" not in entry:
+            problems.append(f'mcp.{name} in {where} has no type ("local" or "remote"); '
+                            f"{MCP_HINT} — skipped.")
+            continue
+        try:
+            servers[str(name)] = _McpEntry.model_validate({"server": entry}).server
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            loc = [str(p) for p in first.get("loc", ()) if p not in ("server", "local", "remote")]
+            field = ".".join(loc) or "entry"
+            reason = first.get("msg", "invalid value")
+            if first.get("type") == "extra_forbidden":
+                reason = "unknown key (arguments belong in the command list)" if field == "args" \
+                    else "unknown key"
+            problems.append(f"mcp.{name}.{field} in {where} is invalid ({reason}); {MCP_HINT} "
+                            "— skipped.")
+    return servers
 
 
 def _split_prefix(model: str) -> tuple[str | None, str]:

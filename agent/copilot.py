@@ -16,6 +16,7 @@ from agent.agentfile import AgentFileError
 from agent.config import Settings, load_settings
 from agent.export import write_export
 from agent.insight import point_tree, suggest_checklist
+from agent.mcp_client import McpManager
 from agent.persona import Persona, load_persona
 from agent.prompt import build_messages
 from agent.providers.base import ChatRequest, PromptContext, Provider, StreamChunk, StreamEnd
@@ -27,8 +28,12 @@ from agent.session_models import (
     PhaseChanged,
     SessionEvent,
     SessionState,
+    ToolCallFinished,
+    ToolCallStarted,
     TreeHighlighted,
 )
+from agent.tool_loop import run_tool_loop
+from agent.tools import Approver, ProjectRoot, Toolbox, tools_for
 from agent.workflow import Workflow
 from keywords import Activator
 
@@ -45,12 +50,21 @@ class Copilot:
         settings: Settings,
         provider: Provider | None = None,
         problems: Sequence[str] = (),
+        root: str | Path | None = None,
+        approver: Approver | None = None,
     ) -> None:
         self.persona = persona
         self.settings = settings
         # No provider-wide temperature: the persona's applies per request, only while it is active.
         self.provider = provider or make_provider(settings)
         self.problems = list(problems)
+        # Tools act inside this folder only (the working directory unless --root).
+        self.root = ProjectRoot(root if root is not None else Path.cwd())
+        # Asked before edit/write/bash and non-read-only MCP tools. The TUI sets its modal
+        # here; None means every such call is denied (never an automatic yes).
+        self.approver: Approver | None = approver
+        # MCP servers from config.toml; nothing starts until start_mcp() (after first paint).
+        self.mcp = McpManager(settings.mcp, root=self.root.path)
         self._listeners: list[Listener] = []
         self._unsubscribe: Callable[[], None] | None = None
         self._attach(session)
@@ -66,6 +80,7 @@ class Copilot:
         resume: str | None = None,
         strict: bool = True,
         provider: Provider | None = None,
+        root: str | Path | None = None,
     ) -> Copilot:
         """Build from settings, persona files and (optionally) a saved session. No network.
 
@@ -79,13 +94,15 @@ class Copilot:
         else:
             session = Session.create(persona.name)
         return cls(
-            persona=persona, session=session, settings=settings, provider=provider, problems=problems
+            persona=persona, session=session, settings=settings, provider=provider, problems=problems,
+            root=root,
         )
 
     def _attach(self, session: Session) -> None:
         if self._unsubscribe is not None:
             self._unsubscribe()
         self.session = session
+        self.allowed_tools: set[str] = set()  # "allow for this session" answers, per tool
         state = session.state
         self.workflow = Workflow(self.persona.phases, current=state.phase or None)
         self.activator = Activator({self.persona.name: list(self.persona.keywords)})
@@ -208,6 +225,36 @@ class Copilot:
             temperature=self.persona.temperature if active else None,
         )
 
+    # -- tools ----------------------------------------------------------------------------
+
+    def toolbox(self) -> Toolbox:
+        """The persona's granted built-in tools plus the tools of connected MCP servers."""
+        return Toolbox(self.root, tools_for(self.persona), more=self.mcp.tool_specs)
+
+    @property
+    def offers_tools(self) -> bool:
+        """Only a model can call tools; the offline playbook never gets any."""
+        return bool(getattr(self.provider, "supports_tools", False))
+
+    def _rounds(
+        self, request: ChatRequest, answer_id: str
+    ) -> AsyncIterator[StreamChunk | StreamEnd | ToolCallStarted | ToolCallFinished]:
+        if not self.offers_tools:
+            return self.provider.stream(request)
+        return run_tool_loop(
+            self.provider, request, session=self.session, answer_id=answer_id,
+            toolbox=self.toolbox(), approver=self.approver, allowed=self.allowed_tools,
+            max_steps=self.persona.steps,
+        )
+
+    async def start_mcp(self) -> None:
+        """Start the configured MCP servers in the background (call after first paint)."""
+        await self.mcp.start()
+
+    async def aclose(self) -> None:
+        """Stop MCP servers (the app and the CLI call this on the way out)."""
+        await self.mcp.aclose()
+
     async def _answer(self, message_id: str) -> AsyncIterator[StreamChunk | StreamEnd]:
         request = self.build_request()
         answer_id = self.session.start_answer(
@@ -219,13 +266,15 @@ class Copilot:
         received = False
         try:
             end = StreamEnd(finish_reason="error")
-            async for item in self.provider.stream(request):
+            async for item in self._rounds(request, answer_id):
                 if isinstance(item, StreamChunk):
                     received = True
                     self.session.append_chunk(answer_id, item.text)
                     yield item
-                else:
+                elif isinstance(item, StreamEnd):
                     end = item
+                else:
+                    yield item  # a tool call started or finished (already in the session)
         except (asyncio.CancelledError, GeneratorExit):
             self.session.finish(answer_id, "stopped")
             raise

@@ -44,6 +44,8 @@ MODELS_TIMEOUT = 5.0  # seconds for the GET /models made to explain a 404
 class OpenAIProvider:
     """A Provider for OpenAI and every server speaking its chat-completions protocol."""
 
+    supports_tools = True  # function calling: request.tools in, StreamEnd.tool_calls out
+
     def __init__(
         self,
         *,

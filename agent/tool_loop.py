@@ -1,0 +1,127 @@
+"""The function-calling loop: ask the model, run the tools it calls, send results, repeat.
+
+Why here and not in the provider: running a tool needs the session (every call is recorded),
+the permission approver (the TUI's modal or the CLI's prompt) and the project root — things a
+provider should not know. The provider only streams one round and reports the calls it saw.
+
+It ends when the model answers without calling a tool, when a round fails, or after
+`max_steps` model requests (the agent file's `steps`, else 10) with a clear message.
+Cancelling the task stops it at once: a call in flight is recorded as cancelled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+from agent.providers.base import (
+    ChatRequest,
+    Provider,
+    ProviderError,
+    StreamChunk,
+    StreamEnd,
+    ToolCall,
+)
+from agent.session import Session
+from agent.session_models import RESULT_PREVIEW, ToolCallFinished, ToolCallStarted
+from agent.tools import Approver, Toolbox
+
+DEFAULT_STEPS = 10
+LoopItem = StreamChunk | ToolCallStarted | ToolCallFinished | StreamEnd
+
+
+def steps_message(steps: int) -> str:
+    return (f"Stopped after {steps} tool steps (the limit from the agent file's `steps`, or "
+            f"{DEFAULT_STEPS}); ask again to let it continue.")
+
+
+async def run_tool_loop(
+    provider: Provider,
+    request: ChatRequest,
+    *,
+    session: Session,
+    answer_id: str,
+    toolbox: Toolbox,
+    approver: Approver | None,
+    allowed: set[str],
+    max_steps: int | None = None,
+) -> AsyncIterator[LoopItem]:
+    """Yield text chunks and tool-call events (already recorded), then exactly one StreamEnd."""
+    steps = max_steps if max_steps and max_steps > 0 else DEFAULT_STEPS
+    turns: list[dict[str, Any]] = []
+    wrote_text = False
+    step = 0
+    while True:
+        step += 1
+        definitions = toolbox.definitions()
+        round_request = request.model_copy(update={"tools": definitions, "tool_turns": list(turns)})
+        end: StreamEnd | None = None
+        round_text: list[str] = []
+        async for item in provider.stream(round_request):
+            if isinstance(item, StreamChunk):
+                if not round_text and wrote_text:
+                    yield StreamChunk(text="\n\n")  # keep rounds apart in the answer's text
+                round_text.append(item.text)
+                wrote_text = True
+                yield item
+            else:
+                end = item
+        if end is None:
+            end = StreamEnd(finish_reason="error", error=ProviderError(
+                kind="bad_response", message="The model's answer ended without a final record."))
+        if end.error is not None or not end.tool_calls:
+            yield end
+            return
+        if step >= steps:
+            yield StreamEnd(finish_reason="error", usage=end.usage, error=ProviderError(
+                kind="other", message=steps_message(steps)))
+            return
+        turns.append(_assistant_turn("".join(round_text), end.tool_calls))
+        for call in end.tool_calls:
+            spec = toolbox.get(call.name)
+            started = ToolCallStarted(
+                id=answer_id, call_id=call.id, name=call.name, arguments=call.arguments,
+                summary=toolbox.describe(call.name, call.arguments),
+                server=spec.server if spec is not None else "",
+            )
+            session.append(started)
+            yield started
+            try:
+                outcome = await toolbox.run(call.name, call.arguments, approver=approver,
+                                            allowed=allowed)
+            except (asyncio.CancelledError, GeneratorExit):
+                session.append(ToolCallFinished(
+                    id=answer_id, call_id=call.id, status="cancelled",
+                    summary=f"{started.summary}: stopped"))
+                raise
+            finished = ToolCallFinished(
+                id=answer_id, call_id=call.id, status=outcome.status, decision=outcome.decision,
+                summary=outcome.summary, result=outcome.content[:RESULT_PREVIEW],
+            )
+            session.append(finished)
+            yield finished
+            turns.append({"role": "tool", "tool_call_id": call.id, "content": outcome.content})
+
+
+def _assistant_turn(text: str, calls: tuple[ToolCall, ...]) -> dict[str, Any]:
+    return {
+        "role": "assistant",
+        "content": text or None,
+        "tool_calls": [
+            {"id": c.id, "type": "function",
+             "function": {"name": c.name, "arguments": _valid_json(c.arguments)}}
+            for c in calls
+        ],
+    }
+
+
+def _valid_json(arguments: str) -> str:
+    """Malformed argument text is replaced by '{}' in the echoed history (strict servers reject
+    it); the tool message still quotes what the model sent."""
+    try:
+        json.loads(arguments or "{}")
+    except ValueError:
+        return "{}"
+    return arguments or "{}"
