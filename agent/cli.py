@@ -26,6 +26,8 @@ def _common() -> argparse.ArgumentParser:
     common.add_argument("--model", default=argparse.SUPPRESS, help="the model name")
     common.add_argument("--base-url", default=argparse.SUPPRESS,
                         help="an OpenAI-compatible endpoint, e.g. http://localhost:11434/v1")
+    common.add_argument("--root", default=argparse.SUPPRESS, metavar="PATH",
+                        help="the project folder tools may read and change (default: here)")
     return common
 
 
@@ -43,6 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", parents=[common], help="answer one question in the terminal")
     ask.add_argument("text", nargs="+", help="the question")
     ask.add_argument("--json", action="store_true", help="print one machine-readable record")
+    ask.add_argument("--yes", action="store_true",
+                     help="allow every edit/write/tool call without asking (never the default)")
 
     detect = sub.add_parser("detect", parents=[common], help="show the persona activation for TEXT")
     detect.add_argument("text", nargs="+")
@@ -63,6 +67,12 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("-o", "--output", metavar="FILE", help="where to write it")
 
     sub.add_parser("config", parents=[common], help="print the effective settings (keys masked)")
+
+    mcp = sub.add_parser("mcp", parents=[common], help="MCP server commands")
+    mcp_sub = mcp.add_subparsers(dest="mcp_command", metavar="list", required=True)
+    mcp_list = mcp_sub.add_parser("list", parents=[common],
+                                  help="start the configured MCP servers; print status and tools")
+    mcp_list.add_argument("--json", action="store_true")
     return parser
 
 
@@ -97,7 +107,8 @@ def _dispatch(args: argparse.Namespace, cli: dict[str, Any], agents: list[str]) 
 
         return run_tui(cli=cli, agent_paths=agents, resume=args.resume) or EXIT_OK
     if command == "ask":
-        return _ask(" ".join(args.text), cli, agents, as_json=args.json)
+        return _ask(" ".join(args.text), cli, agents, as_json=args.json,
+                    root=getattr(args, "root", None), yes=args.yes)
     if command == "detect":
         return _detect(" ".join(args.text), agents, as_json=args.json)
     if command == "persona":
@@ -108,6 +119,10 @@ def _dispatch(args: argparse.Namespace, cli: dict[str, Any], agents: list[str]) 
         return _export(args.session_id, args.format, args.output)
     if command == "config":
         return _config(cli)
+    if command == "mcp":
+        from agent.cli_tools import mcp_list
+
+        return mcp_list(cli, as_json=args.json)
     return EXIT_USAGE
 
 
@@ -116,12 +131,25 @@ def _out(text: str) -> None:
     sys.stdout.flush()
 
 
-def _ask(text: str, cli: dict[str, Any], agents: list[str], *, as_json: bool) -> int:
+def _ask(text: str, cli: dict[str, Any], agents: list[str], *, as_json: bool,
+         root: str | None = None, yes: bool = False) -> int:
+    from agent.cli_tools import (
+        check_root,
+        prepare_tools,
+        show_tool_event,
+        terminal_approver,
+        tool_calls_record,
+    )
     from agent.copilot import Copilot
     from agent.providers.base import StreamChunk, StreamEnd
     from agent.textsafe import safe_text
 
-    copilot = Copilot.start(cli=cli, agent_paths=agents, strict=True)
+    root_problem = check_root(root)
+    if root_problem is not None:
+        print(f"backend-copilot: {root_problem}", file=sys.stderr)
+        return EXIT_USAGE
+    copilot = Copilot.start(cli=cli, agent_paths=agents, strict=True, root=root)
+    copilot.approver = terminal_approver(yes=yes)
     for problem in copilot.problems:
         print(f"backend-copilot: {problem}", file=sys.stderr)
     parts: list[str] = []
@@ -129,13 +157,19 @@ def _ask(text: str, cli: dict[str, Any], agents: list[str], *, as_json: bool) ->
 
     async def run() -> None:
         nonlocal end
-        async for item in copilot.ask(text):
-            if isinstance(item, StreamChunk):
-                parts.append(item.text)
-                if not as_json:
-                    _out(safe_text(item.text))
-            else:
-                end = item
+        try:
+            await prepare_tools(copilot)
+            async for item in copilot.ask(text):
+                if isinstance(item, StreamChunk):
+                    parts.append(item.text)
+                    if not as_json:
+                        _out(safe_text(item.text))
+                elif isinstance(item, StreamEnd):
+                    end = item
+                elif not as_json:
+                    show_tool_event(item)
+        finally:
+            await copilot.aclose()
 
     interrupted = False
     try:
@@ -158,6 +192,7 @@ def _ask(text: str, cli: dict[str, Any], agents: list[str], *, as_json: bool) ->
             "provider": copilot.provider.name,
             "model": copilot.provider.model,
             "session": state.id,
+            "tool_calls": tool_calls_record(answer),
         }
         print(json.dumps(record, ensure_ascii=False, indent=2))
     else:
