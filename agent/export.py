@@ -39,6 +39,9 @@ from agent.session_models import (
     SessionStarted,
     SessionState,
     TitleChanged,
+    ToolCallFinished,
+    ToolCallRecord,
+    ToolCallStarted,
     TreeHighlighted,
 )
 from agent.textsafe import safe_text
@@ -106,6 +109,37 @@ def _timeline_line(event: TimelineEvent) -> str:
         case Notice():
             return f"{event.level.capitalize()}: {event.text}"
     return ""
+
+
+Segment = tuple[Literal["text"], str] | tuple[Literal["tool"], ToolCallRecord]
+TOOL_RESULT_SHOWN = 1000  # characters of a tool's result in md/html (the JSON keeps all)
+
+
+def segments(message: Message) -> list[Segment]:
+    """The message's text with its tool calls placed where they happened (by offset)."""
+    content = message.content
+    out: list[Segment] = []
+    pos = 0
+    for call in sorted(message.tool_calls, key=lambda c: c.offset):
+        at = min(max(call.offset, pos), len(content))
+        if at > pos:
+            out.append(("text", content[pos:at]))
+            pos = at
+        out.append(("tool", call))
+    if pos < len(content) or not out:
+        out.append(("text", content[pos:]))
+    return out
+
+
+def _tool_line(call: ToolCallRecord) -> str:
+    """'read notes.txt, 1 line — ok (auto)' : the call's summary, outcome and permission."""
+    how = f" ({call.decision})" if call.decision and call.decision != "auto" else ""
+    via = f" via {call.server}" if call.server else ""
+    return f"{call.summary or call.name} — {call.status}{how}{via}"
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit] + f" … ({len(text) - limit} more characters)"
 
 
 @dataclass
@@ -210,7 +244,16 @@ def _to_markdown(state: SessionState, persona: Persona | None) -> str:
         meta = " · ".join(_md_inline(p) for p in _meta(message))
         status = f" · **{message.status.upper()}**" if message.status != "complete" else ""
         out.append(f"### {number}. {_md_inline(_speaker(message))}\n\n{meta}{status}\n\n")
-        out.append(_md_block(message.content))
+        for kind, part in segments(message):
+            if kind == "text":
+                if part or not message.tool_calls:
+                    out.append(_md_block(part))
+                continue
+            out.append(f"\n> Tool {_md_inline(part.name)}: {_md_inline(_tool_line(part))}\n>\n"
+                       f"> Arguments: {_md_inline(_short(part.arguments, 300))}\n\n")
+            if part.result:
+                out.append(_md_block(_short(part.result, TOOL_RESULT_SHOWN)))
+            out.append("\n")
         if message.error:
             out.append(f"\n> Error: {_md_inline(message.error)}\n")
         out.append("\n")
@@ -250,6 +293,7 @@ pre{white-space:pre-wrap;word-wrap:break-word;font-family:ui-monospace,monospace
 .error{color:#b3261e}ul.check{list-style:none;padding-left:1rem}
 .done::before{content:"\\2611  "}.suggested::before{content:"\\25CE  "}.open::before{content:"\\2610  "}
 .suggested{color:#8a6d00}.done{color:#2e7d32}
+details.tool{margin:.4rem 0;padding:.3rem .6rem;background:#f3f3f3;border-radius:4px}
 """
 
 
@@ -285,8 +329,18 @@ def _to_html(state: SessionState, persona: Persona | None) -> str:
         )
         out.append(
             f'<div class="msg {_h(message.role)}"><div class="meta"><b>{_h(_speaker(message))}</b>'
-            f" · {meta}{status}</div><pre>{_h(message.content)}</pre>"
+            f" · {meta}{status}</div>"
         )
+        for kind, part in segments(message):
+            if kind == "text":
+                if part or not message.tool_calls:
+                    out.append(f"<pre>{_h(part)}</pre>")
+                continue
+            out.append(
+                f'<details class="tool"><summary>Tool <b>{_h(part.name)}</b>: '
+                f"{_h(_tool_line(part))}</summary><pre>{_h(_short(part.arguments, 2000))}</pre>"
+                f"<pre>{_h(_short(part.result, TOOL_RESULT_SHOWN))}</pre></details>"
+            )
         if message.error:
             out.append(f'<p class="error">Error: {_h(message.error)}</p>')
         out.append("</div>\n")
@@ -346,7 +400,8 @@ def state_events(state: SessionState) -> list[SessionEvent]:
 
 
 def _message_events(message: Message) -> list[SessionEvent]:
-    streamed = message.provider or message.model or message.usage or message.error
+    streamed = (message.provider or message.model or message.usage or message.error
+                or message.tool_calls)
     if message.role != "assistant" or not streamed:
         return [
             MessageAdded(
@@ -369,8 +424,18 @@ def _message_events(message: Message) -> list[SessionEvent]:
             ts=message.ts,
         )
     ]
-    if message.content:
-        out.append(AnswerDelta(id=message.id, text=message.content, ts=message.ts))
+    for kind, part in segments(message):
+        if kind == "text":
+            if part:
+                out.append(AnswerDelta(id=message.id, text=part, ts=message.ts))
+            continue
+        out.append(ToolCallStarted(id=message.id, call_id=part.call_id, name=part.name,
+                                   arguments=part.arguments, summary=part.summary,
+                                   server=part.server, ts=part.ts or message.ts))
+        if part.status != "running":
+            out.append(ToolCallFinished(id=message.id, call_id=part.call_id, status=part.status,
+                                        decision=part.decision, summary=part.summary,
+                                        result=part.result, ts=part.ts or message.ts))
     if message.status != "streaming":
         out.append(
             AnswerFinished(
