@@ -101,14 +101,20 @@ def rate_limit_message(base_url: str, tries: int, retry_after: float | None) -> 
     return f"Rate limited by {host_of(base_url)} after {tries} tries; wait and retry{after}."
 
 
+def _said(server_text: str) -> str:
+    """': the server's words' without its final full stop (ours follows)."""
+    text = server_text.rstrip(". ")
+    return f": {text}" if text else ""
+
+
 def server_message(base_url: str, status: int, tries: int, server_text: str = "") -> str:
-    said = f": {server_text}" if server_text else ""
+    said = _said(server_text)
     return (f"The server at {host_of(base_url)} failed with {status} after {tries} "
             f"{'try' if tries == 1 else 'tries'}{said}. Try again later.")
 
 
 def bad_request_message(status: int, server_text: str) -> str:
-    said = f": {server_text}" if server_text else ""
+    said = _said(server_text)
     return f"The server refused the request ({status}){said}."
 
 
