@@ -136,7 +136,7 @@ def connect_timeout_message(base_url: str, seconds: float) -> str:
 def read_timeout_message(base_url: str, seconds: float, partial: bool) -> str:
     kept = " The partial answer is kept." if partial else ""
     return (f"{host_of(base_url)} sent nothing for {seconds:g}s (read timeout); the model may be "
-            f"busy. Try again, or raise the read timeout.{kept}")
+            f"busy. Try again, or raise read_timeout in config.toml.{kept}")
 
 
 def stream_cut_message(base_url: str, partial: bool) -> str:
