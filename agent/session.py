@@ -15,15 +15,17 @@ import re
 import secrets
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic_core import PydanticSerializationError
 
 from agent import paths
+from agent.session_lock import SessionBusy, SessionLock
 from agent.session_models import (
     ActivationChanged,
     AnswerDelta,
@@ -58,6 +60,10 @@ _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 class SessionError(Exception):
     """A session that cannot be opened; the message says which file and what to do."""
+
+
+class SessionInUse(SessionError):
+    """Another live backend-copilot is writing this session (it holds the lock)."""
 
 
 class SessionSummary(BaseModel):
@@ -244,8 +250,10 @@ class Session:
         fd: int | None,
         clock: Callable[[], float] = time.monotonic,
         needs_newline: bool = False,
+        lock: SessionLock | None = None,
     ) -> None:
         self.path = path
+        self._file_lock = lock
         self.state = state
         self.warnings: list[str] = []
         self._fd = fd
@@ -256,6 +264,8 @@ class Session:
         self._last_write: dict[str, float] = {}
         self._lock = threading.Lock()
         self._title_set = False  # an explicit title (not the default) is in force
+        if lock is not None:
+            _WRITERS[_key(path)] = weakref.ref(self)
 
     # -- construction ----------------------------------------------------------------------
 
@@ -273,6 +283,7 @@ class Session:
         session_id = new_session_id()
         path = directory / f"{session_id}.jsonl"
         fd: int | None = None
+        lock: SessionLock | None = None
         problem: OSError | None = None
         try:
             paths.ensure_dir(directory)
@@ -283,9 +294,13 @@ class Session:
                 except FileExistsError:
                     session_id = new_session_id()
                     path = directory / f"{session_id}.jsonl"
-        except OSError as exc:
-            problem = exc
-        session = cls(path, SessionState(id=session_id), fd=fd, clock=clock)
+            lock = SessionLock.acquire(path)
+        except (OSError, SessionBusy) as exc:
+            problem = exc if isinstance(exc, OSError) else OSError(str(exc))
+            if fd is not None:
+                os.close(fd)
+                fd = None
+        session = cls(path, SessionState(id=session_id), fd=fd, clock=clock, lock=lock)
         if problem is not None:
             session._go_memory(problem)
         session.append(SessionStarted(id=session_id, title=title, persona=persona))
@@ -298,39 +313,65 @@ class Session:
         *,
         directory: Path | None = None,
         clock: Callable[[], float] = time.monotonic,
+        read_only: bool = False,
     ) -> Session:
-        """Load a saved session (by id or path) to continue it. Raises SessionError."""
+        """Load a saved session (by id or path) to continue it. Raises SessionError.
+
+        To continue it, this process takes the session's lock first: a session another live
+        backend-copilot is writing raises SessionInUse. read_only=True (export, listing)
+        takes no lock and never writes.
+        """
         path = _resolve(session_id_or_path, directory)
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
+        if not path.is_file():
+            if path.exists():
+                raise SessionError(f"{path} is not a session file.")
             raise SessionError(
                 f"No saved session '{session_id_or_path}' ({path}); "
                 "run `backend-copilot sessions` to list them."
-            ) from None
+            )
+        lock: SessionLock | None = None
+        lock_problem: OSError | None = None
+        if not read_only:
+            _take_over(path)
+            try:
+                lock = SessionLock.acquire(path)
+            except SessionBusy as exc:
+                raise SessionInUse(str(exc)) from None
+            except OSError as exc:  # e.g. a read-only folder: no lock, so no writing either
+                lock_problem = exc
+        try:
+            data = path.read_bytes()
         except OSError as exc:
+            if lock is not None:
+                lock.release()
+            if isinstance(exc, FileNotFoundError):
+                raise SessionError(f"Session file {path} vanished while opening it.") from None
             raise SessionError(f"Cannot read session file {path}: {exc.strerror}.") from None
         events, skipped = parse_lines(data)
         if not events:
-            raise SessionError(
-                f"Session file {path} holds no readable event; it is damaged or not a session log."
-            )
+            problem_text = _not_a_log(path, data, move=lock is not None)
+            if lock is not None:
+                lock.release()
+            raise SessionError(problem_text)
         state = fold(events, session_id=path.stem)
         state.skipped_lines = skipped
         fd: int | None = None
-        problem: OSError | None = None
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_APPEND)
-        except OSError as exc:
-            problem = exc
-        session = cls(path, state, fd=fd, clock=clock, needs_newline=not data.endswith(b"\n"))
+        problem: OSError | None = lock_problem
+        if not read_only and problem is None:
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+            except OSError as exc:
+                problem = exc
+        session = cls(
+            path, state, fd=fd, clock=clock, needs_newline=not data.endswith(b"\n"), lock=lock
+        )
         session._title_set = any(
             isinstance(e, TitleChanged) or (isinstance(e, SessionStarted) and e.title)
             for e in events
         )
         if skipped:
             lines = ", ".join(str(n) for n in skipped[:10])
-            session.warnings.append(
+            session.notice(
                 f"Skipped {len(skipped)} damaged line(s) in {path} (line {lines}); "
                 "the rest of the session loaded."
             )
@@ -431,6 +472,14 @@ class Session:
         self.append(AnswerFinished(id=answer_id, status=status, usage=usage, error=error))
         self._last_write.pop(answer_id, None)
 
+    def notice(self, text: str, level: Literal["info", "warning", "error"] = "warning") -> None:
+        """Tell the user (a Notice in the transcript and in `warnings`) without writing it."""
+        if level != "info":
+            self.warnings.append(text)
+        event = Notice(level=level, text=text)
+        apply_event(self.state, event)
+        self._notify(event)
+
     def set_title(self, title: str) -> None:
         self.append(TitleChanged(title=" ".join(title.split())))
 
@@ -441,6 +490,12 @@ class Session:
         if fd is not None:
             with contextlib.suppress(OSError):
                 os.close(fd)
+        lock, self._file_lock = self._file_lock, None
+        if lock is not None:
+            ref = _WRITERS.get(_key(self.path))
+            if ref is not None and ref() is self:
+                del _WRITERS[_key(self.path)]
+            lock.release()
 
     def __enter__(self) -> Session:
         return self
@@ -513,6 +568,26 @@ class Session:
             callback(event)
 
 
+# The Session objects of this process that hold their file's lock. A second window is a second
+# process and is refused by the lock; inside one process (an app reopened in tests, a resume
+# after the old app was left unclosed) the newer opener takes the file over instead.
+_WRITERS: dict[str, weakref.ref[Session]] = {}
+
+
+def _key(path: Path) -> str:
+    return os.path.realpath(path)
+
+
+def _take_over(path: Path) -> None:
+    ref = _WRITERS.pop(_key(path), None)
+    older = ref() if ref is not None else None
+    if older is not None and older._file_lock is not None:
+        older.close()
+        older.notice(
+            f"{path.name} was opened again in this process; this copy is no longer saved."
+        )
+
+
 def _resolve(session_id_or_path: str | Path, directory: Path | None) -> Path:
     candidate = Path(session_id_or_path).expanduser()
     if candidate.suffix == ".jsonl" or len(candidate.parts) > 1:
@@ -533,6 +608,39 @@ def parse_lines(data: bytes) -> tuple[list[SessionEvent], list[int]]:
         except ValidationError:
             skipped.append(number)
     return events, skipped
+
+
+# -- damaged files -------------------------------------------------------------------------
+
+
+def quarantine(path: Path) -> Path:
+    """Move a file that is not a session log aside to `<name>.corrupt-<timestamp>`."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    target = path.with_name(f"{path.name}.corrupt-{stamp}")
+    n = 1
+    while target.exists():
+        n += 1
+        target = path.with_name(f"{path.name}.corrupt-{stamp}-{n}")
+    os.replace(path, target)
+    return target
+
+
+def _not_a_log(path: Path, data: bytes, *, move: bool) -> str:
+    """The message for a file without a single event; moved aside when `move` (we hold it)."""
+    what = "is empty" if not data.strip() else "is not JSON Lines (no line is a session event)"
+    if not move:
+        return f"Session file {path} holds no readable event: it {what}."
+    try:
+        target = quarantine(path)
+    except OSError as exc:
+        return (
+            f"Session file {path} holds no readable event: it {what}; "
+            f"could not move it aside ({exc.strerror})."
+        )
+    return (
+        f"Session file {path} holds no readable event: it {what}. "
+        f"Moved it aside to {target.name}; the other sessions are untouched."
+    )
 
 
 # -- listing -------------------------------------------------------------------------------
@@ -579,20 +687,61 @@ def _summary(path: Path) -> SessionSummary | None:
     return SessionSummary(
         id=session_id,
         title=safe_text(title),
-        created=created or updated,
+        created=created,
         updated=updated,
         messages=count,
         path=path,
     )
 
 
-def list_sessions(directory: Path | None = None) -> list[SessionSummary]:
-    """Saved sessions, most recently updated first."""
+def _looks_like_log(path: Path) -> bool:
+    """True when some line is an event (or the file is empty: maybe being created now)."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return True
+    return not data.strip() or bool(parse_lines(data)[0])
+
+
+def _set_aside(path: Path) -> str:
+    """Move a non-log aside unless a live process holds it; the report line, or ''."""
+    from agent.session_lock import holder
+
+    if holder(path) is not None:
+        return ""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return ""
+    return _not_a_log(path, data, move=True)
+
+
+def list_sessions(
+    directory: Path | None = None, problems: list[str] | None = None
+) -> list[SessionSummary]:
+    """Saved sessions, most recently updated first.
+
+    A file that is not JSON Lines at all is moved aside (`<name>.corrupt-<timestamp>`) and
+    reported in `problems`, so it can never hide the others or break `--resume latest`.
+    """
     directory = Path(directory) if directory is not None else paths.sessions_dir()
     try:
         files = [p for p in directory.iterdir() if p.suffix == ".jsonl" and p.is_file()]
     except OSError:
         return []
-    summaries = [s for s in (_summary(p) for p in files) if s is not None]
+    summaries: list[SessionSummary] = []
+    for path in files:
+        summary = _summary(path)
+        if summary is None:
+            continue
+        if summary.created == "" and not _looks_like_log(path):
+            problem = _set_aside(path)
+            if problem:
+                if problems is not None:
+                    problems.append(problem)
+                continue
+        if not summary.created:
+            summary.created = summary.updated
+        summaries.append(summary)
     summaries.sort(key=lambda s: (s.updated, s.id), reverse=True)
     return summaries

@@ -138,7 +138,7 @@ def test_unfinished_answer_loads_as_interrupted_with_its_text(data_dir: Path) ->
         clock.now += 0.3
         session.append_chunk(answer, word)
     # the process dies here: no finish(), no close()
-    reopened = Session.open(session.path)
+    reopened = Session.open(session.path, read_only=True)  # the dead writer still holds the lock here
     last = reopened.state.messages[-1]
     assert last.status == "interrupted"
     assert last.content == "partial answer text"
