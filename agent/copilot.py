@@ -8,15 +8,14 @@ the log, which is what resume does.
 from __future__ import annotations
 
 import asyncio
-import threading
 from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import Literal
 
+from agent.agentfile import AgentFileError
 from agent.config import Settings, load_settings
 from agent.export import write_export
 from agent.insight import point_tree, suggest_checklist
-from agent.library import PersonaInfo, PersonaLibrary, explain
 from agent.mcp_client import McpManager
 from agent.persona import Persona, load_persona
 from agent.prompt import build_messages
@@ -36,31 +35,25 @@ from agent.session_models import (
 from agent.tool_loop import run_tool_loop
 from agent.tools import Approver, ProjectRoot, Toolbox, tools_for
 from agent.workflow import Workflow
+from keywords import Activator
 
 PersonaMode = Literal["auto", "on", "off"]
 Listener = Callable[[SessionEvent], None]
-FLUSH_EVERY = 0.2  # seconds: streamed text on disk at least this often, even when chunks stall
 
 
 class Copilot:
     def __init__(
         self,
         *,
-        persona: Persona | None = None,
+        persona: Persona,
         session: Session,
         settings: Settings,
         provider: Provider | None = None,
         problems: Sequence[str] = (),
         root: str | Path | None = None,
         approver: Approver | None = None,
-        library: PersonaLibrary | None = None,
     ) -> None:
-        # Every persona it can switch to; `persona` alone makes a library of one.
-        self.library = library or PersonaLibrary([persona or load_persona()])
-        self._lock = threading.RLock()  # a new message vs. load_library's swap (a worker)
-        self._library_lock = threading.Lock()
-        self._workflow: Workflow | None = None
-        self._workflow_for: Persona | None = None
+        self.persona = persona
         self.settings = settings
         # No provider-wide temperature: the persona's applies per request, only while it is active.
         self.provider = provider or make_provider(settings)
@@ -88,51 +81,36 @@ class Copilot:
         strict: bool = True,
         provider: Provider | None = None,
         root: str | Path | None = None,
-        discover: bool = True,
     ) -> Copilot:
         """Build from settings, persona files and (optionally) a saved session. No network.
 
-        strict=False (the TUI) turns a broken `--agent` file into a problem line and goes on
-        with the other personas; strict=True (the CLI) lets AgentFileError reach the caller.
-        discover=False leaves the user's other agent files for `load_library()` (the TUI calls
-        it from a worker after the first paint).
+        strict=False (the TUI) turns a broken persona file into a problem line and falls back
+        to the bundled persona; strict=True (the CLI) lets AgentFileError reach the caller.
         """
         settings, problems = load_settings(cli or {})
-        library = PersonaLibrary.initial(agent_paths, problems, strict=strict)
-        persona = library.default
+        persona = _load_first_persona(agent_paths, problems, strict=strict)
         if resume is not None:
-            session = _open_resumed(resume, problems)
+            session = _open_resumed(resume)
         else:
             session = Session.create(persona.name)
-        problems.extend(session.warnings)  # damaged lines skipped, kept in memory only, ...
-        copilot = cls(
-            session=session, settings=settings, provider=provider, problems=problems,
-            root=root, library=library,
+        return cls(
+            persona=persona, session=session, settings=settings, provider=provider, problems=problems,
+            root=root,
         )
-        if discover:
-            copilot.load_library()
-        return copilot
 
     def _attach(self, session: Session) -> None:
         if self._unsubscribe is not None:
             self._unsubscribe()
-        previous = getattr(self, "session", None)
-        if previous is not None and previous is not session:
-            previous.close()  # flushes and gives its lock back
         self.session = session
         self.allowed_tools: set[str] = set()  # "allow for this session" answers, per tool
         state = session.state
-        self._workflow_for = None
-        if state.persona and self.library.get(state.persona) is None:
-            if not self.library.discovered:
-                self.load_library()  # a resumed session's persona lives in the user's files
-            if self.library.get(state.persona) is None:
-                self.problems.append(
-                    f"This session was with the persona '{state.persona}', which is not loaded "
-                    f"now; showing {self.library.default.name}."
-                )
-        with self._lock:
-            self.activator = self.library.activator_for(state)
+        self.workflow = Workflow(self.persona.phases, current=state.phase or None)
+        self.activator = Activator({self.persona.name: list(self.persona.keywords)})
+        for message in state.messages:
+            if message.role == "user":
+                self.activator.feed(message.content)
+        if state.persona_mode != "auto":
+            self.activator.pin(state.persona_mode)
         self._unsubscribe = session.subscribe(self._forward)
 
     def _forward(self, event: SessionEvent) -> None:
@@ -152,47 +130,6 @@ class Copilot:
     def persona_active(self) -> bool:
         return self.state.persona_active
 
-    @property
-    def persona(self) -> Persona:
-        """The persona whose panels are shown: the one on, else the last one on, else the default."""
-        return self.library.get(self.state.persona) or self.library.default
-
-    @property
-    def workflow(self) -> Workflow:
-        """The shown persona's phases at the session's phase (its first if it has no such one)."""
-        persona = self.persona
-        if self._workflow is None or self._workflow_for is not persona:
-            self._workflow = Workflow(persona.phases, current=self.state.phase or None)
-            self._workflow_for = persona
-        return self._workflow
-
-    # -- the persona library --------------------------------------------------------------
-
-    def load_library(self) -> list[str]:
-        """Discover and load the user's other agent files; returns the new problem lines.
-
-        Slow (file reads), so the TUI runs it in a worker after the first paint; the swap at
-        the end is atomic. A second call does nothing.
-        """
-        with self._library_lock:
-            if self.library.discovered:
-                return []
-            library, problems = self.library.with_discovered()
-            with self._lock:
-                self.library = library
-                self._workflow_for = None
-                self.activator = library.activator_for(self.state)
-            self.problems.extend(problems)
-        return problems
-
-    def persona_overview(self) -> list[PersonaInfo]:
-        """Every persona with its keywords and current score (for /persona list and a palette)."""
-        state = self.state
-        return self.library.overview(
-            self.activator, shown=self.persona.name, active=state.persona_active,
-            mode=state.persona_mode,
-        )
-
     # -- a message ----------------------------------------------------------------------
 
     async def ask(self, text: str) -> AsyncIterator[StreamChunk | StreamEnd]:
@@ -211,26 +148,21 @@ class Copilot:
             yield item
 
     def _record_user_message(self, text: str) -> str:
-        with self._lock:
-            before, was_active = self.persona.name, self.state.persona_active
-            result = self.activator.feed(text)
-            message = self.session.add_user_message(
-                text, persona_active=result.active, phase=self.workflow.current_name
-            )
-            now = result.persona if result.active and result.persona else before
-            if result.active != was_active or now != before:
+        result = self.activator.feed(text)
+        was_active = self.state.persona_active
+        message = self.session.add_user_message(
+            text, persona_active=result.active, phase=self.workflow.current_name
+        )
+        if result.active != was_active or not self.state.timeline:
+            if result.active != was_active:
                 self.session.append(
                     ActivationChanged(
-                        persona=now,
+                        persona=self.persona.name,
                         active=result.active,
                         pinned=result.mode != "auto",
                         mode=result.mode,
-                        reason=explain(result, before if now != before else ""),
-                        matches=sorted({m.keyword for m in result.matches})
-                        if result.active else [],
-                        previous=before if now != before else "",
-                        runner_up=result.runner_up or "",
-                        scores={k: round(v, 2) for k, v in result.scores.items()},
+                        reason=result.reason,
+                        matches=sorted({m.keyword for m in result.matches}),
                     )
                 )
         if result.active:
@@ -332,8 +264,6 @@ class Copilot:
             phase=self.workflow.current_name,
         )
         received = False
-        # Chunks may stall for seconds; the buffered text still reaches the disk every 0.2 s.
-        flusher = asyncio.create_task(_flush_every(self.session, FLUSH_EVERY))
         try:
             end = StreamEnd(finish_reason="error")
             async for item in self._rounds(request, answer_id):
@@ -348,8 +278,6 @@ class Copilot:
         except (asyncio.CancelledError, GeneratorExit):
             self.session.finish(answer_id, "stopped")
             raise
-        finally:
-            flusher.cancel()
         if end.error is not None:
             status = "stopped" if end.error.kind == "cancelled" else "error"
             self.session.finish(answer_id, status, usage=end.usage, error=end.error.message)
@@ -379,30 +307,18 @@ class Copilot:
             )
         return self.workflow.current_name
 
-    def set_persona_mode(self, mode: PersonaMode, persona: str | None = None) -> None:
-        """Pin on ("on", this persona or the one shown), pin off, or let the keywords decide.
-
-        Raises KeyError for a persona name that is not loaded.
-        """
-        with self._lock:
-            before = self.persona.name
-            chosen = self.library.get(persona) if persona else self.persona
-            if chosen is None:
-                raise KeyError(persona)
-            result = self.activator.pin(mode, chosen.name if mode == "on" else None)
-            name = result.persona if mode == "auto" and result.active and result.persona else (
-                chosen.name
+    def set_persona_mode(self, mode: PersonaMode) -> None:
+        self.activator.pin(mode)
+        active = {"on": True, "off": False}.get(mode, self.activator_active())
+        reason = {"on": "pinned on by you", "off": "pinned off by you"}.get(
+            mode, "automatic: follows the conversation's keywords"
+        )
+        self.session.append(
+            ActivationChanged(
+                persona=self.persona.name, active=active, pinned=mode != "auto", mode=mode,
+                reason=reason,
             )
-            reason = {"on": "pinned on by you", "off": "pinned off by you"}.get(
-                mode, "automatic: follows the conversation's keywords"
-            )
-            self.session.append(
-                ActivationChanged(
-                    persona=name, active=result.active, pinned=mode != "auto", mode=mode,
-                    reason=reason, previous=before if name != before else "",
-                    scores={k: round(v, 2) for k, v in result.scores.items()},
-                )
-            )
+        )
 
     def activator_active(self) -> bool:
         return bool(self.activator.state().get("active", self.state.persona_active))
@@ -435,33 +351,19 @@ class Copilot:
             f"Walk me through the trade-offs for our case."
         )
 
-    def export(
-        self, fmt: Literal["md", "json", "html", "brief"], path: str | None = None
-    ) -> Path:
+    def export(self, fmt: Literal["md", "json", "html"], path: str | None = None) -> Path:
         target = Path(path).expanduser() if path else None
-        return write_export(
-            self.state, fmt, target, persona=self.persona, library=self.library.personas
-        )
+        return write_export(self.state, fmt, target, persona=self.persona)
 
     def new_session(self) -> None:
-        self._attach(Session.create(self.library.default.name))
+        self.session.close() if hasattr(self.session, "close") else None
+        self._attach(Session.create(self.persona.name))
 
     def resume(self, session_id: str) -> None:
-        """Continue a saved session; SessionError (in use, damaged, missing) leaves us as we were."""
-        if session_id in (self.state.id, str(self.session.path)):
-            return
-        problems: list[str] = []
-        self._attach(_open_resumed(session_id, problems))
-        for problem in problems:
-            self.session.notice(problem)
+        self._attach(_open_resumed(session_id))
 
     def list_sessions(self) -> list[SessionSummary]:
-        """Saved sessions; files that are not session logs are moved aside and noted here."""
-        problems: list[str] = []
-        summaries = list_sessions(problems=problems)
-        for problem in problems:
-            self.session.notice(problem)
-        return summaries
+        return list_sessions()
 
     def run_command(self, line: str):  # -> CommandResult (agent.commands)
         from agent.commands import run_command
@@ -489,15 +391,20 @@ def _tree_hint_text(persona: Persona, highlight: TreeHighlighted) -> str:
     return highlight.recommendation
 
 
-async def _flush_every(session: Session, seconds: float) -> None:
-    while True:
-        await asyncio.sleep(seconds)
-        session.flush()
+def _load_first_persona(paths: Sequence[str], problems: list[str], *, strict: bool) -> Persona:
+    for path in paths:
+        try:
+            return load_persona(path)
+        except AgentFileError as exc:
+            if strict:
+                raise
+            problems.append(f"{exc} — using the bundled backend persona instead.")
+    return load_persona()
 
 
-def _open_resumed(resume: str, problems: list[str]) -> Session:
+def _open_resumed(resume: str) -> Session:
     if resume in ("", "latest"):
-        summaries = list_sessions(problems=problems)
+        summaries = list_sessions()
         if not summaries:
             raise LookupError("There is no saved session to resume yet.")
         return Session.open(summaries[0].id)
