@@ -48,12 +48,12 @@ TIMEOUT = 60  # a guard against a hung process, not a speed check
 
 
 def make_env(dirs: dict[str, Path], **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in PROVIDER_ENV}
+    # No PYTHONUNBUFFERED: streaming must come from the CLI's own flushing.
+    env = {k: v for k, v in os.environ.items() if k not in (*PROVIDER_ENV, "PYTHONUNBUFFERED")}
     env.update({
         "BACKEND_COPILOT_DATA_DIR": str(dirs["data"]),
         "BACKEND_COPILOT_CONFIG_DIR": str(dirs["config"]),
         "BACKEND_COPILOT_EXPORT_DIR": str(dirs["exports"]),
-        "PYTHONUNBUFFERED": "1",
     })
     env.update(extra)
     return env
