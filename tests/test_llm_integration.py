@@ -135,6 +135,19 @@ async def test_retry_after_an_error_answers_the_same_message_once(
     assert saved[1].error is not None and "closed mid-answer" in saved[1].error
 
 
+async def test_a_failed_partial_answer_is_not_sent_as_history_later(
+    oai_server: OAIServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    oai_server.script(cut(["Half an "]), text("A whole answer."), text("Yes."))
+    copilot = start(oai_server, monkeypatch)
+    await collect(copilot.ask(ON_TOPIC))
+    await collect(copilot.retry())
+    await collect(copilot.ask("Does that scale?"))
+    follow_up = messages(oai_server.chat_requests[2].body)
+    assert follow_up[1:] == [("user", ON_TOPIC), ("assistant", "A whole answer."),
+                             ("user", "Does that scale?")]
+
+
 # -- cancel ----------------------------------------------------------------------------------
 
 
