@@ -1,0 +1,40 @@
+"""The terminal approver: a person at a TTY is asked; no TTY means deny; --yes is opt-in."""
+
+from __future__ import annotations
+
+import io
+
+from agent.cli_tools import check_root, terminal_approver
+from agent.tools import PermissionRequest
+
+
+class FakeTty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+REQUEST = PermissionRequest(tool="edit", title="edit notes.txt",
+                            diff="--- a/notes.txt\n+++ b/notes.txt\n-old\n+new \x1b[31mred\n")
+
+
+async def test_tty_prompt_shows_the_diff_and_reads_the_answer() -> None:
+    for typed, expected in (("o\n", "once"), ("s\n", "session"), ("\n", "deny"), ("", "deny")):
+        err = io.StringIO()
+        approver = terminal_approver(yes=False, stdin=FakeTty(typed), stderr=err)
+        assert approver is not None
+        assert await approver(REQUEST) == expected
+        shown = err.getvalue()
+        assert "edit notes.txt" in shown and "+new" in shown
+        assert "\x1b" not in shown  # escapes from a model never reach the terminal
+
+
+async def test_no_tty_means_no_approver_and_yes_allows() -> None:
+    assert terminal_approver(yes=False, stdin=io.StringIO("o\n")) is None
+    approver = terminal_approver(yes=True, stdin=io.StringIO(""))
+    assert approver is not None and await approver(REQUEST) == "once"
+
+
+def test_root_must_be_a_folder(tmp_path) -> None:
+    assert check_root(str(tmp_path)) is None
+    assert check_root(None) is None
+    assert "not a folder" in (check_root(str(tmp_path / "missing")) or "")
