@@ -39,6 +39,7 @@ from keywords import Activator
 
 PersonaMode = Literal["auto", "on", "off"]
 Listener = Callable[[SessionEvent], None]
+FLUSH_EVERY = 0.2  # seconds: streamed text on disk at least this often, even when chunks stall
 
 
 class Copilot:
@@ -90,9 +91,10 @@ class Copilot:
         settings, problems = load_settings(cli or {})
         persona = _load_first_persona(agent_paths, problems, strict=strict)
         if resume is not None:
-            session = _open_resumed(resume)
+            session = _open_resumed(resume, problems)
         else:
             session = Session.create(persona.name)
+        problems.extend(session.warnings)  # damaged lines skipped, kept in memory only, ...
         return cls(
             persona=persona, session=session, settings=settings, provider=provider, problems=problems,
             root=root,
@@ -101,6 +103,9 @@ class Copilot:
     def _attach(self, session: Session) -> None:
         if self._unsubscribe is not None:
             self._unsubscribe()
+        previous = getattr(self, "session", None)
+        if previous is not None and previous is not session:
+            previous.close()  # flushes and gives its lock back
         self.session = session
         self.allowed_tools: set[str] = set()  # "allow for this session" answers, per tool
         state = session.state
@@ -209,9 +214,7 @@ class Copilot:
             checklist=dict(state.checklist),
             tree_hint=tree_hint,
         )
-        # A failed or crash-cut answer is not sent back: the model would build on broken text.
-        history = [m for m in state.messages if m.role in ("user", "assistant") and m.content
-                   and not (m.role == "assistant" and m.status in ("error", "interrupted"))]
+        history = [m for m in state.messages if m.role in ("user", "assistant") and m.content]
         messages = build_messages(
             persona=persona,
             phase=self.workflow.current if active else None,
@@ -266,6 +269,8 @@ class Copilot:
             phase=self.workflow.current_name,
         )
         received = False
+        # Chunks may stall for seconds; the buffered text still reaches the disk every 0.2 s.
+        flusher = asyncio.create_task(_flush_every(self.session, FLUSH_EVERY))
         try:
             end = StreamEnd(finish_reason="error")
             async for item in self._rounds(request, answer_id):
@@ -280,6 +285,8 @@ class Copilot:
         except (asyncio.CancelledError, GeneratorExit):
             self.session.finish(answer_id, "stopped")
             raise
+        finally:
+            flusher.cancel()
         if end.error is not None:
             status = "stopped" if end.error.kind == "cancelled" else "error"
             self.session.finish(answer_id, status, usage=end.usage, error=end.error.message)
@@ -358,14 +365,24 @@ class Copilot:
         return write_export(self.state, fmt, target, persona=self.persona)
 
     def new_session(self) -> None:
-        self.session.close() if hasattr(self.session, "close") else None
         self._attach(Session.create(self.persona.name))
 
     def resume(self, session_id: str) -> None:
-        self._attach(_open_resumed(session_id))
+        """Continue a saved session; SessionError (in use, damaged, missing) leaves us as we were."""
+        if session_id in (self.state.id, str(self.session.path)):
+            return
+        problems: list[str] = []
+        self._attach(_open_resumed(session_id, problems))
+        for problem in problems:
+            self.session.notice(problem)
 
     def list_sessions(self) -> list[SessionSummary]:
-        return list_sessions()
+        """Saved sessions; files that are not session logs are moved aside and noted here."""
+        problems: list[str] = []
+        summaries = list_sessions(problems=problems)
+        for problem in problems:
+            self.session.notice(problem)
+        return summaries
 
     def run_command(self, line: str):  # -> CommandResult (agent.commands)
         from agent.commands import run_command
@@ -404,9 +421,15 @@ def _load_first_persona(paths: Sequence[str], problems: list[str], *, strict: bo
     return load_persona()
 
 
-def _open_resumed(resume: str) -> Session:
+async def _flush_every(session: Session, seconds: float) -> None:
+    while True:
+        await asyncio.sleep(seconds)
+        session.flush()
+
+
+def _open_resumed(resume: str, problems: list[str]) -> Session:
     if resume in ("", "latest"):
-        summaries = list_sessions()
+        summaries = list_sessions(problems=problems)
         if not summaries:
             raise LookupError("There is no saved session to resume yet.")
         return Session.open(summaries[0].id)
