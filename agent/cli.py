@@ -43,7 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     ask = sub.add_parser("ask", parents=[common], help="answer one question in the terminal")
-    ask.add_argument("text", nargs="+", help="the question")
+    ask.add_argument("text", nargs="+", help="the question ('-' reads it from standard input)")
+    ask.add_argument("--resume", metavar="ID", default=argparse.SUPPRESS,
+                     help="continue a saved session ('latest' for the newest)")
     ask.add_argument("--json", action="store_true", help="print one machine-readable record")
     ask.add_argument("--yes", action="store_true",
                      help="allow every edit/write/tool call without asking (never the default)")
@@ -107,8 +109,8 @@ def _dispatch(args: argparse.Namespace, cli: dict[str, Any], agents: list[str]) 
 
         return run_tui(cli=cli, agent_paths=agents, resume=args.resume) or EXIT_OK
     if command == "ask":
-        return _ask(" ".join(args.text), cli, agents, as_json=args.json,
-                    root=getattr(args, "root", None), yes=args.yes)
+        return _ask(_question(args.text), cli, agents, as_json=args.json,
+                    root=getattr(args, "root", None), yes=args.yes, resume=args.resume)
     if command == "detect":
         return _detect(" ".join(args.text), agents, as_json=args.json)
     if command == "persona":
@@ -131,8 +133,15 @@ def _out(text: str) -> None:
     sys.stdout.flush()
 
 
+def _question(words: list[str]) -> str:
+    """The words, or all of standard input for `ask -` (a paste too big for an argument)."""
+    if words == ["-"]:
+        return sys.stdin.buffer.read().decode("utf-8", "replace")
+    return " ".join(words)
+
+
 def _ask(text: str, cli: dict[str, Any], agents: list[str], *, as_json: bool,
-         root: str | None = None, yes: bool = False) -> int:
+         root: str | None = None, yes: bool = False, resume: str | None = None) -> int:
     from agent.cli_tools import (
         check_root,
         prepare_tools,
@@ -148,7 +157,7 @@ def _ask(text: str, cli: dict[str, Any], agents: list[str], *, as_json: bool,
     if root_problem is not None:
         print(f"backend-copilot: {root_problem}", file=sys.stderr)
         return EXIT_USAGE
-    copilot = Copilot.start(cli=cli, agent_paths=agents, strict=True, root=root)
+    copilot = Copilot.start(cli=cli, agent_paths=agents, strict=True, root=root, resume=resume)
     copilot.approver = terminal_approver(yes=yes)
     for problem in copilot.problems:
         print(f"backend-copilot: {problem}", file=sys.stderr)
@@ -171,11 +180,14 @@ def _ask(text: str, cli: dict[str, Any], agents: list[str], *, as_json: bool,
         finally:
             await copilot.aclose()
 
+    warned = len(copilot.session.warnings)  # those are among the problems printed above
     interrupted = False
     try:
         asyncio.run(run())
     except KeyboardInterrupt:
         interrupted = True
+    for warning in copilot.session.warnings[warned:]:  # e.g. the disk filled up mid-answer
+        print(f"backend-copilot: {warning}", file=sys.stderr)
     state = copilot.state
     answer = state.messages[-1] if state.messages and state.messages[-1].role == "assistant" else None
     if as_json:
@@ -270,7 +282,10 @@ def _persona_show(path: str | None, *, as_json: bool) -> int:
 def _sessions(*, as_json: bool) -> int:
     from agent.session import list_sessions
 
-    summaries = list_sessions()
+    problems: list[str] = []
+    summaries = list_sessions(problems=problems)
+    for problem in problems:
+        print(f"backend-copilot: {problem}", file=sys.stderr)
     if as_json:
         print(json.dumps([s.model_dump(mode="json") for s in summaries], indent=2))
         return EXIT_OK
@@ -288,7 +303,7 @@ def _export(session_id: str, fmt: str, output: str | None) -> int:
     from agent.persona import load_persona
     from agent.session import Session
 
-    state = Session.open(session_id).state
+    state = Session.open(session_id, read_only=True).state  # works while another app writes
     path = write_export(state, fmt, Path(output) if output else None, persona=load_persona())
     print(path)
     return EXIT_OK
