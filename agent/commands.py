@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel, Field
 
 from agent.export import ExportError
+from agent.library import PersonaInfo
 from agent.workflow import WorkflowError
 
 if TYPE_CHECKING:
@@ -18,9 +19,11 @@ Action = Literal["none", "ask", "export", "new", "sessions", "help", "quit", "pe
 HELP: list[tuple[str, str]] = [
     ("/phase next|prev|<name>", "move through PRD → Architecture → … → Implementation"),
     ("/persona on|off|auto", "pin the persona on or off, or let the keywords decide"),
-    ("/persona list", "the loaded personas with their keywords"),
+    ("/persona <name>", "pin that persona on (its panels, its prompt); /persona auto unpins"),
+    ("/persona list", "the loaded personas with their keywords and current scores"),
     ("/check <item>", "tick or untick a checklist item (by its words)"),
     ("/export md|json|html [PATH]", "write the whole session to a file"),
+    ("/export brief [PATH]", "a short Markdown brief: decisions, open checklist items, phase"),
     ("/new", "start a new session"),
     ("/sessions", "open a saved session"),
     ("/help", "this list"),
@@ -42,8 +45,10 @@ def command_names(copilot: Copilot) -> list[str]:
     names = ["/phase next", "/phase prev"]
     names += [f"/phase {p.name}" for p in copilot.persona.phases]
     names += ["/persona on", "/persona off", "/persona auto", "/persona list"]
+    names += [f"/persona {p.name}" for p in copilot.library.personas]
     names += [f"/check {item.text}" for item in copilot.persona.all_checklist_items()]
-    names += ["/export md", "/export json", "/export html", "/new", "/sessions", "/help", "/quit"]
+    names += ["/export md", "/export json", "/export html", "/export brief"]
+    names += ["/new", "/sessions", "/help", "/quit"]
     return names
 
 
@@ -82,13 +87,31 @@ def _persona(copilot: Copilot, args: list[str]) -> CommandResult:
         copilot.set_persona_mode(choice)  # type: ignore[arg-type]
         return CommandResult(ok=True, message=f"Persona {copilot.persona.name}: {choice}")
     if choice == "list":
-        lines = [(copilot.persona.name, ", ".join(copilot.persona.keywords) or "(no keywords)")]
-        return CommandResult(ok=True, action="persona_list", help_lines=lines,
-                             message=f"{copilot.persona.name}: {lines[0][1]}")
-    if choice and choice == copilot.persona.name.lower():
-        copilot.set_persona_mode("on")
-        return CommandResult(ok=True, message=f"Persona {copilot.persona.name}: on")
-    return CommandResult(ok=False, message="Usage: /persona on|off|auto|list")
+        lines = [_persona_line(info) for info in copilot.persona_overview()]
+        message = "\n".join(f"{name} — {about}" for name, about in lines)
+        return CommandResult(ok=True, action="persona_list", help_lines=lines, message=message)
+    wanted = " ".join(args)
+    if wanted and copilot.library.get(wanted) is not None:
+        copilot.set_persona_mode("on", wanted)
+        return CommandResult(ok=True, message=f"Persona {copilot.persona.name}: on (pinned)")
+    names = ", ".join(copilot.library.names)
+    if wanted:
+        return CommandResult(ok=False, message=f"No persona named '{wanted}'; loaded: {names}.")
+    return CommandResult(ok=False, message=f"Usage: /persona on|off|auto|list|<name> ({names})")
+
+
+def _persona_line(info: PersonaInfo) -> tuple[str, str]:
+    """('devops · on, pinned', 'score 2.5 · deploy, kubernetes · 3 phases, 1 tree, 0 checklists')"""
+    marks = ["on" if info.active else "shown" if info.shown else ""]
+    marks += ["pinned" if info.pinned else "", "default" if info.default else ""]
+    marked = ", ".join(m for m in marks if m)
+    head = f"{info.name} · {marked}" if marked else info.name
+    words = ", ".join(info.keywords) if info.keywords else "no keywords (pin it by name)"
+    shape = (
+        f"{info.phases} phases, {info.trees} tree{'s' if info.trees != 1 else ''}, "
+        f"{info.checklists} checklist{'s' if info.checklists != 1 else ''}"
+    )
+    return head, f"score {info.score:g} · {words} · {shape}"
 
 
 def _check(copilot: Copilot, args: list[str]) -> CommandResult:
@@ -112,8 +135,10 @@ def _check(copilot: Copilot, args: list[str]) -> CommandResult:
 
 def _export(copilot: Copilot, args: list[str]) -> CommandResult:
     fmt = args[0].lower() if args else "md"
-    if fmt not in ("md", "json", "html"):
-        return CommandResult(ok=False, message=f"Unknown format '{fmt}'. Use /export md|json|html [PATH]")
+    if fmt not in ("md", "json", "html", "brief"):
+        return CommandResult(
+            ok=False, message=f"Unknown format '{fmt}'. Use /export md|json|html|brief [PATH]"
+        )
     try:
         path = copilot.export(fmt, args[1] if len(args) > 1 else None)  # type: ignore[arg-type]
     except ExportError as exc:

@@ -8,14 +8,15 @@ the log, which is what resume does.
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import Literal
 
-from agent.agentfile import AgentFileError
 from agent.config import Settings, load_settings
 from agent.export import write_export
 from agent.insight import point_tree, suggest_checklist
+from agent.library import PersonaInfo, PersonaLibrary, explain
 from agent.mcp_client import McpManager
 from agent.persona import Persona, load_persona
 from agent.prompt import build_messages
@@ -35,7 +36,6 @@ from agent.session_models import (
 from agent.tool_loop import run_tool_loop
 from agent.tools import Approver, ProjectRoot, Toolbox, tools_for
 from agent.workflow import Workflow
-from keywords import Activator
 
 PersonaMode = Literal["auto", "on", "off"]
 Listener = Callable[[SessionEvent], None]
@@ -46,15 +46,21 @@ class Copilot:
     def __init__(
         self,
         *,
-        persona: Persona,
+        persona: Persona | None = None,
         session: Session,
         settings: Settings,
         provider: Provider | None = None,
         problems: Sequence[str] = (),
         root: str | Path | None = None,
         approver: Approver | None = None,
+        library: PersonaLibrary | None = None,
     ) -> None:
-        self.persona = persona
+        # Every persona it can switch to; `persona` alone makes a library of one.
+        self.library = library or PersonaLibrary([persona or load_persona()])
+        self._lock = threading.RLock()  # a new message vs. load_library's swap (a worker)
+        self._library_lock = threading.Lock()
+        self._workflow: Workflow | None = None
+        self._workflow_for: Persona | None = None
         self.settings = settings
         # No provider-wide temperature: the persona's applies per request, only while it is active.
         self.provider = provider or make_provider(settings)
@@ -82,23 +88,30 @@ class Copilot:
         strict: bool = True,
         provider: Provider | None = None,
         root: str | Path | None = None,
+        discover: bool = True,
     ) -> Copilot:
         """Build from settings, persona files and (optionally) a saved session. No network.
 
-        strict=False (the TUI) turns a broken persona file into a problem line and falls back
-        to the bundled persona; strict=True (the CLI) lets AgentFileError reach the caller.
+        strict=False (the TUI) turns a broken `--agent` file into a problem line and goes on
+        with the other personas; strict=True (the CLI) lets AgentFileError reach the caller.
+        discover=False leaves the user's other agent files for `load_library()` (the TUI calls
+        it from a worker after the first paint).
         """
         settings, problems = load_settings(cli or {})
-        persona = _load_first_persona(agent_paths, problems, strict=strict)
+        library = PersonaLibrary.initial(agent_paths, problems, strict=strict)
+        persona = library.default
         if resume is not None:
             session = _open_resumed(resume, problems)
         else:
             session = Session.create(persona.name)
         problems.extend(session.warnings)  # damaged lines skipped, kept in memory only, ...
-        return cls(
-            persona=persona, session=session, settings=settings, provider=provider, problems=problems,
-            root=root,
+        copilot = cls(
+            session=session, settings=settings, provider=provider, problems=problems,
+            root=root, library=library,
         )
+        if discover:
+            copilot.load_library()
+        return copilot
 
     def _attach(self, session: Session) -> None:
         if self._unsubscribe is not None:
@@ -109,13 +122,17 @@ class Copilot:
         self.session = session
         self.allowed_tools: set[str] = set()  # "allow for this session" answers, per tool
         state = session.state
-        self.workflow = Workflow(self.persona.phases, current=state.phase or None)
-        self.activator = Activator({self.persona.name: list(self.persona.keywords)})
-        for message in state.messages:
-            if message.role == "user":
-                self.activator.feed(message.content)
-        if state.persona_mode != "auto":
-            self.activator.pin(state.persona_mode)
+        self._workflow_for = None
+        if state.persona and self.library.get(state.persona) is None:
+            if not self.library.discovered:
+                self.load_library()  # a resumed session's persona lives in the user's files
+            if self.library.get(state.persona) is None:
+                self.problems.append(
+                    f"This session was with the persona '{state.persona}', which is not loaded "
+                    f"now; showing {self.library.default.name}."
+                )
+        with self._lock:
+            self.activator = self.library.activator_for(state)
         self._unsubscribe = session.subscribe(self._forward)
 
     def _forward(self, event: SessionEvent) -> None:
@@ -135,6 +152,47 @@ class Copilot:
     def persona_active(self) -> bool:
         return self.state.persona_active
 
+    @property
+    def persona(self) -> Persona:
+        """The persona whose panels are shown: the one on, else the last one on, else the default."""
+        return self.library.get(self.state.persona) or self.library.default
+
+    @property
+    def workflow(self) -> Workflow:
+        """The shown persona's phases at the session's phase (its first if it has no such one)."""
+        persona = self.persona
+        if self._workflow is None or self._workflow_for is not persona:
+            self._workflow = Workflow(persona.phases, current=self.state.phase or None)
+            self._workflow_for = persona
+        return self._workflow
+
+    # -- the persona library --------------------------------------------------------------
+
+    def load_library(self) -> list[str]:
+        """Discover and load the user's other agent files; returns the new problem lines.
+
+        Slow (file reads), so the TUI runs it in a worker after the first paint; the swap at
+        the end is atomic. A second call does nothing.
+        """
+        with self._library_lock:
+            if self.library.discovered:
+                return []
+            library, problems = self.library.with_discovered()
+            with self._lock:
+                self.library = library
+                self._workflow_for = None
+                self.activator = library.activator_for(self.state)
+            self.problems.extend(problems)
+        return problems
+
+    def persona_overview(self) -> list[PersonaInfo]:
+        """Every persona with its keywords and current score (for /persona list and a palette)."""
+        state = self.state
+        return self.library.overview(
+            self.activator, shown=self.persona.name, active=state.persona_active,
+            mode=state.persona_mode,
+        )
+
     # -- a message ----------------------------------------------------------------------
 
     async def ask(self, text: str) -> AsyncIterator[StreamChunk | StreamEnd]:
@@ -153,21 +211,26 @@ class Copilot:
             yield item
 
     def _record_user_message(self, text: str) -> str:
-        result = self.activator.feed(text)
-        was_active = self.state.persona_active
-        message = self.session.add_user_message(
-            text, persona_active=result.active, phase=self.workflow.current_name
-        )
-        if result.active != was_active or not self.state.timeline:
-            if result.active != was_active:
+        with self._lock:
+            before, was_active = self.persona.name, self.state.persona_active
+            result = self.activator.feed(text)
+            message = self.session.add_user_message(
+                text, persona_active=result.active, phase=self.workflow.current_name
+            )
+            now = result.persona if result.active and result.persona else before
+            if result.active != was_active or now != before:
                 self.session.append(
                     ActivationChanged(
-                        persona=self.persona.name,
+                        persona=now,
                         active=result.active,
                         pinned=result.mode != "auto",
                         mode=result.mode,
-                        reason=result.reason,
-                        matches=sorted({m.keyword for m in result.matches}),
+                        reason=explain(result, before if now != before else ""),
+                        matches=sorted({m.keyword for m in result.matches})
+                        if result.active else [],
+                        previous=before if now != before else "",
+                        runner_up=result.runner_up or "",
+                        scores={k: round(v, 2) for k, v in result.scores.items()},
                     )
                 )
         if result.active:
@@ -316,18 +379,30 @@ class Copilot:
             )
         return self.workflow.current_name
 
-    def set_persona_mode(self, mode: PersonaMode) -> None:
-        self.activator.pin(mode)
-        active = {"on": True, "off": False}.get(mode, self.activator_active())
-        reason = {"on": "pinned on by you", "off": "pinned off by you"}.get(
-            mode, "automatic: follows the conversation's keywords"
-        )
-        self.session.append(
-            ActivationChanged(
-                persona=self.persona.name, active=active, pinned=mode != "auto", mode=mode,
-                reason=reason,
+    def set_persona_mode(self, mode: PersonaMode, persona: str | None = None) -> None:
+        """Pin on ("on", this persona or the one shown), pin off, or let the keywords decide.
+
+        Raises KeyError for a persona name that is not loaded.
+        """
+        with self._lock:
+            before = self.persona.name
+            chosen = self.library.get(persona) if persona else self.persona
+            if chosen is None:
+                raise KeyError(persona)
+            result = self.activator.pin(mode, chosen.name if mode == "on" else None)
+            name = result.persona if mode == "auto" and result.active and result.persona else (
+                chosen.name
             )
-        )
+            reason = {"on": "pinned on by you", "off": "pinned off by you"}.get(
+                mode, "automatic: follows the conversation's keywords"
+            )
+            self.session.append(
+                ActivationChanged(
+                    persona=name, active=result.active, pinned=mode != "auto", mode=mode,
+                    reason=reason, previous=before if name != before else "",
+                    scores={k: round(v, 2) for k, v in result.scores.items()},
+                )
+            )
 
     def activator_active(self) -> bool:
         return bool(self.activator.state().get("active", self.state.persona_active))
@@ -360,12 +435,16 @@ class Copilot:
             f"Walk me through the trade-offs for our case."
         )
 
-    def export(self, fmt: Literal["md", "json", "html"], path: str | None = None) -> Path:
+    def export(
+        self, fmt: Literal["md", "json", "html", "brief"], path: str | None = None
+    ) -> Path:
         target = Path(path).expanduser() if path else None
-        return write_export(self.state, fmt, target, persona=self.persona)
+        return write_export(
+            self.state, fmt, target, persona=self.persona, library=self.library.personas
+        )
 
     def new_session(self) -> None:
-        self._attach(Session.create(self.persona.name))
+        self._attach(Session.create(self.library.default.name))
 
     def resume(self, session_id: str) -> None:
         """Continue a saved session; SessionError (in use, damaged, missing) leaves us as we were."""
@@ -408,17 +487,6 @@ def _tree_hint_text(persona: Persona, highlight: TreeHighlighted) -> str:
                     + (f" (the user's words: {words})" if words else "")
                 )
     return highlight.recommendation
-
-
-def _load_first_persona(paths: Sequence[str], problems: list[str], *, strict: bool) -> Persona:
-    for path in paths:
-        try:
-            return load_persona(path)
-        except AgentFileError as exc:
-            if strict:
-                raise
-            problems.append(f"{exc} — using the bundled backend persona instead.")
-    return load_persona()
 
 
 async def _flush_every(session: Session, seconds: float) -> None:

@@ -14,6 +14,7 @@ import json
 import os
 import re
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -46,8 +47,8 @@ from agent.session_models import (
 )
 from agent.textsafe import safe_text
 
-ExportFormat = Literal["md", "json", "html"]
-FORMATS: tuple[str, ...] = ("md", "json", "html")
+ExportFormat = Literal["md", "json", "html", "brief"]
+FORMATS: tuple[str, ...] = ("md", "json", "html", "brief")
 JSON_FORMAT = "backend-copilot-session"
 JSON_VERSION = 1
 
@@ -492,8 +493,21 @@ def import_json(text: str) -> list[SessionEvent]:
 # -- entry points --------------------------------------------------------------------------
 
 
-def export_session(state: SessionState, fmt: ExportFormat, persona: Persona | None = None) -> str:
-    """The whole session as text in the given format."""
+def export_session(
+    state: SessionState,
+    fmt: ExportFormat,
+    persona: Persona | None = None,
+    library: Sequence[Persona] = (),
+) -> str:
+    """The whole session as text in the given format ("brief": a short Markdown summary).
+
+    `library`: every loaded persona, so the brief can name the trees and checklists of each
+    persona the session switched on (defaults to `persona` alone).
+    """
+    if fmt == "brief":
+        from agent.brief import session_brief
+
+        return session_brief(state, list(library) or ([persona] if persona else []))
     if fmt == "md":
         return _to_markdown(state, persona)
     if fmt == "html":
@@ -503,8 +517,13 @@ def export_session(state: SessionState, fmt: ExportFormat, persona: Persona | No
     raise ExportError(f"Unknown export format '{fmt}'; use one of: {', '.join(FORMATS)}.")
 
 
+def export_file_name(state: SessionState, fmt: ExportFormat) -> str:
+    """<session id>.<ext>; the brief is Markdown: <session id>-brief.md."""
+    return f"{state.id}-brief.md" if fmt == "brief" else f"{state.id}.{fmt}"
+
+
 def default_export_path(state: SessionState, fmt: ExportFormat) -> Path:
-    return paths.export_dir() / f"{state.id}.{fmt}"
+    return paths.export_dir() / export_file_name(state, fmt)
 
 
 def write_export(
@@ -512,12 +531,13 @@ def write_export(
     fmt: ExportFormat,
     path: Path | None = None,
     persona: Persona | None = None,
+    library: Sequence[Persona] = (),
 ) -> Path:
     """Write the export (mode 0600) and return where; a directory gets <session id>.<ext>."""
-    text = export_session(state, fmt, persona)
+    text = export_session(state, fmt, persona, library)
     default_dir = paths.export_dir()
     if path is None:
-        target = default_dir / f"{state.id}.{fmt}"
+        target = default_dir / export_file_name(state, fmt)
         try:
             paths.ensure_dir(default_dir)
         except OSError as exc:
@@ -528,7 +548,7 @@ def write_export(
     else:
         target = Path(path).expanduser()
         if target.is_dir():
-            target = target / f"{state.id}.{fmt}"
+            target = target / export_file_name(state, fmt)
     try:
         _write_private(target, text)
     except OSError as exc:

@@ -147,6 +147,8 @@ def apply_event(state: SessionState, event: SessionEvent, *, title_set: bool = F
             state.timeline.append(event)
             state.persona_active = event.active
             state.persona_mode = event.mode
+            # The persona on (or, when switched off, the one last on): its panels stay shown.
+            state.persona = event.persona or state.persona
         case PhaseChanged():
             state.timeline.append(event)
             state.phase = event.phase

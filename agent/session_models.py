@@ -84,6 +84,9 @@ class ActivationChanged(BaseModel):
     mode: Literal["auto", "on", "off"] = "auto"
     reason: str = ""  # "matched api, authentication (score 2.0 >= 1.0)"
     matches: list[str] = Field(default_factory=list)
+    previous: str = ""  # on a handover: the persona that was on before
+    runner_up: str = ""  # the next best persona when this was decided
+    scores: dict[str, float] = Field(default_factory=dict)  # every persona's score then
 
 
 class PhaseChanged(BaseModel):

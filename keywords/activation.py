@@ -222,6 +222,23 @@ class Activator:
             self._active = None
         return self._result(scores, best, before, "")
 
+    def restore(self, mode: Mode, active: str | None) -> None:
+        """Put back a saved decision (resume) without a new message: the mode and who is on.
+
+        A replay alone cannot know about pins given and lifted along the way, so the saved
+        outcome wins. An unknown name counts as nobody active.
+        """
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of auto, on, off (got {mode!r})")
+        self.mode = mode
+        self._active = self.names.index(active) if active in self.names else None
+        self._misses = 0
+        if self._active is not None:
+            for _, words in reversed(self._entries):
+                if words[self._active]:
+                    break
+                self._misses += 1
+
     def replay(self, texts: Iterable[str]) -> ActivationResult | None:
         """Feed texts in order; the last result (None when texts is empty)."""
         result = None

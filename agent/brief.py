@@ -1,0 +1,159 @@
+"""A short Markdown brief of a session, for a pull request or a design doc.
+
+Not the transcript: what was decided (decision-tree branches chosen or pointed to), where the
+checklist stands and what is still open, the phase reached and the persona(s) that were on.
+Every piece of text is escaped the way the Markdown export escapes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from agent.export import _md_inline, _when
+from agent.persona import DecisionTree, Persona
+from agent.session_models import ActivationChanged, SessionState, TreeHighlighted
+
+
+@dataclass
+class _Decision:
+    tree: str
+    question: str
+    condition: str
+    recommendation: str
+    chosen: bool
+    words: list[str]
+
+
+def personas_on(state: SessionState) -> list[str]:
+    """Names of the personas that were on at some point, in the order they first came on."""
+    names: dict[str, None] = {}
+    for event in state.timeline:
+        if isinstance(event, ActivationChanged) and event.active and event.persona:
+            names.setdefault(event.persona, None)
+    return list(names)
+
+
+def _decisions(state: SessionState, personas: Sequence[Persona]) -> list[_Decision]:
+    trees: dict[str, DecisionTree] = {}
+    for persona in personas:
+        for tree in persona.decision_trees:
+            trees.setdefault(tree.id, tree)
+    found: dict[tuple[str, str], _Decision] = {}
+    for event in state.timeline:
+        if not isinstance(event, TreeHighlighted):
+            continue
+        key = (event.tree_id, event.node_id)
+        if key in found:
+            found[key].chosen = found[key].chosen or event.chosen
+            continue
+        tree = trees.get(event.tree_id)
+        option = next((o for o in tree.options if o.node_id == event.node_id), None) if tree else None
+        found[key] = _Decision(
+            tree=tree.title if tree else event.tree_id,
+            question=tree.question if tree else "",
+            condition=option.condition if option else "",
+            recommendation=event.recommendation,
+            chosen=event.chosen,
+            words=list(event.words),
+        )
+    return list(found.values())
+
+
+def session_brief(state: SessionState, personas: Sequence[Persona] = ()) -> str:
+    """The brief as Markdown. `personas`: the loaded ones, to name trees and list checklists."""
+    known = {p.name: p for p in personas}
+    on = personas_on(state)
+    involved = [known[n] for n in on if n in known]
+    if not involved and state.persona in known:
+        involved = [known[state.persona]]
+    out = [f"# {_md_inline(state.title or 'Untitled session')} — brief\n\n"]
+    users = sum(m.role == "user" for m in state.messages)
+    when = f", last {_md_inline(_when(state.updated))}" if state.updated else ""
+    out.append(f"- Session: {_md_inline(state.id)} ({users} questions{when})\n")
+    if on:
+        current = state.persona if state.persona_active else ""
+        named = [f"{_md_inline(n)}{' (on now)' if n == current else ''}" for n in on]
+        out.append(f"- Personas: {', '.join(named)}\n")
+    else:
+        out.append("- Personas: none switched on\n")
+    if state.phase:
+        role = ""
+        for persona in involved:
+            phase = persona.phase(state.phase)
+            if phase is not None:
+                role = f" ({_md_inline(phase.role)} role for {_md_inline(persona.name)})"
+                break
+        out.append(f"- Phase reached: {_md_inline(state.phase)}{role}\n")
+    else:
+        first = next((p.phases[0] for p in involved if p.phases), None)
+        start = f"{_md_inline(first.name)} (the first; never moved on)" if first else "none"
+        out.append(f"- Phase reached: {start}\n")
+
+    out.append("\n## Decisions\n\n")
+    decisions = _decisions(state, personas)
+    if not decisions:
+        out.append("No decision-tree branch was chosen or pointed to.\n")
+    for d in decisions:
+        how = "chosen" if d.chosen else "pointed to by the conversation"
+        branch = f"{d.question}: {d.condition} → " if d.question and d.condition else ""
+        words = f"(words: {', '.join(d.words)})" if d.words and not d.chosen else ""
+        out.append(
+            f"- **{_md_inline(d.recommendation)}** — {_md_inline(d.tree)}: "
+            f"{_md_inline(branch + d.recommendation)}, {how}{' ' + _md_inline(words) if words else ''}\n"
+        )
+
+    out.append("\n## Checklist\n")
+    still_open: list[str] = []
+    groups = _groups(state, involved)
+    for title, areas in groups:
+        total = sum(len(items) for _, items in areas)
+        done = sum(st == "done" for _, items in areas for _, st in items)
+        out.append(f"\n**{_md_inline(title)}**: {done}/{total} done\n\n")
+        for area, items in areas:
+            ticked = [text for text, st in items if st == "done"]
+            opened = [f"{text} (suggested)" if st == "suggested" else text
+                      for text, st in items if st != "done"]
+            parts = (["done " + ", ".join(ticked)] if ticked else []) + (
+                ["open " + ", ".join(opened)] if opened else []
+            )
+            still_open += [f"{area}: {text}" for text in opened]
+            out.append(f"- {_md_inline(area)} {len(ticked)}/{len(items)}: "
+                       f"{_md_inline('; '.join(parts))}\n")
+    if not groups:
+        out.append("\nNo checklist in play.\n")
+    elif still_open:
+        out.append("\n### Still open\n\n")
+        out.extend(f"- [ ] {_md_inline(item)}\n" for item in still_open)
+    else:
+        out.append("\nEverything on the checklist is done.\n")
+    return "".join(out)
+
+
+Area = tuple[str, list[tuple[str, str]]]  # (area, [(item text, state)])
+
+
+def _groups(state: SessionState, involved: Sequence[Persona]) -> list[tuple[str, list[Area]]]:
+    """The involved personas' checklists with each item's state; then items no persona names."""
+    groups: list[tuple[str, list[Area]]] = []
+    known: set[str] = set()
+    seen: set[str] = set()
+    for persona in involved:
+        for checklist in persona.checklists:
+            if checklist.id in seen:
+                continue
+            seen.add(checklist.id)
+            areas: dict[str, list[tuple[str, str]]] = {}
+            for item in checklist.items:
+                known.add(item.id)
+                entry = state.checklist.get(item.id)
+                areas.setdefault(item.area, []).append((item.text, entry.state if entry else "open"))
+            groups.append((checklist.title, list(areas.items())))
+    others: dict[str, list[tuple[str, str]]] = {}
+    for item_id, entry in state.checklist.items():
+        if item_id not in known:
+            area, _, text = item_id.rpartition("/")
+            others.setdefault(area or "Other", []).append((text or item_id, entry.state))
+    if others:
+        groups.append(("Other items", list(others.items())))
+    return groups

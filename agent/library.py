@@ -1,0 +1,200 @@
+"""The personas the Copilot can switch between, and how the keyword engine explains a choice.
+
+The bundled persona (or the first `--agent PATH`) loads at once; the user's other agent files
+are discovered later (`with_discovered`), so finding them never delays the first paint. A file
+that fails to load becomes one problem line ("path:line: what") and the others still work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from agent.agentfile import AgentFileError
+from agent.persona import Persona, discover_agent_files, load_persona
+from agent.session_models import SessionState
+from keywords import ActivationResult, Activator
+
+# Where a persona came from; on a name clash the higher one wins (your file beats the bundled).
+BUNDLED, DISCOVERED, EXPLICIT = 0, 1, 2
+
+
+class PersonaInfo(BaseModel):
+    """One row of `/persona list` and the palette: what a persona is and how it scores now."""
+
+    name: str
+    title: str
+    description: str = ""
+    keywords: list[str]
+    score: float  # over the current keyword window
+    active: bool  # on right now
+    shown: bool  # its panels are the ones on screen
+    pinned: bool  # pinned on by the user
+    default: bool
+    source: str  # the file it came from
+    phases: int
+    trees: int
+    checklists: int
+
+
+class PersonaLibrary:
+    """An ordered, immutable set of personas; the default first (it wins ties)."""
+
+    def __init__(
+        self,
+        personas: Sequence[Persona],
+        *,
+        ranks: Sequence[int] | None = None,
+        discovered: bool = False,
+    ) -> None:
+        if not personas:
+            raise ValueError("a persona library needs at least one persona")
+        self.personas: tuple[Persona, ...] = tuple(personas)
+        self._ranks = tuple(ranks) if ranks is not None else (BUNDLED,) * len(self.personas)
+        self.discovered = discovered
+
+    # -- reading ---------------------------------------------------------------------------
+
+    @property
+    def default(self) -> Persona:
+        return self.personas[0]
+
+    @property
+    def names(self) -> list[str]:
+        return [p.name for p in self.personas]
+
+    def get(self, name: str | None) -> Persona | None:
+        """By exact name, else case-insensitively; None when unknown."""
+        if not name:
+            return None
+        for persona in self.personas:
+            if persona.name == name:
+                return persona
+        wanted = name.lower()
+        return next((p for p in self.personas if p.name.lower() == wanted), None)
+
+    def keywords(self) -> dict[str, list[str]]:
+        return {p.name: list(p.keywords) for p in self.personas}
+
+    def activator_for(self, state: SessionState) -> Activator:
+        """The engine as the session left it: its user messages replayed, its decision restored."""
+        activator = Activator(self.keywords())
+        activator.replay(m.content for m in state.messages if m.role == "user")
+        on = state.persona if state.persona_active else None
+        activator.restore(state.persona_mode, on)
+        return activator
+
+    # -- building --------------------------------------------------------------------------
+
+    @classmethod
+    def initial(
+        cls, agent_paths: Sequence[str | Path], problems: list[str], *, strict: bool
+    ) -> PersonaLibrary:
+        """The bundled persona and each `--agent PATH`; the first of those that loads is default.
+
+        strict=True lets a broken `--agent` file's AgentFileError reach the caller (the CLI);
+        otherwise it becomes a problem line and the rest still load.
+        """
+        library = cls([load_persona()], ranks=[BUNDLED])
+        explicit: list[Persona] = []
+        for path in agent_paths:
+            try:
+                explicit.append(load_persona(path))
+            except AgentFileError as exc:
+                if strict:
+                    raise
+                problems.append(f"{exc} — using the other personas instead.")
+        for persona in explicit:
+            library = library._with(persona, EXPLICIT, problems)
+        if explicit:
+            library = library._first(explicit[0].name)
+        return library
+
+    def with_discovered(
+        self, cwd: Path | None = None, config_dir: Path | None = None
+    ) -> tuple[PersonaLibrary, list[str]]:
+        """A new library with every discovered agent file added; and one line per failed file."""
+        problems: list[str] = []
+        library = self
+        known = {str(Path(p.source_path).resolve()) for p in self.personas if p.source_path}
+        for path in discover_agent_files(cwd=cwd, config_dir=config_dir):
+            if str(path.resolve()) in known:
+                continue  # also given with --agent
+            try:
+                persona = load_persona(path)
+            except AgentFileError as exc:
+                problems.append(str(exc))
+                continue
+            except (OSError, UnicodeError, ValueError) as exc:  # never a traceback
+                problems.append(f"{path}: {exc}")
+                continue
+            library = library._with(persona, DISCOVERED, problems)
+        return PersonaLibrary(library.personas, ranks=library._ranks, discovered=True), problems
+
+    def _with(self, persona: Persona, rank: int, problems: list[str]) -> PersonaLibrary:
+        personas, ranks = list(self.personas), list(self._ranks)
+        clash = next((i for i, p in enumerate(personas) if p.name == persona.name), None)
+        if clash is None:
+            personas.append(persona)
+            ranks.append(rank)
+        elif rank > ranks[clash]:
+            personas[clash], ranks[clash] = persona, rank
+        else:
+            problems.append(
+                f"{persona.source_path}: a persona named '{persona.name}' is already loaded from "
+                f"{personas[clash].source_path}; give this one another `name:` in its frontmatter."
+            )
+        return PersonaLibrary(personas, ranks=ranks, discovered=self.discovered)
+
+    def _first(self, name: str) -> PersonaLibrary:
+        order = sorted(range(len(self.personas)), key=lambda i: self.personas[i].name != name)
+        return PersonaLibrary(
+            [self.personas[i] for i in order],
+            ranks=[self._ranks[i] for i in order],
+            discovered=self.discovered,
+        )
+
+    # -- explaining ------------------------------------------------------------------------
+
+    def overview(
+        self, activator: Activator, *, shown: str, active: bool, mode: str
+    ) -> list[PersonaInfo]:
+        """Every persona with its keywords and its score over the current window."""
+        scores = activator.state()["scores"]
+        return [
+            PersonaInfo(
+                name=p.name,
+                title=p.title,
+                description=p.description,
+                keywords=list(p.keywords),
+                score=round(scores.get(p.name, 0.0), 2),
+                active=active and p.name == shown,
+                shown=p.name == shown,
+                pinned=mode == "on" and p.name == shown,
+                default=i == 0,
+                source=p.source_path,
+                phases=len(p.phases),
+                trees=len(p.decision_trees),
+                checklists=len(p.checklists),
+            )
+            for i, p in enumerate(self.personas)
+        ]
+
+
+def explain(result: ActivationResult, previous: str = "") -> str:
+    """One line saying why: the matched words and score, whom it took over from, the runner-up."""
+    parts = [result.reason]
+    scores = result.scores
+    runner = result.runner_up if len(scores) > 1 else None
+    if previous and result.active and result.persona != previous:
+        also = ", the runner-up" if runner == previous else ""
+        parts.append(f"took over from {previous}{also} ({_score(scores.get(previous, 0.0))})")
+    if runner and scores.get(runner, 0.0) > 0 and not (previous == runner and result.active):
+        parts.append(f"runner-up {runner} ({_score(scores.get(runner, 0.0))})")
+    return "; ".join(p for p in parts if p)
+
+
+def _score(value: float) -> str:
+    return str(round(value, 2))
