@@ -70,7 +70,8 @@ def session_brief(state: SessionState, personas: Sequence[Persona] = ()) -> str:
     out = [f"# {_md_inline(state.title or 'Untitled session')} — brief\n\n"]
     users = sum(m.role == "user" for m in state.messages)
     when = f", last {_md_inline(_when(state.updated))}" if state.updated else ""
-    out.append(f"- Session: {_md_inline(state.id)} ({users} questions{when})\n")
+    asked = f"{users} question{'' if users == 1 else 's'}"
+    out.append(f"- Session: {_md_inline(state.id)} ({asked}{when})\n")
     if on:
         current = state.persona if state.persona_active else ""
         named = [f"{_md_inline(n)}{' (on now)' if n == current else ''}" for n in on]
@@ -112,14 +113,13 @@ def session_brief(state: SessionState, personas: Sequence[Persona] = ()) -> str:
         out.append(f"\n**{_md_inline(title)}**: {done}/{total} done\n\n")
         for area, items in areas:
             ticked = [text for text, st in items if st == "done"]
-            opened = [f"{text} (suggested)" if st == "suggested" else text
-                      for text, st in items if st != "done"]
-            parts = (["done " + ", ".join(ticked)] if ticked else []) + (
-                ["open " + ", ".join(opened)] if opened else []
-            )
-            still_open += [f"{area}: {text}" for text in opened]
-            out.append(f"- {_md_inline(area)} {len(ticked)}/{len(items)}: "
-                       f"{_md_inline('; '.join(parts))}\n")
+            still_open += [
+                f"{area}: {text} (suggested)" if st == "suggested" else f"{area}: {text}"
+                for text, st in items
+                if st != "done"
+            ]
+            shown = ", ".join(ticked) if ticked else "nothing yet"
+            out.append(f"- {_md_inline(area)} {len(ticked)}/{len(items)} done: {_md_inline(shown)}\n")
     if not groups:
         out.append("\nNo checklist in play.\n")
     elif still_open:

@@ -1,4 +1,5 @@
-"""`backend-copilot`: the TUI with no command; ask, detect, persona, sessions, export, config.
+"""`backend-copilot`: the TUI with no command (or in a browser with --web); ask, detect, persona,
+sessions, export, import, config.
 
 Imports stay lazy: the TUI path must not pay for openai, and the quick commands must not pay
 for Textual.
@@ -40,6 +41,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--resume", nargs="?", const="latest", default=None, metavar="ID",
                         help="reopen a saved session (the newest when no ID is given)")
+    parser.add_argument("--web", action="store_true",
+                        help="serve the app to a browser (textual-serve) instead of this terminal")
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="with --web: the address to listen on (default: 127.0.0.1 only)")
+    parser.add_argument("--port", type=int, default=8000, help="with --web: the port (8000)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     ask = sub.add_parser("ask", parents=[common], help="answer one question in the terminal")
@@ -65,8 +71,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = sub.add_parser("export", parents=[common], help="export a saved session")
     export.add_argument("session_id", metavar="ID")
-    export.add_argument("--format", "-f", choices=["md", "json", "html"], default="md")
+    export.add_argument("--format", "-f", choices=["md", "json", "html", "brief"], default="md",
+                        help="brief: a short Markdown summary for a pull request or design doc")
     export.add_argument("-o", "--output", metavar="FILE", help="where to write it")
+
+    imported = sub.add_parser("import", parents=[common],
+                              help="make a saved session from a JSON export (resume it after)")
+    imported.add_argument("file", metavar="FILE.json")
 
     sub.add_parser("config", parents=[common], help="print the effective settings (keys masked)")
 
@@ -80,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    args.raw_argv = list(sys.argv[1:] if argv is None else argv)  # --web serves these again
     options = vars(args)
     cli = {k: options[k] for k in ("provider", "model", "base_url") if k in options}
     agents: list[str] = options.get("agent", [])
@@ -104,6 +116,13 @@ def _UserFacingErrors() -> tuple[type[BaseException], ...]:
 
 def _dispatch(args: argparse.Namespace, cli: dict[str, Any], agents: list[str]) -> int:
     command = args.command
+    if args.web:
+        if command is not None:
+            print("backend-copilot: --web serves the app; leave out the command.", file=sys.stderr)
+            return EXIT_USAGE
+        from agent.web import serve
+
+        return serve(args.raw_argv, host=args.host, port=args.port)
     if command is None:
         from tui.app import run_tui
 
@@ -118,7 +137,9 @@ def _dispatch(args: argparse.Namespace, cli: dict[str, Any], agents: list[str]) 
     if command == "sessions":
         return _sessions(as_json=args.json)
     if command == "export":
-        return _export(args.session_id, args.format, args.output)
+        return _export(args.session_id, args.format, args.output, agents)
+    if command == "import":
+        return _import(args.file)
     if command == "config":
         return _config(cli)
     if command == "mcp":
@@ -296,16 +317,31 @@ def _sessions(*, as_json: bool) -> int:
     return EXIT_OK
 
 
-def _export(session_id: str, fmt: str, output: str | None) -> int:
+def _export(session_id: str, fmt: str, output: str | None, agents: list[str]) -> int:
     from pathlib import Path
 
     from agent.export import write_export
-    from agent.persona import load_persona
+    from agent.library import PersonaLibrary
     from agent.session import Session
 
     state = Session.open(session_id, read_only=True).state  # works while another app writes
-    path = write_export(state, fmt, Path(output) if output else None, persona=load_persona())
+    # Every persona the session may have switched on, to name its trees and checklists.
+    library, _ = PersonaLibrary.initial(agents, [], strict=True).with_discovered()
+    persona = library.get(state.persona) or library.default
+    path = write_export(state, fmt, Path(output) if output else None, persona=persona,
+                        library=library.personas)
     print(path)
+    return EXIT_OK
+
+
+def _import(file: str) -> int:
+    from agent.importer import import_session
+
+    session = import_session(file)
+    state = session.state
+    session.close()
+    print(f"Imported session {state.id} ({len(state.messages)} messages): {session.path}")
+    print(f"Resume it with: backend-copilot --resume {state.id}")
     return EXIT_OK
 
 
