@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench screenshots clean
+.PHONY: run test test-web lint bench screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,13 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The browser test: serves the app with --web and drives it in headless Chromium
+# (Debian's package; installed here when missing), saving screenshots/web.png.
+test-web: $(STAMP)
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 \
+		|| (apt-get update && apt-get install -y chromium)
+	$(BIN)/python -m pytest -m web tests/web
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
