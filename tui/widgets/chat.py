@@ -259,12 +259,13 @@ class ChatView(VerticalScroll):
         self.scroll_end(animate=False, immediate=False)
 
     async def append(self, widgets: Iterable[Widget]) -> None:
+        """Mount new entries. Following the bottom is the anchor's job (done at layout,
+        so a reader who just scrolled up is never yanked back by a deferred scroll)."""
         follow = self.at_bottom
         await self.mount_all(list(widgets))
         self._show_empty()
         if follow:
             await self._prune()
-            self.scroll_end(animate=False, immediate=False)
 
     async def _prune(self) -> None:
         """Drop the oldest entries from the DOM once there are too many (only at the bottom)."""
@@ -337,10 +338,7 @@ class ChatView(VerticalScroll):
                 view = next((v for v in self.message_views() if v.message.id == event.id), None)
             final = self.lookup(event.id)
             if view is not None and final is not None:
-                follow = self.at_bottom
                 await view.finish(final)
-                if follow:
-                    self.scroll_end(animate=False, immediate=False)
             if view is self._streaming:
                 self._streaming = None
         elif getattr(event, "type", "") in TIMELINE_TYPES:
@@ -350,7 +348,4 @@ class ChatView(VerticalScroll):
     async def _on_chunk(self, message: Chunk) -> None:
         if self._streaming is None:
             return
-        follow = self.at_bottom
         await self._streaming.write(message.text)
-        if follow:
-            self.scroll_end(animate=False, immediate=False)
