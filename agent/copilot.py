@@ -330,6 +330,7 @@ class Copilot:
             self.provider.model,
             persona_active=self.state.persona_active,
             phase=self.workflow.current_name,
+            persona=self.persona.name if self.state.persona_active else "",
         )
         received = False
         # Chunks may stall for seconds; the buffered text still reaches the disk every 0.2 s.

@@ -422,6 +422,7 @@ def _message_events(message: Message) -> list[SessionEvent]:
             model=message.model,
             persona_active=message.persona_active,
             phase=message.phase,
+            persona=message.persona,
             ts=message.ts,
         )
     ]

@@ -131,6 +131,7 @@ def apply_event(state: SessionState, event: SessionEvent, *, title_set: bool = F
                     status="streaming",
                     provider=event.provider,
                     model=event.model,
+                    persona=event.persona,
                 )
             )
         case AnswerDelta():
@@ -428,7 +429,9 @@ class Session:
         assert message is not None
         return message
 
-    def start_answer(self, provider: str, model: str, *, persona_active: bool, phase: str) -> str:
+    def start_answer(
+        self, provider: str, model: str, *, persona_active: bool, phase: str, persona: str = ""
+    ) -> str:
         answer_id = _new_message_id()
         self.append(
             AnswerStarted(
@@ -437,6 +440,7 @@ class Session:
                 model=model,
                 persona_active=persona_active,
                 phase=phase,
+                persona=persona,
             )
         )
         self._last_write[answer_id] = self._clock()

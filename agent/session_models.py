@@ -55,6 +55,7 @@ class AnswerStarted(BaseModel):
     model: str = ""
     persona_active: bool = False
     phase: str = ""
+    persona: str = ""  # the persona that answers ("" while none is on)
 
 
 class AnswerDelta(BaseModel):
@@ -214,6 +215,7 @@ class Message(BaseModel):
     status: MessageStatus = "complete"
     provider: str = ""
     model: str = ""
+    persona: str = ""  # answers: the persona that answered ("" while none was on)
     usage: Usage | None = None
     error: str | None = None
     tool_calls: list[ToolCallRecord] = Field(default_factory=list)

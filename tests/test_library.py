@@ -64,8 +64,10 @@ async def test_the_talk_moves_from_api_design_to_deployment_and_the_persona_foll
     assert copilot.workflow.current_name == "Plan"
     assert copilot.state.tree is not None
     assert copilot.state.tree.tree_id == "deployment-strategy-decision-tree"
-    # the answer is the devops persona's, not the backend one's
+    # the answer is the devops persona's, not the backend one's, and says so
     assert copilot.build_request().context.persona.name == "devops"
+    answers = [m.persona for m in copilot.state.messages if m.role == "assistant"]
+    assert answers == ["backend", "devops"]
 
 
 async def test_a_resumed_session_comes_back_with_the_persona_that_was_on(project):
