@@ -21,7 +21,22 @@ def make_copilot(**cli: Any):  # -> Copilot
 
 
 def make_app(**cli: Any) -> CopilotApp:
-    return CopilotApp(copilot_factory=lambda: make_copilot(**cli), theme="textual-dark")
+    app = CopilotApp(copilot_factory=lambda: make_copilot(**cli), theme="textual-dark")
+    record_toasts(app)
+    return app
+
+
+def record_toasts(app: CopilotApp) -> None:
+    """Keep every toast's text: a live toast times out, and a loaded machine outruns it."""
+    said: list[str] = []
+    notify = app.notify
+
+    def recording_notify(message: str, *args: Any, **kwargs: Any) -> None:
+        said.append(str(message))
+        notify(message, *args, **kwargs)
+
+    app.notify = recording_notify  # type: ignore[method-assign]
+    app._said_toasts = said  # type: ignore[attr-defined]
 
 
 async def settle(pilot: Pilot, rounds: int = 400) -> None:
@@ -54,4 +69,5 @@ def views(app: CopilotApp, role: str | None = None) -> list[MessageView]:
 
 
 def toasts(app: CopilotApp) -> list[str]:
-    return [n.message for n in app._notifications]
+    said = getattr(app, "_said_toasts", None)
+    return list(said) if said is not None else [n.message for n in app._notifications]
