@@ -277,7 +277,9 @@ class Copilot:
             checklist=dict(state.checklist),
             tree_hint=tree_hint,
         )
-        history = [m for m in state.messages if m.role in ("user", "assistant") and m.content]
+        # A failed or crash-cut answer is not sent back: the model would build on broken text.
+        history = [m for m in state.messages if m.role in ("user", "assistant") and m.content
+                   and not (m.role == "assistant" and m.status in ("error", "interrupted"))]
         messages = build_messages(
             persona=persona,
             phase=self.workflow.current if active else None,
