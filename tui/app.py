@@ -136,6 +136,8 @@ class CopilotApp(App[None]):
         for problem in copilot.problems:
             self.say(problem, severity="warning", timeout=10)
         self.ready = True
+        # Every other agent file the user has: found and parsed in a thread, after first paint.
+        self.run_worker(self._load_library, thread=True, group="library", exit_on_error=False)
 
     async def render_all(self) -> None:
         """Re-render everything from the copilot (start, /new, resume)."""
@@ -176,11 +178,24 @@ class CopilotApp(App[None]):
 
     # -- session events --------------------------------------------------------------
 
+    def _load_library(self) -> None:
+        """Runs in a thread: load the persona library, then refresh on the app's loop."""
+        problems = self.copilot.load_library()
+        self.call_from_thread(self._library_loaded, problems)
+
+    def _library_loaded(self, problems: list[str]) -> None:
+        self._show_header()
+        self._show_panels()
+        for problem in problems:
+            self.say(problem, severity="warning", timeout=10)
+
     def _on_copilot_event(self, event: object) -> None:
         """Called by the session for every event, possibly from a worker: only post."""
         if isinstance(event, AnswerDelta):
             return  # chunks reach the chat from the worker that consumes the stream
-        self.query_one(ChatView).post_message(ChatView.SessionEventMsg(event))
+        chat = self.query_one(ChatView)
+        chat.persona = self.copilot.persona  # lines name the items of the persona now shown
+        chat.post_message(ChatView.SessionEventMsg(event))
         if not isinstance(event, AnswerStarted):
             self.post_message(self.CopilotEvent(event))
 
@@ -194,7 +209,11 @@ class CopilotApp(App[None]):
         if isinstance(event, ActivationChanged):
             state = "on" if event.active else "off"
             why = f": {event.reason}" if event.reason else ""
-            self.say(f"Persona {event.persona} switched {state}{why}", title="Persona")
+            if event.active and event.previous:
+                self.say(f"Persona {event.persona} took over from {event.previous}{why}",
+                         title="Persona")
+            else:
+                self.say(f"Persona {event.persona} switched {state}{why}", title="Persona")
 
     def say(
         self, text: str, *, severity: str = "information", title: str = "", timeout: float = 4
@@ -433,7 +452,10 @@ def run_tui(cli: dict, agent_paths: Sequence[str], resume: str | None) -> None:
     def factory() -> Copilot:
         from agent.copilot import Copilot
 
-        return Copilot.start(cli=cli, agent_paths=agent_paths, resume=resume, strict=False)
+        # The user's other agent files load later, in a worker (see _load_library).
+        return Copilot.start(
+            cli=cli, agent_paths=agent_paths, resume=resume, strict=False, discover=False
+        )
 
     app = CopilotApp(copilot_factory=factory)
     app.run()

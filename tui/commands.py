@@ -19,18 +19,38 @@ def palette_entries(app: CopilotApp) -> list[tuple[str, str, Callable[[], object
         ("Export session as Markdown", "Write the whole session to a .md file", partial(run, "/export md")),
         ("Export session as JSON", "Write the whole session to a .json file", partial(run, "/export json")),
         ("Export session as HTML", "Write the whole session to an .html file", partial(run, "/export html")),
+        ("Export a brief", "A short Markdown summary for a PR: decisions, open items, phase", partial(run, "/export brief")),
         ("New session", "Start a fresh conversation (this one stays saved)", partial(run, "/new")),
         ("Resume a session", "Open a saved session", app.action_sessions),
         ("Toggle side panels", "Show or hide decision tree, checklist, workflow", app.action_toggle_panels),
-        ("Persona: automatic", "Let the keywords switch the persona on and off", partial(run, "/persona auto")),
-        ("Persona: pin on", "Keep the backend persona on", partial(run, "/persona on")),
-        ("Persona: pin off", "Keep the backend persona off", partial(run, "/persona off")),
+        ("Persona: automatic", "Let the keywords pick the persona and switch it on and off", partial(run, "/persona auto")),
+        ("Persona: pin on", "Keep the persona shown now on", partial(run, "/persona on")),
+        ("Persona: pin off", "Keep every persona off", partial(run, "/persona off")),
+        ("Persona: list all", "Every loaded persona with its keywords and current score", partial(run, "/persona list")),
+        *_persona_entries(app),
         ("Phase: next", "Move the workflow to the next phase", partial(run, "/phase next")),
         ("Phase: previous", "Move the workflow to the previous phase", partial(run, "/phase prev")),
         ("Retry the last message", "Ask the last question again", app.action_retry),
         ("Toggle dark / light theme", "Switch between textual-dark and textual-light", app.action_toggle_dark),
         ("Help: keys and commands", "Every key and slash command", app.action_help),
     ]
+
+
+def _persona_entries(app: CopilotApp) -> list[tuple[str, str, Callable[[], object]]]:
+    """'Persona: pin devops' for each loaded persona, with its keywords and current score."""
+    copilot = app._copilot
+    if copilot is None:
+        return []
+    entries = []
+    for info in copilot.persona_overview():
+        words = ", ".join(info.keywords[:6]) or "no keywords"
+        state = " · on" if info.active else ""
+        entries.append((
+            f"Persona: pin {info.name}",
+            f"{info.title}{state} · score {info.score:g} · {words}",
+            partial(app.run_line, f"/persona {info.name}"),
+        ))
+    return entries
 
 
 class CopilotCommands(Provider):

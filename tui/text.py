@@ -38,10 +38,13 @@ def one_line(s: str, limit: int = 80) -> str:
 
 
 def item_label(persona: Persona, item_id: str) -> str:
-    """'Authentication · JWT' for a checklist item id (the id itself if unknown)."""
+    """'Authentication · JWT' for a checklist item id (read from the id if another persona's)."""
     for item in persona.all_checklist_items():
         if item.id == item_id:
             return f"{item.area} · {item.text}"
+    parts = item_id.split("/")
+    if len(parts) >= 3:  # checklist/area/item slugs, as agent.persona builds them
+        return f"{parts[-2].replace('-', ' ').capitalize()} · {parts[-1].replace('-', ' ')}"
     return item_id
 
 

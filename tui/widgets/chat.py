@@ -83,7 +83,7 @@ class MessageView(Vertical, can_focus=True):
         else:
             text = Text.assemble(("Co-pilot", "bold"))
             if m.persona_active:
-                text.append(f" · {self.persona_name}")
+                text.append(f" · {m.persona or self.persona_name}")
             if m.phase and m.persona_active:
                 text.append(f" · {m.phase}")
         extra = {
@@ -325,7 +325,7 @@ class ChatView(VerticalScroll):
             entry = Message(
                 id=event.id, role="assistant", content="", ts=event.ts,
                 persona_active=event.persona_active, phase=event.phase, status="streaming",
-                provider=event.provider, model=event.model,
+                provider=event.provider, model=event.model, persona=event.persona,
             )
             view = self._make(entry)
             assert isinstance(view, MessageView)

@@ -99,6 +99,11 @@ class DecisionTreePanel(Vertical):
         self.border_title = Text(
             persona.decision_trees[0].title if persona.decision_trees else "Decision tree"
         )
+        if not persona.decision_trees:
+            self.query_one("#tree-detail", Static).update(
+                Text("This persona has no decision tree.", style="dim")
+            )
+            return
         hl = state.tree
         chosen = (hl.tree_id, hl.node_id) if hl is not None else None
         for key, node in self._option_nodes.items():
@@ -245,7 +250,7 @@ class ChecklistPanel(Vertical):
                 label.append(f"  {done}/{len(items)}", style="dim")
                 self._area_nodes[(checklist.id, area)].set_label(label)
         total = len(self._item_nodes)
-        title = Text(f"Checklist {done_total}/{total}")
+        title = Text(f"Checklist {done_total}/{total}" if total else "Checklist")
         if suggested:
             title.append(f" · {suggested} suggested")
         self.border_title = title
@@ -257,6 +262,9 @@ class ChecklistPanel(Vertical):
         item_id = self.tree._item_id()
         state = self._state
         entry = state.checklist.get(item_id) if state is not None and item_id else None
+        if not self._item_nodes:
+            detail.update(Text("This persona has no checklist.", style="dim"))
+            return
         if entry is None or entry.state != "suggested":
             detail.update(Text("Space ticks · x clears a suggestion", style="dim"))
             return
