@@ -25,7 +25,7 @@ test: $(STAMP)
 test-web: $(STAMP)
 	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 \
 		|| (apt-get update && apt-get install -y chromium)
-	$(BIN)/python -m pytest -m web tests/web
+	WEB_SCREENSHOT=$(CURDIR)/screenshots $(BIN)/python -m pytest -m web tests/web
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
