@@ -260,15 +260,24 @@ def _last_activation_reason(state: Any) -> str:
 
 
 def _detect(text: str, agents: list[str], *, as_json: bool) -> int:
-    from agent.persona import load_persona
+    """Score every persona the app would load (bundled, discovered, --agent) on TEXT."""
+    from agent.library import PersonaLibrary
     from keywords import detect
 
-    persona = load_persona(agents[0]) if agents else load_persona()
-    result = detect(text, list(persona.keywords), persona=persona.name)
+    problems: list[str] = []
+    library, found = PersonaLibrary.initial(agents, problems, strict=True).with_discovered()
+    for problem in problems + found:
+        print(f"backend-copilot: {problem}", file=sys.stderr)
+    keywords = library.keywords()
+    if len(keywords) == 1:
+        name, words = next(iter(keywords.items()))
+        result = detect(text, words, persona=name)
+    else:
+        result = detect(text, keywords)
     if as_json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:
-        print(f"{persona.name}: {'active' if result.active else 'idle'} — {result.reason}")
+        print(f"{result.persona}: {'active' if result.active else 'idle'} — {result.reason}")
         for m in result.matches:
             print(f"  {m.keyword!s:16} '{m.text}' at {m.start}-{m.end}")
     return EXIT_OK

@@ -123,3 +123,19 @@ def test_core_imports_neither_openai_nor_textual() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert result.stdout.strip() == "[]", result.stderr
+
+
+def test_detect_scores_every_persona_the_app_would_load(tmp_path: Path) -> None:
+    agents = tmp_path / ".opencode" / "agent"
+    agents.mkdir(parents=True)
+    (agents / "devops.md").write_text((ROOT / "tests/fixtures/library/devops.md").read_text())
+    result = subprocess.run(
+        [sys.executable, "-m", "agent.cli", "detect", "--json",
+         "we deploy to kubernetes with a rollback plan"],
+        capture_output=True, text=True, cwd=tmp_path, timeout=60,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["persona"] == "devops" and data["active"] is True
+    assert data["scores"]["devops"] > data["scores"].get("backend", 0)
