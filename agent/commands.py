@@ -14,7 +14,9 @@ from agent.workflow import WorkflowError
 if TYPE_CHECKING:
     from agent.copilot import Copilot
 
-Action = Literal["none", "ask", "export", "new", "sessions", "help", "quit", "persona_list"]
+Action = Literal[
+    "none", "ask", "export", "new", "sessions", "help", "quit", "persona_list", "retry"
+]
 
 HELP: list[tuple[str, str]] = [
     ("/phase next|prev|<name>", "move through PRD → Architecture → … → Implementation"),
@@ -24,6 +26,7 @@ HELP: list[tuple[str, str]] = [
     ("/check <item>", "tick or untick a checklist item (by its words)"),
     ("/export md|json|html [PATH]", "write the whole session to a file"),
     ("/export brief [PATH]", "a short Markdown brief: decisions, open checklist items, phase"),
+    ("/retry", "answer your last message again (after an error or a stop)"),
     ("/new", "start a new session"),
     ("/sessions", "open a saved session"),
     ("/help", "this list"),
@@ -48,7 +51,7 @@ def command_names(copilot: Copilot) -> list[str]:
     names += [f"/persona {p.name}" for p in copilot.library.personas]
     names += [f"/check {item.text}" for item in copilot.persona.all_checklist_items()]
     names += ["/export md", "/export json", "/export html", "/export brief"]
-    names += ["/new", "/sessions", "/help", "/quit"]
+    names += ["/retry", "/new", "/sessions", "/help", "/quit"]
     return names
 
 
@@ -151,6 +154,13 @@ def _new(copilot: Copilot, args: list[str]) -> CommandResult:
     return CommandResult(ok=True, action="new", message="New session started.")
 
 
+def _retry(copilot: Copilot, args: list[str]) -> CommandResult:
+    """Only checks there is something to answer; the front end runs `copilot.retry()`."""
+    if not any(m.role == "user" for m in copilot.state.messages):
+        return CommandResult(ok=False, message="Nothing to retry yet: ask something first.")
+    return CommandResult(ok=True, action="retry", message="Answering your last message again.")
+
+
 def _simple(action: Action, message: str = ""):
     def handler(copilot: Copilot, args: list[str]) -> CommandResult:
         return CommandResult(ok=True, action=action, message=message,
@@ -165,6 +175,7 @@ _HANDLERS = {
     "check": _check,
     "export": _export,
     "new": _new,
+    "retry": _retry,
     "sessions": _simple("sessions"),
     "help": _simple("help"),
     "quit": _simple("quit"),

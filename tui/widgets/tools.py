@@ -1,0 +1,104 @@
+"""Tool calls in the chat: one compact line each, expandable to the arguments and the result.
+
+Built from the session's ToolCallRecord (history) or ToolCallStarted/Finished (live); all of
+it is model or file content, so every part is plain text with escapes stripped.
+"""
+
+from __future__ import annotations
+
+import json
+
+from rich.text import Text
+from textual.content import Content
+from textual.widgets import Collapsible, Static
+
+from agent.session_models import ToolCallFinished, ToolCallRecord, ToolCallStarted
+from tui.text import clean, one_line, plain
+
+STATUS_MARK = {
+    "running": "… running",
+    "ok": "✓",
+    "error": "✖ error",
+    "denied": "⊘ denied",
+    "cancelled": "■ stopped",
+}
+DECISION_WORDS = {
+    "auto": "",  # read-only tools run without asking: nothing worth saying
+    "once": "allowed once",
+    "session": "allowed for this session",
+    "remembered": "allowed (this session)",
+    "deny": "denied by you",
+}
+
+
+def record_from(event: ToolCallStarted) -> ToolCallRecord:
+    return ToolCallRecord(
+        call_id=event.call_id, name=event.name, arguments=event.arguments,
+        summary=event.summary, server=event.server, ts=event.ts,
+    )
+
+
+def finished(record: ToolCallRecord, event: ToolCallFinished) -> ToolCallRecord:
+    return record.model_copy(update={
+        "status": event.status, "decision": event.decision,
+        "summary": event.summary or record.summary, "result": event.result,
+    })
+
+
+def title_line(record: ToolCallRecord) -> str:
+    """'read notes.txt, 12 lines · ✓' / 'edit app.py · ⊘ denied · denied by you'."""
+    parts = [one_line(record.summary or record.name, 100), STATUS_MARK.get(record.status, "")]
+    decision = DECISION_WORDS.get(record.decision, "")
+    if decision and not (record.status == "denied" and record.decision == "deny"):
+        parts.append(decision)
+    return "⚙ " + " · ".join(p for p in parts if p)
+
+
+def pretty_arguments(arguments: str) -> str:
+    """Indented JSON when it parses, else the text the model sent (it may be malformed)."""
+    try:
+        return json.dumps(json.loads(arguments or "{}"), indent=2, ensure_ascii=False)
+    except ValueError:
+        return arguments
+
+
+def details(record: ToolCallRecord) -> Text:
+    text = Text()
+    text.append(f"{record.name}", style="bold")
+    if record.server:
+        text.append_text(plain(f"  (MCP server {record.server})", "dim"))
+    text.append("\narguments\n", style="dim")
+    text.append_text(plain(pretty_arguments(record.arguments)))
+    if record.status != "running":
+        text.append("\nresult\n", style="dim")
+        text.append_text(plain(record.result or "(nothing)"))
+    return text
+
+
+class ToolCallBlock(Collapsible):
+    """One tool call: collapsed it is one line; expanded it shows arguments and result."""
+
+    def __init__(self, record: ToolCallRecord) -> None:
+        self.record = record
+        self._details = Static(details(record), classes="tool-details")
+        # A Content title is shown literally (a str title would be parsed as markup).
+        super().__init__(self._details, title=_title(record),  # type: ignore[arg-type]
+                         collapsed=True, classes=f"tool-call -{record.status}")
+
+    def show(self, record: ToolCallRecord) -> None:
+        for status in STATUS_MARK:
+            self.set_class(status == record.status, f"-{status}")
+        self.record = record
+        self.title = _title(record)  # type: ignore[assignment]
+        self._details.update(details(record))
+
+    @property
+    def title_text(self) -> str:
+        return _title(self.record).plain
+
+
+def _title(record: ToolCallRecord) -> Content:
+    return Content(clean(title_line(record)))
+
+
+__all__ = ["ToolCallBlock", "details", "finished", "record_from", "title_line"]
