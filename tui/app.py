@@ -7,6 +7,7 @@ The Copilot is built after the first paint, so the screen appears before any fil
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +30,7 @@ from tui.commands import CopilotCommands
 from tui.text import clean, one_line
 from tui.widgets.chat import ChatView
 from tui.widgets.header import CopilotHeader, badge_text
+from tui.widgets.mcp import McpPanel
 from tui.widgets.panels import (
     ChecklistView,
     DecisionTreeView,
@@ -39,6 +41,8 @@ from tui.widgets.prompt import PromptHelp, PromptInput
 
 if TYPE_CHECKING:
     from agent.copilot import Copilot
+    from agent.mcp_client import ServerStatus
+    from agent.tools import Decision, PermissionRequest
 
 NARROW = 100  # below this many columns the side panels fold away
 PERSONA_CYCLE = {"auto": "on", "on": "off", "off": "auto"}
@@ -50,6 +54,7 @@ class CopilotApp(App[None]):
     COMMANDS = App.COMMANDS | {CopilotCommands}
     BINDINGS = [
         Binding("escape", "cancel", "Stop answer"),
+        Binding("ctrl+r,f5", "retry", "Retry"),
         Binding("ctrl+b,f2", "toggle_panels", "Panels"),
         Binding("f3", "cycle_persona", "Persona mode"),
         Binding("ctrl+right", "phase('next')", "Next phase", show=False),
@@ -69,6 +74,13 @@ class CopilotApp(App[None]):
             super().__init__()
             self.event = event
 
+    class McpChanged(TMessage):
+        """MCP servers connected, failed or stopped."""
+
+        def __init__(self, statuses: list[ServerStatus]) -> None:
+            super().__init__()
+            self.statuses = statuses
+
     def __init__(
         self,
         copilot: Copilot | None = None,
@@ -85,6 +97,7 @@ class CopilotApp(App[None]):
         self._max_mounted = max_mounted
         self._ask_worker: Worker | None = None
         self._unsubscribe: Callable[[], None] | None = None
+        self._mcp_unsubscribe: Callable[[], None] | None = None
         self._panels_forced: bool | None = None
         self.ready = False
         self.last_export = ""
@@ -132,12 +145,19 @@ class CopilotApp(App[None]):
             else:
                 copilot.problems.append(f"Unknown theme '{wanted}'; using {self.theme}.")
         self._unsubscribe = copilot.subscribe(self._on_copilot_event)
+        # edit/write and non-read-only MCP tools ask here (the modal); never an automatic yes.
+        copilot.approver = self._approve
+        self._mcp_unsubscribe = copilot.mcp.subscribe(
+            lambda statuses: self.post_message(self.McpChanged(statuses))
+        )
         await self.render_all()
         for problem in copilot.problems:
             self.say(problem, severity="warning", timeout=10)
         self.ready = True
         # Every other agent file the user has: found and parsed in a thread, after first paint.
         self.run_worker(self._load_library, thread=True, group="library", exit_on_error=False)
+        # MCP servers connect in the background, after the first paint; failures are status lines.
+        self.run_worker(copilot.start_mcp(), group="mcp", exit_on_error=False)
 
     async def render_all(self) -> None:
         """Re-render everything from the copilot (start, /new, resume)."""
@@ -147,7 +167,18 @@ class CopilotApp(App[None]):
         self._show_panels()
         prompt = self.query_one(PromptInput)
         prompt.sent_history = [m.content for m in state.messages if m.role == "user"]
-        await self.query_one(ChatView).load(state, copilot.persona)
+        chat = self.query_one(ChatView)
+        chat.show_welcome(self._connect_hint())
+        await chat.load(state, copilot.persona)
+        self.refresh_bindings()
+
+    def _connect_hint(self) -> str:
+        """One line on how to connect a model, while the offline playbook answers."""
+        if self.copilot.provider.name != "offline":
+            return ""
+        from agent.providers.factory import CONNECT_HINT
+
+        return CONNECT_HINT
 
     def _lookup(self, message_id: str) -> Message | None:
         return next((m for m in reversed(self.copilot.state.messages) if m.id == message_id), None)
@@ -175,6 +206,29 @@ class CopilotApp(App[None]):
     def _show_panels(self) -> None:
         copilot = self.copilot
         self.query_one(SidePanels).show(copilot.persona, copilot.state, self._current_phase())
+        self._show_mcp()
+
+    def _show_mcp(self) -> None:
+        self.query_one(McpPanel).show(self.copilot.persona, self.copilot.mcp.statuses())
+
+    @on(McpChanged)
+    def _on_mcp_changed(self) -> None:
+        if self._copilot is not None:
+            self._show_mcp()
+
+    async def _approve(self, request: PermissionRequest) -> Decision:
+        """The Copilot's approver: the permission modal, awaited inside the answer worker."""
+        from tui.screens.permission import PermissionScreen
+
+        screen = PermissionScreen(request)
+        try:
+            decision = await self.push_screen_wait(screen)
+        except BaseException:
+            if self.screen is screen:
+                with contextlib.suppress(Exception):  # the app may be closing already
+                    self.pop_screen()  # the answer was stopped while it asked: nothing changes
+            raise
+        return decision if decision in ("once", "session") else "deny"
 
     # -- session events --------------------------------------------------------------
 
@@ -279,7 +333,8 @@ class CopilotApp(App[None]):
                     and item.error is not None
                     and item.error.kind != "cancelled"
                 ):
-                    self.say(item.error.message, severity="error", timeout=8)
+                    self.say(f"{item.error.message} — Ctrl+R or /retry tries again.",
+                             severity="error", timeout=8)
         finally:
             self.busy = False
 
@@ -291,7 +346,20 @@ class CopilotApp(App[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel":
             return self.busy
+        if action == "retry":
+            return self.can_retry
         return True
+
+    @property
+    def can_retry(self) -> bool:
+        """After an error or a stop (or a question left unanswered), not while answering."""
+        if self._copilot is None or self.busy:
+            return False
+        messages = self.copilot.state.messages
+        if not any(m.role == "user" for m in messages):
+            return False
+        last = messages[-1]
+        return last.role == "user" or last.status in ("error", "stopped", "interrupted")
 
     def action_cancel(self) -> None:
         """Esc: stop the answer; the Copilot keeps the partial text marked 'stopped'."""
@@ -299,6 +367,7 @@ class CopilotApp(App[None]):
             self._ask_worker.cancel()
 
     def action_retry(self) -> None:
+        """Ctrl+R / F5 / `/retry`: answer the last message again; the user's text is kept."""
         if self._copilot is None or self.busy:
             return
         self.busy = True
@@ -321,6 +390,12 @@ class CopilotApp(App[None]):
         action = result.action
         if action == "ask":
             return self.ask(result.ask_text)
+        if action == "retry":
+            if self.busy:
+                self.query_one(PromptHelp).show_hint("Still answering — press Esc first.")
+                return False
+            self.action_retry()
+            return True
         if action == "export":
             self.say(f"Exported to {result.path}", title="Export", timeout=8)
             self.last_export = result.path
@@ -444,6 +519,14 @@ class CopilotApp(App[None]):
     async def on_unmount(self) -> None:
         if self._unsubscribe is not None:
             self._unsubscribe()
+        if self._mcp_unsubscribe is not None:
+            self._mcp_unsubscribe()
+        if self._copilot is not None:
+            # MCP servers stopped, then the session flushed and its lock given back.
+            try:
+                await self._copilot.aclose()
+            finally:
+                self._copilot.session.close()
 
 
 def run_tui(cli: dict, agent_paths: Sequence[str], resume: str | None) -> None:

@@ -19,6 +19,7 @@ from textual.widget import Widget
 from textual.widgets import Markdown, Static
 from textual.widgets.markdown import MarkdownStream
 
+from agent.cli import usage_line
 from agent.persona import Persona
 from agent.session_models import (
     AnswerFinished,
@@ -26,8 +27,12 @@ from agent.session_models import (
     Message,
     MessageAdded,
     SessionState,
+    ToolCallFinished,
+    ToolCallRecord,
+    ToolCallStarted,
 )
 from tui.text import TimelineEvent, clean, describe, one_line, plain
+from tui.widgets.tools import ToolCallBlock, finished, record_from
 
 Entry = Message | TimelineEvent
 WELCOME = (
@@ -38,6 +43,7 @@ WELCOME = (
     "Type / for commands, Ctrl+P for the palette, F1 for every key."
 )
 TIMELINE_TYPES = ("activation", "phase", "checklist", "tree", "notice")
+RETRY_HINT = "Ctrl+R or /retry tries again (your message is kept)."
 
 
 def merged_entries(state: SessionState) -> list[Entry]:
@@ -67,6 +73,9 @@ class MessageView(Vertical, can_focus=True):
 
     def compose(self):
         yield Static(self._label(), classes="msg-label")
+        # Tool calls sit between the label and the text: compact lines, Enter/click expands.
+        with Vertical(classes="msg-tools"):
+            yield from (ToolCallBlock(r) for r in self.message.tool_calls)
         yield Markdown(clean(self.message.content), classes="msg-body")
         yield Static(self._error_text(), classes="msg-error")
 
@@ -94,10 +103,17 @@ class MessageView(Vertical, can_focus=True):
         }.get(m.status, "")
         if extra:
             text.append(extra, style="italic")
+        if m.usage is not None and m.role == "assistant" and m.status != "streaming":
+            text.append(f"  {usage_line(m.usage)}", style="dim")
         return text
 
     def _error_text(self) -> Text:
-        return plain(self.message.error or "")
+        if not self.message.error:
+            return Text()
+        text = plain(self.message.error)
+        if self.message.status == "error":
+            text.append(f" — {RETRY_HINT}", style="italic")
+        return text
 
     def watch_status(self, status: str) -> None:
         for name in ("streaming", "stopped", "interrupted", "error"):
@@ -106,6 +122,25 @@ class MessageView(Vertical, can_focus=True):
         error = self.query_one(".msg-error", Static)
         error.update(self._error_text())
         error.display = bool(self.message.error)
+        self.query_one(".msg-tools").display = bool(self.message.tool_calls)
+
+    @property
+    def tool_blocks(self) -> list[ToolCallBlock]:
+        return list(self.query(ToolCallBlock))
+
+    async def show_tool(self, record: ToolCallRecord) -> None:
+        """Add or update the block for this call (live events and the final message)."""
+        tools = self.query_one(".msg-tools", Vertical)
+        block = next((b for b in self.tool_blocks if b.record.call_id == record.call_id), None)
+        if block is None:
+            await tools.mount(ToolCallBlock(record))
+        else:
+            block.show(record)
+        calls = [record if r.call_id == record.call_id else r for r in self.message.tool_calls]
+        if record not in calls:
+            calls.append(record)
+        self.message = self.message.model_copy(update={"tool_calls": calls})
+        tools.display = True
 
     @property
     def body(self) -> Markdown:
@@ -127,6 +162,8 @@ class MessageView(Vertical, can_focus=True):
             self._stream = None
         self.message = message
         await self.body.update(clean(message.content))
+        for record in message.tool_calls:
+            await self.show_tool(record)
         self.status = message.status
         self.watch_status(message.status)
 
@@ -208,6 +245,14 @@ class ChatView(VerticalScroll):
     def compose(self):
         yield LoadEarlier(id="load-earlier")
         yield Static(Text(WELCOME), id="chat-empty")
+
+    def show_welcome(self, hint: str = "") -> None:
+        """The welcome text, with one line on how to connect a model when none is."""
+        text = Text(WELCOME)
+        if hint:
+            text.append("\n\n")
+            text.append_text(plain(hint, "bold"))
+        self.query_one("#chat-empty", Static).update(text)
 
     def on_mount(self) -> None:
         self.query_one(LoadEarlier).show_count(0)
@@ -341,8 +386,23 @@ class ChatView(VerticalScroll):
                 await view.finish(final)
             if view is self._streaming:
                 self._streaming = None
+        elif isinstance(event, ToolCallStarted | ToolCallFinished):
+            await self._on_tool_event(event)
         elif getattr(event, "type", "") in TIMELINE_TYPES:
             await self.append([self._make(event)])  # type: ignore[arg-type]
+
+    async def _on_tool_event(self, event: ToolCallStarted | ToolCallFinished) -> None:
+        view = self._streaming
+        if view is None or view.message.id != event.id:
+            view = next((v for v in self.message_views() if v.message.id == event.id), None)
+        if view is None:
+            return
+        if isinstance(event, ToolCallStarted):
+            await view.show_tool(record_from(event))
+            return
+        block = next((b for b in view.tool_blocks if b.record.call_id == event.call_id), None)
+        if block is not None:
+            await view.show_tool(finished(block.record, event))
 
     @on(Chunk)
     async def _on_chunk(self, message: Chunk) -> None:

@@ -18,6 +18,7 @@ from textual.widgets.tree import TreeNode
 from agent.persona import ChecklistItem, DecisionOption, DecisionTree, Persona
 from agent.session_models import SessionState
 from tui.text import one_line, plain
+from tui.widgets.mcp import McpPanel
 
 
 class PlainTree(Tree):
@@ -338,12 +339,13 @@ class WorkflowPanel(Static, can_focus=True):
 
 
 class SidePanels(Vertical):
-    """The three panels stacked: workflow, decision tree, checklist."""
+    """The panels stacked: workflow, decision tree, checklist, MCP servers."""
 
     def compose(self):
         yield WorkflowPanel(id="workflow")
         yield DecisionTreePanel(id="tree-panel")
         yield ChecklistPanel(id="checklist")
+        yield McpPanel(id="mcp-panel")  # the app fills it: MCP status is not session state
 
     def show(self, persona: Persona, state: SessionState, phase: str) -> None:
         self.query_one(WorkflowPanel).show(persona, phase)

@@ -1,0 +1,274 @@
+"""The TUI with a real model: the real `openai` client against the loopback server.
+
+Streaming, token usage, an error with the retry offer, the permission modal in front of an
+edit, tool calls as blocks, the MCP panel, and the session's lock given back on exit.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from oai_server import OAIServer, error, text, tool_calls
+from textual.pilot import Pilot
+from textual.widgets import Footer, Markdown, Static
+from tui_helpers import make_app, send, settle, toasts, views
+
+from agent.providers.factory import CONNECT_HINT
+from agent.session import Session
+from agent.session_lock import SessionLock
+from tui.app import CopilotApp
+from tui.screens.permission import PermissionScreen
+from tui.widgets.chat import ChatView
+from tui.widgets.mcp import McpPanel
+from tui.widgets.tools import ToolCallBlock
+
+NOTES = "the deploy key rotates on fridays\n"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    root = tmp_path / "proj"
+    root.mkdir()
+    (root / "notes.txt").write_text(NOTES)
+    return root
+
+
+def model_app(
+    server: OAIServer, monkeypatch: pytest.MonkeyPatch, *, root: Path | None = None,
+    resume: str | None = None,
+) -> CopilotApp:
+    """The app on a Copilot pointed at the loopback server (as `--base-url` would)."""
+    from agent.copilot import Copilot
+
+    monkeypatch.setenv("OPENAI_API_KEY", "test")
+    cli = {"provider": "custom", "base_url": server.base_url, "model": "test-model",
+           "max_retries": 0}
+    return CopilotApp(
+        copilot_factory=lambda: Copilot.start(cli=cli, root=root, resume=resume, strict=False),
+        theme="textual-dark",
+    )
+
+
+async def until(pilot: Pilot, condition: Callable[[], Any], rounds: int = 1500) -> None:
+    """Pause until `condition()` holds; bounded by rounds, never by a timed assert."""
+    for _ in range(rounds):
+        if condition():
+            return
+        await pilot.pause(0.01)
+    assert condition()
+
+
+def footer_keys(app: CopilotApp) -> list[str]:
+    """The actions the Footer offers right now."""
+    app.query_one(Footer)  # the footer is there
+    return [b.action for (_, b, enabled, _) in app.active_bindings.values() if enabled and b.show]
+
+
+def label(view: Any) -> str:
+    return str(view.query_one(".msg-label", Static).content)
+
+
+# -- streaming, usage, errors, retry -----------------------------------------------------
+
+
+async def test_an_answer_streams_in_with_its_token_usage(
+    oai_server: OAIServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    oai_server.script(text("Use cursor pagination for large tables.", chunks=4, usage=(42, 9)))
+    app = model_app(oai_server, monkeypatch)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert "custom · test-model" in str(app.query_one("#provider", Static).content)
+        assert CONNECT_HINT not in str(app.query_one("#chat-empty", Static).content)
+        await send(pilot, "How should I paginate?")
+        answer = views(app, "assistant")[-1]
+        assert answer.query_one(Markdown).source == "Use cursor pagination for large tables."
+        assert "tokens: 42 in · 9 out" in label(answer)
+        assert oai_server.chat_requests[0].body["stream"] is True
+        assert "retry" not in footer_keys(app)  # nothing to retry after a good answer
+
+
+async def test_a_401_is_one_line_with_the_retry_offer_and_retry_answers(
+    oai_server: OAIServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    oai_server.script(error(401), text("Now it works.", chunks=2))
+    app = model_app(oai_server, monkeypatch)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await send(pilot, "Design a users table")
+        failed = views(app, "assistant")[-1]
+        assert failed.message.status == "error"
+        line = str(failed.query_one(".msg-error", Static).content)
+        assert "OPENAI_API_KEY" in line and "\n" not in line and "Traceback" not in line
+        assert "Ctrl+R or /retry" in line
+        assert any("/retry" in t for t in toasts(app))
+        assert "retry" in footer_keys(app)
+        assert views(app, "user")[0].message.content == "Design a users table"
+
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        messages = app.copilot.state.messages
+        assert [m.content for m in messages if m.role == "user"] == ["Design a users table"]
+        assert messages[-1].status == "complete" and messages[-1].content == "Now it works."
+        assert views(app, "assistant")[-1].query_one(Markdown).source == "Now it works."
+        # Both requests carried the same question.
+        asked = [r.body["messages"][-1]["content"] for r in oai_server.chat_requests]
+        assert asked == ["Design a users table", "Design a users table"]
+
+
+async def test_slash_retry_answers_again_and_says_when_there_is_nothing(
+    oai_server: OAIServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    oai_server.script(error(500), text("Second try."))
+    app = model_app(oai_server, monkeypatch)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await send(pilot, "/retry")
+        assert "Nothing to retry" in str(app.query_one("#prompt-help", Static).content)
+        await send(pilot, "Why is my API slow?")
+        assert app.copilot.state.messages[-1].status == "error"
+        await send(pilot, "/retry")
+        assert app.copilot.state.messages[-1].content == "Second try."
+
+
+async def test_offline_start_says_once_how_to_connect_a_model() -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert CONNECT_HINT in str(app.query_one("#chat-empty", Static).content)
+        assert "offline playbook" in str(app.query_one("#provider", Static).content)
+        assert not any(CONNECT_HINT in t for t in toasts(app))
+
+
+# -- permission modal and tool blocks ------------------------------------------------------
+
+
+def edit_call() -> str:
+    return json.dumps({"path": "notes.txt", "old_string": "fridays", "new_string": "mondays"})
+
+
+@pytest.mark.parametrize(("keys", "written"), [(["escape"], False), (["y"], True)])
+async def test_an_edit_asks_in_a_modal_before_it_writes(
+    oai_server: OAIServer, monkeypatch: pytest.MonkeyPatch, project: Path,
+    keys: list[str], written: bool,
+) -> None:
+    oai_server.script(tool_calls([("edit", edit_call())]), text("Done."))
+    app = model_app(oai_server, monkeypatch, root=project)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await send(pilot, "move the key rotation to mondays", wait=False)
+        await until(pilot, lambda: isinstance(app.screen, PermissionScreen))
+        modal = app.screen
+        title = str(modal.query_one("#permission-title", Static).content)
+        assert "edit notes.txt" in title
+        diff = modal.query_one("#permission-diff", Static).content
+        assert "+the deploy key rotates on mondays" in str(diff)
+        assert (project / "notes.txt").read_text() == NOTES  # nothing written while it asks
+        await pilot.press(*keys)
+        await settle(pilot)
+        assert not isinstance(app.screen, PermissionScreen)
+        content = (project / "notes.txt").read_text()
+        assert content == ("the deploy key rotates on mondays\n" if written else NOTES)
+        block = views(app, "assistant")[-1].query_one(ToolCallBlock)
+        assert block.title_text.startswith("⚙ edit notes.txt")
+        assert ("allowed once" in block.title_text) == written
+        assert ("denied" in block.title_text) != written
+        assert app.copilot.state.messages[-1].content == "Done."
+
+
+async def test_the_modal_shows_model_text_inert(
+    oai_server: OAIServer, monkeypatch: pytest.MonkeyPatch, project: Path
+) -> None:
+    body = "[bold red]x[/] \x1b]52;c;ZXZpbA==\x07"
+    oai_server.script(tool_calls([("write", json.dumps({"path": "new.txt", "content": body}))]),
+                      text("ok"))
+    app = model_app(oai_server, monkeypatch, root=project)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await send(pilot, "write it", wait=False)
+        await until(pilot, lambda: isinstance(app.screen, PermissionScreen))
+        shown = str(app.screen.query_one("#permission-diff", Static).content)
+        assert "+[bold red]x[/]" in shown and "\x1b" not in shown and "\x07" not in shown
+        await pilot.click("#deny")
+        await settle(pilot)
+        assert not (project / "new.txt").exists()
+
+
+async def test_a_read_call_is_a_block_that_expands_and_comes_back_on_resume(
+    oai_server: OAIServer, monkeypatch: pytest.MonkeyPatch, project: Path
+) -> None:
+    oai_server.script(tool_calls([("read", '{"path": "notes.txt"}')]),
+                      text("It says the key rotates on Fridays."))
+    app = model_app(oai_server, monkeypatch, root=project)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await send(pilot, "what is in notes.txt?")
+        assert not isinstance(app.screen, PermissionScreen)  # reading never asks
+        block = views(app, "assistant")[-1].query_one(ToolCallBlock)
+        assert block.title_text.startswith("⚙ read notes.txt") and "✓" in block.title_text
+        assert block.collapsed
+        details = block.query_one(".tool-details", Static)
+        block.query_one("CollapsibleTitle").focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not block.collapsed and details.region.height > 0
+        shown = str(details.content)
+        assert '"path": "notes.txt"' in shown and "the deploy key rotates on fridays" in shown
+        session_id = app.copilot.state.id
+
+    # The app gave the session back on exit, so a new one can open it; history has the block.
+    again = model_app(oai_server, monkeypatch, root=project, resume=session_id)
+    async with again.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert again.copilot.state.id == session_id
+        blocks = again.query_one(ChatView).query(ToolCallBlock)
+        assert [b.title_text.split(",")[0] for b in blocks] == ["⚙ read notes.txt"]
+
+
+# -- MCP panel and closing ------------------------------------------------------------------
+
+
+async def test_mcp_panel_shows_the_persona_roles_unconfigured() -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        rows = app.query_one(McpPanel).rows
+        assert rows == ["Context7 (primary): not configured",
+                        "Sequential-Thinking (secondary): not configured"]
+        assert "config.toml" in str(app.query_one(McpPanel).content)
+
+
+async def test_mcp_panel_shows_a_failed_server_with_its_reason(isolated_dirs: dict) -> None:
+    (isolated_dirs["config"]).mkdir(parents=True, exist_ok=True)
+    (isolated_dirs["config"] / "config.toml").write_text(
+        '[mcp.sequential-thinking]\ntype = "local"\ncommand = ["no-such-mcp-server-command"]\n'
+    )
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        panel = app.query_one(McpPanel)
+        await until(pilot, lambda: any("failed" in r for r in panel.rows))
+        assert panel.rows[0] == "Context7 (primary): not configured"
+        assert panel.rows[1].startswith("Sequential-Thinking (secondary): failed: ")
+        assert "no-such-mcp-server-command" in panel.rows[1]
+        await send(pilot, "How do I version a REST API?")  # the chat goes on without it
+        assert app.copilot.state.messages[-1].status == "complete"
+
+
+async def test_quitting_gives_the_session_back() -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await send(pilot, "How do I version a REST API?")
+        session_id = app.copilot.state.id
+        await pilot.press("ctrl+q")
+    # The lock file is free (in this process a reopen would take over, so ask the lock itself).
+    path = Path(os.environ["BACKEND_COPILOT_DATA_DIR"]) / "sessions" / f"{session_id}.jsonl"
+    SessionLock.acquire(path).release()
+    with Session.open(session_id) as session:
+        assert [m.role for m in session.state.messages] == ["user", "assistant"]
