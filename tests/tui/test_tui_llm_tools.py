@@ -202,15 +202,18 @@ async def test_the_modal_shows_model_text_inert(
 async def test_a_read_call_is_a_block_that_expands_and_comes_back_on_resume(
     oai_server: OAIServer, monkeypatch: pytest.MonkeyPatch, project: Path
 ) -> None:
+    # Two rounds; the loopback server, like some real ones, reuses call ids across rounds.
     oai_server.script(tool_calls([("read", '{"path": "notes.txt"}')]),
+                      tool_calls([("glob", '{"pattern": "*.txt"}')]),
                       text("It says the key rotates on Fridays."))
     app = model_app(oai_server, monkeypatch, root=project)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await send(pilot, "what is in notes.txt?")
         assert not isinstance(app.screen, PermissionScreen)  # reading never asks
-        block = views(app, "assistant")[-1].query_one(ToolCallBlock)
+        block, second = views(app, "assistant")[-1].query(ToolCallBlock)
         assert block.title_text.startswith("⚙ read notes.txt") and "✓" in block.title_text
+        assert second.title_text.startswith("⚙ glob")
         assert block.collapsed
         details = block.query_one(".tool-details", Static)
         block.query_one("CollapsibleTitle").focus()
@@ -221,13 +224,13 @@ async def test_a_read_call_is_a_block_that_expands_and_comes_back_on_resume(
         assert '"path": "notes.txt"' in shown and "the deploy key rotates on fridays" in shown
         session_id = app.copilot.state.id
 
-    # The app gave the session back on exit, so a new one can open it; history has the block.
+    # Resumed in a new app, the history shows the same blocks (from message.tool_calls).
     again = model_app(oai_server, monkeypatch, root=project, resume=session_id)
     async with again.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         assert again.copilot.state.id == session_id
         blocks = again.query_one(ChatView).query(ToolCallBlock)
-        assert [b.title_text.split(",")[0] for b in blocks] == ["⚙ read notes.txt"]
+        assert [b.title_text[:8] for b in blocks] == ["⚙ read n", "⚙ glob '"]
 
 
 # -- MCP panel and closing ------------------------------------------------------------------

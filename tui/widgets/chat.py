@@ -128,19 +128,30 @@ class MessageView(Vertical, can_focus=True):
     def tool_blocks(self) -> list[ToolCallBlock]:
         return list(self.query(ToolCallBlock))
 
-    async def show_tool(self, record: ToolCallRecord) -> None:
-        """Add or update the block for this call (live events and the final message)."""
+    async def show_tools(self, records: list[ToolCallRecord]) -> None:
+        """Blocks for these calls, matched by position (servers may reuse call ids per round)."""
         tools = self.query_one(".msg-tools", Vertical)
-        block = next((b for b in self.tool_blocks if b.record.call_id == record.call_id), None)
-        if block is None:
-            await tools.mount(ToolCallBlock(record))
-        else:
+        blocks = self.tool_blocks
+        for block, record in zip(blocks, records, strict=False):
             block.show(record)
-        calls = [record if r.call_id == record.call_id else r for r in self.message.tool_calls]
-        if record not in calls:
-            calls.append(record)
-        self.message = self.message.model_copy(update={"tool_calls": calls})
-        tools.display = True
+        if len(records) > len(blocks):
+            await tools.mount_all([ToolCallBlock(r) for r in records[len(blocks):]])
+        self.message = self.message.model_copy(update={"tool_calls": list(records)})
+        tools.display = bool(records)
+
+    async def tool_event(self, event: ToolCallStarted | ToolCallFinished) -> None:
+        """A call started (a new block) or finished (the newest running block with its id)."""
+        records = list(self.message.tool_calls)
+        if isinstance(event, ToolCallStarted):
+            records.append(record_from(event))
+        else:
+            index = next((i for i in reversed(range(len(records)))
+                          if records[i].call_id == event.call_id
+                          and records[i].status == "running"), None)
+            if index is None:
+                return
+            records[index] = finished(records[index], event)
+        await self.show_tools(records)
 
     @property
     def body(self) -> Markdown:
@@ -162,8 +173,7 @@ class MessageView(Vertical, can_focus=True):
             self._stream = None
         self.message = message
         await self.body.update(clean(message.content))
-        for record in message.tool_calls:
-            await self.show_tool(record)
+        await self.show_tools(message.tool_calls)
         self.status = message.status
         self.watch_status(message.status)
 
@@ -395,14 +405,8 @@ class ChatView(VerticalScroll):
         view = self._streaming
         if view is None or view.message.id != event.id:
             view = next((v for v in self.message_views() if v.message.id == event.id), None)
-        if view is None:
-            return
-        if isinstance(event, ToolCallStarted):
-            await view.show_tool(record_from(event))
-            return
-        block = next((b for b in view.tool_blocks if b.record.call_id == event.call_id), None)
-        if block is not None:
-            await view.show_tool(finished(block.record, event))
+        if view is not None:
+            await view.tool_event(event)
 
     @on(Chunk)
     async def _on_chunk(self, message: Chunk) -> None:
