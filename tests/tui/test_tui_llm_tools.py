@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -275,3 +276,33 @@ async def test_quitting_gives_the_session_back() -> None:
     SessionLock.acquire(path).release()
     with Session.open(session_id) as session:
         assert [m.role for m in session.state.messages] == ["user", "assistant"]
+
+
+async def test_an_mcp_server_connects_and_its_tool_asks_in_the_modal(
+    oai_server: OAIServer, monkeypatch: pytest.MonkeyPatch, project: Path, isolated_dirs: dict
+) -> None:
+    """The echo server configured under the persona's primary role's name: the panel says
+    connected, and its tool that is not read-only asks first, naming the server."""
+    echo = Path(__file__).resolve().parents[1] / "fixtures" / "mcp_echo_server.py"
+    log = project / "shouts.log"
+    isolated_dirs["config"].mkdir(parents=True, exist_ok=True)
+    (isolated_dirs["config"] / "config.toml").write_text(
+        f'[mcp.context7]\ntype = "local"\ncommand = {json.dumps([sys.executable, str(echo)])}\n'
+        f'environment = {{ MCP_ECHO_LOG = {json.dumps(str(log))} }}\n'
+    )
+    oai_server.script(tool_calls([("context7_shout", '{"text": "quiet"}')]), text("Shouted."))
+    app = model_app(oai_server, monkeypatch, root=project)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        panel = app.query_one(McpPanel)
+        await until(pilot, lambda: "connected" in panel.rows[0], rounds=6000)
+        assert panel.rows[0] == "Context7 (primary): connected, 3 tools"
+        await send(pilot, "shout quiet", wait=False)
+        await until(pilot, lambda: isinstance(app.screen, PermissionScreen))
+        assert "MCP server context7" in str(app.screen.query_one("#permission-title").content)
+        assert '"text": "quiet"' in str(app.screen.query_one("#permission-args").content)
+        await pilot.press("a")
+        await settle(pilot)
+        assert log.read_text() == "quiet\n"
+        block = views(app, "assistant")[-1].query_one(ToolCallBlock)
+        assert "context7" in block.title_text and "allowed for this session" in block.title_text
