@@ -1,0 +1,102 @@
+"""First paint: spawn `backend-copilot` in a real terminal vs a bare Textual app, same way.
+
+Each program is started in its own tmux pane (120x40) and `tmux capture-pane -p` is polled
+until its input's placeholder is on screen. Runs are interleaved (the order alternates) so
+both see the same machine load; the figure is the ratio of the medians.
+Target: ratio <= 1.3 (median of >= 5 runs each). Exits 1 on FAIL.
+Run: .venv/bin/python bench/bench_first_paint.py [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import ROOT, isolated_home, median, verdict  # noqa: E402
+
+TARGET = 1.3
+WIDTH, HEIGHT = 120, 40
+TIMEOUT_S = 60.0
+BIN = Path(sys.executable).parent
+COPILOT = (str(BIN / "backend-copilot"), "Ask about APIs")
+BARE = (f"{shlex.quote(sys.executable)} {shlex.quote(str(ROOT / 'bench' / 'bare_app.py'))}",
+        "Bare baseline input")
+
+
+def tmux(socket: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["tmux", "-L", socket, *args], capture_output=True, text=True)
+
+
+def first_paint(socket: str, name: str, command: str, marker: str, env: dict[str, str]) -> float:
+    """Seconds from spawning `command` in a fresh pane to `marker` showing in that pane."""
+    exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
+    shell = f"env {exports} {command}"
+    start = time.perf_counter()
+    done = tmux(socket, "new-session", "-d", "-s", name, "-x", str(WIDTH), "-y", str(HEIGHT),
+                shell)
+    if done.returncode != 0:
+        raise RuntimeError(f"tmux new-session failed: {done.stderr.strip()}")
+    screen = ""
+    try:
+        while time.perf_counter() - start < TIMEOUT_S:
+            screen = tmux(socket, "capture-pane", "-p", "-t", name).stdout
+            if marker in screen:
+                return time.perf_counter() - start
+            time.sleep(0.005)
+        raise RuntimeError(f"{marker!r} never showed in {TIMEOUT_S:.0f} s; screen:\n{screen}")
+    finally:
+        tmux(socket, "kill-session", "-t", name)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+    if shutil.which("tmux") is None:
+        print("first paint: tmux is not installed (apt-get install tmux) FAIL")
+        return 1
+    tmp, env = isolated_home("bench-first-paint-")
+    env = {**env, "TERM": "xterm-256color", "COLORTERM": "truecolor",
+           "PATH": os.environ.get("PATH", "")}
+    socket = f"bench-first-paint-{os.getpid()}"
+    # tmux's server keeps the environment of the client that started it; start it clean.
+    tmux(socket, "-f", "/dev/null", "start-server")
+    tmux(socket, "set-option", "-g", "exit-empty", "off")
+    times: dict[str, list[float]] = {"copilot": [], "bare": []}
+    try:
+        # One untimed run each: the first spawn pays for cold file caches and .pyc writes.
+        for kind, (command, marker) in (("copilot", COPILOT), ("bare", BARE)):
+            first_paint(socket, f"warm-{kind}", command, marker, env)
+        for run in range(args.runs):
+            order = [("copilot", COPILOT), ("bare", BARE)]
+            if run % 2:
+                order.reverse()
+            for kind, (command, marker) in order:
+                times[kind].append(first_paint(socket, f"{kind}-{run}", command, marker, env))
+    finally:
+        tmux(socket, "kill-server")
+        tmp.cleanup()
+    ours, base = median(times["copilot"]), median(times["bare"])
+    ratio = ours / base
+    ok = ratio <= TARGET
+    fmt = ", ".join
+    print(f"first paint backend-copilot runs (s): {fmt(f'{t:.2f}' for t in times['copilot'])}")
+    print(f"first paint bare Textual runs (s):    {fmt(f'{t:.2f}' for t in times['bare'])}")
+    print(
+        f"first paint: backend-copilot {ours:.2f} s, bare Textual app {base:.2f} s "
+        f"(medians of {args.runs}, tmux {WIDTH}x{HEIGHT}) -> ratio {ratio:.2f} "
+        f"(target <= {TARGET}) {verdict(ok)}"
+    )
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
