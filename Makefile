@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-web lint bench screenshots clean
+.PHONY: run test test-web test-mcp lint bench screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,11 @@ test-web: $(STAMP)
 	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 \
 		|| (apt-get update && apt-get install -y chromium)
 	WEB_SCREENSHOT=$(CURDIR)/screenshots $(BIN)/python -m pytest -m web tests/web
+
+# The persona's secondary MCP server, the real one from npm (needs node and npm).
+test-mcp: $(STAMP)
+	npm install --prefix .mcp-servers --no-audit --no-fund --silent @modelcontextprotocol/server-sequential-thinking
+	$(BIN)/python -m pytest tests/mcp_real
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
