@@ -1,0 +1,41 @@
+"""First paint pays for neither openai nor mcp: checked in a fresh interpreter."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+SCRIPT = textwrap.dedent(
+    """
+    import asyncio, sys
+    from tui.app import CopilotApp
+
+    def factory():  # as run_tui builds it: the default settings, offline
+        from agent.copilot import Copilot
+        return Copilot.start(cli={}, strict=False, discover=False)
+
+    async def main():
+        app = CopilotApp(copilot_factory=factory)
+        async with app.run_test(size=(120, 40)) as pilot:
+            for _ in range(400):
+                await pilot.pause()
+                if app.ready:
+                    break
+            assert app.ready, "the app never became ready"
+            print(sorted(m for m in ("openai", "mcp") if m in sys.modules))
+
+    asyncio.run(main())
+    """
+)
+
+
+def test_first_paint_and_ready_app_import_neither_openai_nor_mcp() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", SCRIPT], capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().splitlines()[-1] == "[]"
