@@ -2,7 +2,9 @@
 
 The app keeps no conversation state. It subscribes to the Copilot's session events and
 re-renders from `copilot.state`; answers stream in an async worker that Esc cancels.
-The Copilot is built after the first paint, so the screen appears before any file work.
+The Copilot is built after the first paint, so the screen appears before any file work:
+the first frame is the header, the input and the footer (light modules only); the transcript
+and the side panels (pydantic models, Markdown, persona parsing) mount right after it.
 """
 
 from __future__ import annotations
@@ -20,38 +22,39 @@ from textual.reactive import reactive
 from textual.widgets import Footer
 from textual.worker import Worker
 
-from agent.session_models import (
-    ActivationChanged,
-    AnswerDelta,
-    AnswerStarted,
-    Message,
-)
-from tui.commands import CopilotCommands
 from tui.text import clean, one_line
-from tui.widgets.chat import ChatView
 from tui.widgets.header import CopilotHeader, badge_text
-from tui.widgets.mcp import McpPanel
-from tui.widgets.panels import (
-    ChecklistView,
-    DecisionTreeView,
-    SidePanels,
-    WorkflowPanel,
-)
 from tui.widgets.prompt import PromptHelp, PromptInput
 
 if TYPE_CHECKING:
+    from textual.command import Provider
+
     from agent.copilot import Copilot
     from agent.mcp_client import ServerStatus
+    from agent.session_models import Message
     from agent.tools import Decision, PermissionRequest
+    from tui.widgets.chat import ChatView
+    from tui.widgets.panels import (
+        ChecklistView,
+        DecisionTreeView,
+        WorkflowPanel,
+    )
 
 NARROW = 100  # below this many columns the side panels fold away
 PERSONA_CYCLE = {"auto": "on", "on": "off", "off": "auto"}
 
 
+def _copilot_commands() -> type[Provider]:
+    """The palette's provider, imported when the palette first opens (not before first paint)."""
+    from tui.commands import CopilotCommands
+
+    return CopilotCommands
+
+
 class CopilotApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "Backend Co-pilot"
-    COMMANDS = App.COMMANDS | {CopilotCommands}
+    COMMANDS = App.COMMANDS | {_copilot_commands}
     BINDINGS = [
         Binding("escape", "cancel", "Stop answer"),
         Binding("ctrl+r,f5", "retry", "Retry"),
@@ -111,10 +114,12 @@ class CopilotApp(App[None]):
         yield CopilotHeader(id="header")
         with Horizontal(id="body"):
             with Vertical(id="main"):
-                yield ChatView(None, self._lookup, max_mounted=self._max_mounted, id="chat")
+                # Placeholders hold the places of the transcript and the panels in the first
+                # frame; _mount_views swaps the real widgets in right after it.
+                yield Vertical(id="chat", classes="placeholder")
                 yield PromptInput(self._command_names, id="prompt")
                 yield PromptHelp("", id="prompt-help")
-            yield SidePanels(id="panels")
+            yield Vertical(id="panels", classes="placeholder")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -130,7 +135,28 @@ class CopilotApp(App[None]):
             raise RuntimeError("the copilot is not loaded yet")
         return self._copilot
 
+    async def _mount_views(self) -> None:
+        """The transcript and the side panels take their placeholders' places."""
+        from tui.widgets.chat import ChatView
+        from tui.widgets.panels import SidePanels
+
+        if isinstance(self.query_one("#chat"), ChatView):
+            return
+        await self.query_one("#chat").remove()
+        await self.query_one("#panels").remove()
+        chat = ChatView(None, self._lookup, max_mounted=self._max_mounted, id="chat")
+        await self.query_one("#main").mount(chat, before=self.query_one(PromptInput))
+        panels = SidePanels(id="panels")
+        panels.display = self.panels_visible
+        await self.query_one("#body").mount(panels)
+
+    def _chat(self) -> ChatView:
+        from tui.widgets.chat import ChatView
+
+        return self.query_one("#chat", ChatView)
+
     async def _attach(self) -> None:
+        await self._mount_views()
         if self._copilot is None and self._factory is not None:
             try:
                 self._copilot = self._factory()
@@ -167,7 +193,7 @@ class CopilotApp(App[None]):
         self._show_panels()
         prompt = self.query_one(PromptInput)
         prompt.sent_history = [m.content for m in state.messages if m.role == "user"]
-        chat = self.query_one(ChatView)
+        chat = self._chat()
         chat.show_welcome(self._connect_hint())
         await chat.load(state, copilot.persona)
         self.refresh_bindings()
@@ -205,10 +231,16 @@ class CopilotApp(App[None]):
 
     def _show_panels(self) -> None:
         copilot = self.copilot
-        self.query_one(SidePanels).show(copilot.persona, copilot.state, self._current_phase())
+        from tui.widgets.panels import SidePanels
+
+        self.query_one("#panels", SidePanels).show(
+            copilot.persona, copilot.state, self._current_phase()
+        )
         self._show_mcp()
 
     def _show_mcp(self) -> None:
+        from tui.widgets.mcp import McpPanel
+
         self.query_one(McpPanel).show(self.copilot.persona, self.copilot.mcp.statuses())
 
     @on(McpChanged)
@@ -245,9 +277,12 @@ class CopilotApp(App[None]):
 
     def _on_copilot_event(self, event: object) -> None:
         """Called by the session for every event, possibly from a worker: only post."""
+        from agent.session_models import AnswerDelta, AnswerStarted
+        from tui.widgets.chat import ChatView
+
         if isinstance(event, AnswerDelta):
             return  # chunks reach the chat from the worker that consumes the stream
-        chat = self.query_one(ChatView)
+        chat = self._chat()
         chat.persona = self.copilot.persona  # lines name the items of the persona now shown
         chat.post_message(ChatView.SessionEventMsg(event))
         if not isinstance(event, AnswerStarted):
@@ -257,6 +292,8 @@ class CopilotApp(App[None]):
     def _on_event(self, message: CopilotEvent) -> None:
         if self._copilot is None:
             return
+        from agent.session_models import ActivationChanged
+
         self._show_header()
         self._show_panels()
         event = message.event
@@ -321,8 +358,9 @@ class CopilotApp(App[None]):
     @work(group="ask", exclusive=True)
     async def _stream_answer(self, text: str | None) -> None:
         from agent.providers.base import StreamChunk, StreamEnd
+        from tui.widgets.chat import ChatView
 
-        chat = self.query_one(ChatView)
+        chat = self._chat()
         try:
             stream = self.copilot.ask(text) if text is not None else self.copilot.retry()
             async for item in stream:
@@ -453,7 +491,7 @@ class CopilotApp(App[None]):
         self.panels_visible = self._panels_forced
 
     def watch_panels_visible(self, visible: bool) -> None:
-        self.query_one(SidePanels).display = visible
+        self.query_one("#panels").display = visible
 
     def on_resize(self, event: Any) -> None:
         self._fit_panels(event.size.width)
@@ -487,13 +525,13 @@ class CopilotApp(App[None]):
         self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
 
     # -- panel messages ------------------------------------------------------------------
+    # Handlers by name (not @on(...)) so this module need not import the panels before the
+    # first paint.
 
-    @on(WorkflowPanel.Step)
-    def _on_step(self, message: WorkflowPanel.Step) -> None:
+    def on_workflow_panel_step(self, message: WorkflowPanel.Step) -> None:
         self.action_phase(message.target)
 
-    @on(ChecklistView.ItemAction)
-    def _on_item(self, message: ChecklistView.ItemAction) -> None:
+    def on_checklist_view_item_action(self, message: ChecklistView.ItemAction) -> None:
         if message.action == "toggle":
             self.copilot.toggle_item(message.item_id)
         else:
@@ -501,8 +539,7 @@ class CopilotApp(App[None]):
             if entry is not None and entry.state == "suggested":
                 self.copilot.clear_item(message.item_id)
 
-    @on(DecisionTreeView.BranchChosen)
-    def _on_branch(self, message: DecisionTreeView.BranchChosen) -> None:
+    def on_decision_tree_view_branch_chosen(self, message: DecisionTreeView.BranchChosen) -> None:
         if self.busy:
             self.say("Still answering — press Esc first, then choose the branch.")
             return

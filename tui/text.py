@@ -6,19 +6,42 @@ markup parsing, so `[bold red]x[/]` shows literally instead of turning red.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from rich.text import Text
 
-from agent.persona import Persona
-from agent.session_models import (
-    ActivationChanged,
-    ChecklistChanged,
-    Notice,
-    PhaseChanged,
-    TreeHighlighted,
-)
 from agent.textsafe import safe_text
 
-TimelineEvent = ActivationChanged | PhaseChanged | ChecklistChanged | TreeHighlighted | Notice
+# The header and the input use this module before the first paint, so the pydantic models
+# (agent.persona, agent.session_models) load only when a timeline event is described.
+if TYPE_CHECKING:
+    from agent.persona import Persona
+    from agent.session_models import (
+        ActivationChanged,
+        ChecklistChanged,
+        Notice,
+        PhaseChanged,
+        TreeHighlighted,
+    )
+
+    TimelineEvent = (
+        ActivationChanged | PhaseChanged | ChecklistChanged | TreeHighlighted | Notice
+    )
+
+
+def __getattr__(name: str) -> Any:
+    """`TimelineEvent` on first use (PEP 562), so importing this module stays cheap."""
+    if name == "TimelineEvent":
+        from agent.session_models import (
+            ActivationChanged,
+            ChecklistChanged,
+            Notice,
+            PhaseChanged,
+            TreeHighlighted,
+        )
+
+        return ActivationChanged | PhaseChanged | ChecklistChanged | TreeHighlighted | Notice
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def clean(s: str) -> str:
@@ -50,6 +73,13 @@ def item_label(persona: Persona, item_id: str) -> str:
 
 def describe(event: TimelineEvent, persona: Persona) -> tuple[str, str]:
     """(icon, sentence) for a timeline event shown as a quiet line in the chat."""
+    from agent.session_models import (
+        ActivationChanged,
+        ChecklistChanged,
+        PhaseChanged,
+        TreeHighlighted,
+    )
+
     if isinstance(event, ActivationChanged):
         state = "on" if event.active else "off"
         how = {"auto": "auto", "on": "pinned on", "off": "pinned off"}[event.mode]

@@ -49,7 +49,8 @@ async def test_esc_stops_the_answer_and_keeps_the_partial_text() -> None:
 
 
 async def test_sending_while_answering_keeps_the_typed_text() -> None:
-    app = make_app(stream_delay=0.05)
+    # Slow enough that the answer is still being written after two sends (Esc ends it).
+    app = make_app(stream_delay=0.3)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await send(pilot, QUESTION, wait=False)

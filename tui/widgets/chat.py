@@ -11,13 +11,15 @@ from collections.abc import Callable, Iterable
 
 from rich.text import Text
 from textual import on
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
+from textual.geometry import Size
 from textual.message import Message as TMessage
 from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Markdown, Static
-from textual.widgets.markdown import MarkdownStream
+from textual.widgets.markdown import MarkdownBlock, MarkdownStream
 
 from agent.cli import usage_line
 from agent.persona import Persona
@@ -43,6 +45,9 @@ WELCOME = (
     "Type / for commands, Ctrl+P for the palette, F1 for every key."
 )
 TIMELINE_TYPES = ("activation", "phase", "checklist", "tree", "notice")
+# A streamed answer is split into parts of about this many blocks: every new line re-lays out
+# only the open part, not the whole answer (one growing Markdown costs O(length) per frame).
+SEAL_BLOCKS = 24
 RETRY_HINT = "Ctrl+R or /retry tries again (your message is kept)."
 
 
@@ -58,6 +63,82 @@ def merged_entries(state: SessionState) -> list[Entry]:
     return [entry for _, entry in sorted(pairs, key=key)]
 
 
+def _flush_top(block: Widget) -> bool:
+    """A block with no top margin (paragraph, list, table, rule) may start a new part and
+    look exactly as it will in the finished text (headers and code fences keep a gap)."""
+    return block.styles.margin.top == 0
+
+
+class MessageBody(Markdown):
+    """A message's Markdown, or one part of a long streaming answer.
+
+    It marks its first and last blocks with -first/-last classes (the stylesheet trims their
+    outer margins) instead of CSS :first-child/:last-child, which would restyle every block
+    on each streamed addition. A sealed part no longer changes, so its height is remembered
+    per width rather than laying out all its blocks again on every frame.
+    """
+
+    def __init__(self, markdown: str, *, continued: bool = False) -> None:
+        super().__init__(markdown, classes="msg-body")
+        self.continued = continued  # a later part of an answer: its first block is not first
+        self.sealed_text: str | None = None  # set once the part is sealed
+        self._height: tuple[int, int] | None = None
+        self._edges: tuple[Widget | None, Widget | None] = (None, None)
+
+    def update(self, markdown: str) -> AwaitComplete:
+        done = super().update(markdown)
+
+        async def then_mark() -> None:
+            await done
+            self._mark_edges()
+
+        return AwaitComplete(then_mark())
+
+    def append(self, markdown: str) -> AwaitComplete:
+        done = super().append(markdown)
+
+        async def then_mark() -> None:
+            await done
+            self._mark_edges()
+
+        return AwaitComplete(then_mark())
+
+    def _mark_edges(self) -> None:
+        blocks = [c for c in self.children if isinstance(c, MarkdownBlock)]
+        first = None if self.continued or not blocks else blocks[0]
+        last = None if self.sealed_text is not None or not blocks else blocks[-1]
+        old_first, old_last = self._edges
+        if old_first is not first:
+            if old_first is not None:
+                old_first.remove_class("-first")
+            if first is not None:
+                first.add_class("-first")
+        if old_last is not last:
+            if old_last is not None:
+                old_last.remove_class("-last")
+            if last is not None:
+                last.add_class("-last")
+        self._edges = (first, last)
+
+    def seal(self, text: str) -> None:
+        """No more text comes to this part (`text` is its source); later parts follow it."""
+        self.sealed_text = text
+        self._height = None
+        self._mark_edges()
+
+    def unseal(self) -> None:
+        self.sealed_text = None
+        self._height = None
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        if self.sealed_text is not None and self._height is not None and self._height[0] == width:
+            return self._height[1]
+        height = super().get_content_height(container, viewport, width)
+        if self.sealed_text is not None:
+            self._height = (width, height)
+        return height
+
+
 class MessageView(Vertical, can_focus=True):
     """One message: a label line (who, status) above its Markdown body."""
 
@@ -70,13 +151,14 @@ class MessageView(Vertical, can_focus=True):
         self.message = message
         self.persona_name = persona_name
         self._stream: MarkdownStream | None = None
+        self._live: MessageBody | None = None  # the open part of a streaming answer
 
     def compose(self):
         yield Static(self._label(), classes="msg-label")
         # Tool calls sit between the label and the text: compact lines, Enter/click expands.
         with Vertical(classes="msg-tools"):
             yield from (ToolCallBlock(r) for r in self.message.tool_calls)
-        yield Markdown(clean(self.message.content), classes="msg-body")
+        yield MessageBody(clean(self.message.content))
         yield Static(self._error_text(), classes="msg-error")
 
     def on_mount(self) -> None:
@@ -155,23 +237,54 @@ class MessageView(Vertical, can_focus=True):
 
     @property
     def body(self) -> Markdown:
-        return self.query_one(".msg-body", Markdown)
+        return self.query(MessageBody).first()
 
     def start_stream(self) -> None:
-        self._stream = Markdown.get_stream(self.body)
+        self._live = self.query(MessageBody).last()
+        self._stream = Markdown.get_stream(self._live)
 
     async def write(self, chunk: str) -> None:
         if self._stream is None:
             self.start_stream()
         assert self._stream is not None
         await self._stream.write(clean(chunk))
+        live = self._live
+        if live is not None and len(live.children) >= SEAL_BLOCKS and _flush_top(
+            live.children[-1]
+        ):
+            await self._seal()
+
+    async def _seal(self) -> None:
+        """Freeze all but the last block of the open part; the last one starts a new part."""
+        live, stream = self._live, self._stream
+        assert live is not None and stream is not None
+        await stream.stop()
+        blocks = [c for c in live.children if isinstance(c, MarkdownBlock)]
+        last = blocks[-1] if blocks else None
+        if last is None or last.source_range is None or not _flush_top(last):
+            self._stream = Markdown.get_stream(live)
+            return
+        lines = live.source.splitlines(keepends=True)
+        cut = last.source_range[0]
+        await last.remove()
+        live.seal("".join(lines[:cut]))
+        part = MessageBody("", continued=True)
+        await self.mount(part, after=live)
+        self._live = part
+        self._stream = Markdown.get_stream(part)
+        await self._stream.write("".join(lines[cut:]))
 
     async def finish(self, message: Message) -> None:
         """Stop streaming and show the final text with one full update."""
         if self._stream is not None:
             await self._stream.stop()
             self._stream = None
+        self._live = None
         self.message = message
+        parts = list(self.query(MessageBody))
+        if len(parts) > 1:  # a long answer streamed in parts: one Markdown again
+            await self.remove_children(parts[1:])
+            parts[0].unseal()
         await self.body.update(clean(message.content))
         await self.show_tools(message.tool_calls)
         self.status = message.status
