@@ -49,6 +49,26 @@ TIMELINE_TYPES = ("activation", "phase", "checklist", "tree", "notice")
 # only the open part, not the whole answer (one growing Markdown costs O(length) per frame).
 SEAL_BLOCKS = 24
 RETRY_HINT = "Ctrl+R or /retry tries again (your message is kept)."
+# A message longer than this is shown in part, as plain text: parsing megabytes of Markdown
+# (a large paste) blocks the UI for seconds. The session and exports keep the whole text.
+PARTIAL_CHARS = 50_000
+
+
+def _size(n_chars: int) -> str:
+    return f"{n_chars // 1000} KB" if n_chars < 1_000_000 else f"{n_chars / 1_000_000:.1f} MB"
+
+
+def partial_view(content: str, limit: int = PARTIAL_CHARS) -> Text | None:
+    """The start of a huge message as plain text plus a note; None when it is not huge."""
+    if len(content) <= limit:
+        return None
+    text = plain(content[:limit])
+    text.append(
+        f"\n… showing {_size(limit)} of {_size(len(content))}; "
+        "the whole text is saved and in every export",
+        style="dim italic",
+    )
+    return text
 
 
 def merged_entries(state: SessionState) -> list[Entry]:
@@ -158,7 +178,11 @@ class MessageView(Vertical, can_focus=True):
         # Tool calls sit between the label and the text: compact lines, Enter/click expands.
         with Vertical(classes="msg-tools"):
             yield from (ToolCallBlock(r) for r in self.message.tool_calls)
-        yield MessageBody(clean(self.message.content))
+        partial = partial_view(self.message.content)
+        if partial is None:
+            yield MessageBody(clean(self.message.content))
+        else:
+            yield Static(partial, classes="msg-body msg-partial")
         yield Static(self._error_text(), classes="msg-error")
 
     def on_mount(self) -> None:
@@ -285,7 +309,14 @@ class MessageView(Vertical, can_focus=True):
         if len(parts) > 1:  # a long answer streamed in parts: one Markdown again
             await self.remove_children(parts[1:])
             parts[0].unseal()
-        await self.body.update(clean(message.content))
+        partial = partial_view(message.content)
+        if partial is None:
+            await self.body.update(clean(message.content))
+        elif parts:  # a huge answer: plain text in part instead of its Markdown
+            await self.mount(Static(partial, classes="msg-body msg-partial"), after=parts[0])
+            await parts[0].remove()
+        else:
+            self.query_one(".msg-partial", Static).update(partial)
         await self.show_tools(message.tool_calls)
         self.status = message.status
         self.watch_status(message.status)

@@ -9,6 +9,7 @@ from textual import events
 from textual.message import Message
 from textual.widgets import Static, TextArea
 
+from agent.textsafe import safe_text
 from tui.text import plain
 
 IDLE_HINT = "Enter send · Shift+Enter/Ctrl+J newline · ↑↓ history · / commands · F1 help"
@@ -20,6 +21,27 @@ def matching_commands(text: str, names: list[str]) -> list[str]:
         return []
     typed = text.lower()
     return [n for n in names if n.lower().startswith(typed) and n.lower() != typed]
+
+
+# A paste above either limit becomes a token in the input: a multi-megabyte TextArea makes
+# every key slow, while the token expands to the whole text on Enter.
+PASTE_TOKEN_CHARS = 20_000
+PASTE_TOKEN_LINES = 200
+
+
+def human_size(n_chars: int) -> str:
+    """Characters as a short size ("812 B", "48 KB", "5.0 MB"), decimal units like the note."""
+    if n_chars < 1000:
+        return f"{n_chars} B"
+    if n_chars < 1_000_000:
+        return f"{n_chars // 1000} KB"
+    return f"{n_chars / 1_000_000:.1f} MB"
+
+
+def paste_token(number: int, text: str) -> str:
+    """The compact stand-in shown in the input for a large paste."""
+    lines = text.count("\n") + 1
+    return f"[pasted text #{number} · {human_size(len(text))} · {lines} line{'s' * (lines != 1)}]"
 
 
 class PromptInput(TextArea):
@@ -44,6 +66,37 @@ class PromptInput(TextArea):
         self.sent_history: list[str] = []
         self._recall_index: int | None = None
         self._recall_draft = ""
+        # token -> pasted text; kept for the widget's life so history recall and undo still
+        # expand (a token the user edited no longer matches and simply stays typed text).
+        self._pastes: dict[str, str] = {}
+        self._last_submit: tuple[str, str] | None = None  # (expanded, as typed)
+
+    # -- large pastes ----------------------------------------------------------------
+
+    def expanded(self, text: str | None = None) -> str:
+        """The input's text (or `text`) with every intact paste token replaced by its paste."""
+        text = self.text if text is None else text
+        for token, pasted in self._pastes.items():
+            if token in text:
+                text = text.replace(token, pasted)
+        return text
+
+    async def _on_paste(self, event: events.Paste) -> None:
+        """Insert small pastes as text, large ones as a token; escapes are stripped first."""
+        # Stop here: a paste posted to this widget would otherwise bubble to the App, which
+        # forwards unforwarded pastes to the focused widget, pasting it a second time.
+        event.stop()
+        event.prevent_default()
+        if self.read_only:
+            return
+        text = safe_text(event.text)
+        if len(text) > PASTE_TOKEN_CHARS or text.count("\n") >= PASTE_TOKEN_LINES:
+            token = paste_token(len(self._pastes) + 1, text)
+            self._pastes[token] = text
+            text = token
+        if result := self._replace_via_keyboard(text, *self.selection):
+            self.move_cursor(result.end_location)
+            self.focus()
 
     # -- completion ------------------------------------------------------------------
 
@@ -75,6 +128,12 @@ class PromptInput(TextArea):
     # -- history ---------------------------------------------------------------------
 
     def remember(self, text: str) -> None:
+        """Keep a sent line for ↑ recall; a sent paste is kept as its token, not megabytes."""
+        if self._last_submit is not None:
+            full, typed = self._last_submit
+            if text == full or text == full.strip():
+                text = typed if text == full else typed.strip()
+            self._last_submit = None
         if text.strip() and (not self.sent_history or self.sent_history[-1] != text):
             self.sent_history.append(text)
         self._recall_index = None
@@ -116,7 +175,9 @@ class PromptInput(TextArea):
             event.stop()
             event.prevent_default()
             if self.text.strip():
-                self.post_message(self.Submitted(self.text))
+                full = self.expanded()
+                self._last_submit = (full, self.text)
+                self.post_message(self.Submitted(full))
             return
         if key in ("shift+enter", "ctrl+j", "alt+enter"):
             event.stop()
