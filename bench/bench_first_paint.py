@@ -35,8 +35,10 @@ def tmux(socket: str, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(["tmux", "-L", socket, *args], capture_output=True, text=True)
 
 
-def first_paint(socket: str, name: str, command: str, marker: str, env: dict[str, str]) -> float:
-    """Seconds from spawning `command` in a fresh pane to `marker` showing in that pane."""
+def first_paint(socket: str, name: str, command: str, marker: str, env: dict[str, str],
+                *, keep: bool = False) -> float:
+    """Seconds from spawning `command` in a fresh pane to `marker` showing in that pane.
+    The pane is killed after, unless `keep` (then the caller kills it)."""
     exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
     shell = f"env {exports} {command}"
     start = time.perf_counter()
@@ -53,7 +55,8 @@ def first_paint(socket: str, name: str, command: str, marker: str, env: dict[str
             time.sleep(0.005)
         raise RuntimeError(f"{marker!r} never showed in {TIMEOUT_S:.0f} s; screen:\n{screen}")
     finally:
-        tmux(socket, "kill-session", "-t", name)
+        if not keep:
+            tmux(socket, "kill-session", "-t", name)
 
 
 def main() -> int:

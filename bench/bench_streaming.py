@@ -30,7 +30,8 @@ TOKENS = 20_000
 STREAM_TARGET = 3.0
 DOUBLE_TARGET = 2.2
 KEY_TARGET_MS = 50.0
-TOKEN_RE = re.compile(r"\s*\S+|\s+")
+# A chunk per token, a token about four characters (an OpenAI tokenizer's average on English).
+TOKEN_RE = re.compile(r"\s*\S{1,4}|\s+")
 
 WORDS = [
     "service", "request", "latency", "cache", "database", "index", "query", "handler", "token",
@@ -69,7 +70,7 @@ def _section(rng: random.Random, n: int) -> str:
 
 
 def make_answer(tokens: int, seed: int = 5) -> list[str]:
-    """Whole sections until at least `tokens` chunks; each chunk one word with its spacing."""
+    """Whole sections until at least `tokens` chunks (up to four characters each)."""
     rng = random.Random(seed)
     chunks: list[str] = []
     n = 0
@@ -200,6 +201,11 @@ async def type_keys(app, latencies: list[float]) -> None:
 async def run(rounds: int) -> int:
     from agent.copilot import Copilot
     from tui.app import CopilotApp
+    from tui.widgets import chat
+
+    # The app shows a message over chat.PARTIAL_CHARS in part, as plain text. Lifted here so
+    # the whole answer is Markdown, streamed and rendered once: stricter than the app itself.
+    chat.partial_view = lambda content, limit=0: None
 
     provider = BenchProvider()
     answer = make_answer(TOKENS)

@@ -1,0 +1,193 @@
+"""Long sessions: resume 5,000 messages vs an empty session; memory; scrolling to the top and back.
+
+1. Paint: `backend-copilot --resume ID` in a tmux pane (120x40) until the newest answer is on
+   screen, against `backend-copilot` until its welcome text is, interleaved, medians of >= 5.
+   Target: resumed <= 1.5x empty + 0.5 s.
+2. RSS of the resumed app once painted (max of samples over a second). Target: <= 250 MB.
+3. Scrolling under Pilot, same session: to the top (older entries mount lazily, a batch at a
+   time), three times, then back to the bottom. Each step is timed until the screen is
+   painted; the transcript must stay bounded (entries in the DOM). Target: every step
+   <= 100 ms, and at most max_mounted + 3 batches of entries mounted.
+Exits 1 on any FAIL.  Run: .venv/bin/python bench/bench_long_session.py [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import isolated_home, median, verdict  # noqa: E402
+from bench_first_paint import BIN, first_paint, tmux  # noqa: E402
+
+MESSAGES = 5_000
+PAINT_FACTOR, PAINT_SLACK = 1.5, 0.5
+RSS_TARGET_MB = 250.0
+STEP_TARGET_S = 0.100
+TOP_VISITS = 3
+
+
+def answer(i: int) -> str:
+    return (
+        f"Answer {i}: page with a cursor, not an offset.\n\n"
+        "- sort by `(created_at, id)` and return `next_cursor`\n"
+        "- cache the first page for **30 s**; invalidate on write\n\n"
+        "```python\nrows = db.fetch(after=cursor, limit=50)\n```\n"
+    )
+
+
+def make_session() -> str:
+    """A saved session of MESSAGES messages (half questions, half answers), via the Session."""
+    from agent.session import Session
+
+    session = Session.create("backend")
+    for i in range(MESSAGES // 2):
+        session.add_user_message(
+            f"Question {i}: how should the orders API page results and cache them?",
+            persona_active=True, phase="Architecture",
+        )
+        answer_id = session.start_answer(
+            "offline", "", persona_active=True, phase="Architecture", persona="backend"
+        )
+        session.append_chunk(answer_id, answer(i))
+        session.finish(answer_id, "complete")
+    session_id = session.id
+    session.close()
+    return session_id
+
+
+def rss_mb(socket: str, name: str) -> float:
+    """Resident memory of the pane's process (the app), in MB."""
+    pid = tmux(socket, "display-message", "-p", "-t", name, "#{pane_pid}").stdout.strip()
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+    line = next((x for x in status.splitlines() if x.startswith("VmRSS:")), "VmRSS: 0 kB")
+    return int(line.split()[1]) / 1024
+
+
+def paint_runs(session_id: str, env: dict[str, str], runs: int) -> tuple[list, list, float]:
+    socket = f"bench-long-{os.getpid()}"
+    tmux(socket, "-f", "/dev/null", "start-server")
+    tmux(socket, "set-option", "-g", "exit-empty", "off")
+    copilot = str(BIN / "backend-copilot")
+    cases = {
+        "empty": (copilot, "Ask a backend question"),
+        "resumed": (f"{copilot} --resume {session_id}", f"Answer {MESSAGES // 2 - 1}:"),
+    }
+    times: dict[str, list[float]] = {"empty": [], "resumed": []}
+    rss = 0.0
+    try:
+        for kind, (command, marker) in cases.items():  # warm-up: caches, .pyc files
+            first_paint(socket, f"warm-{kind}", command, marker, env)
+        for run in range(runs):
+            order = list(cases) if run % 2 == 0 else list(reversed(cases))
+            for kind in order:
+                command, marker = cases[kind]
+                name = f"{kind}-{run}"
+                keep = kind == "resumed" and run == 0
+                times[kind].append(first_paint(socket, name, command, marker, env, keep=keep))
+                if keep:
+                    samples = []
+                    for _ in range(10):
+                        samples.append(rss_mb(socket, name))
+                        time.sleep(0.1)
+                    rss = max(samples)
+                    tmux(socket, "kill-session", "-t", name)
+    finally:
+        tmux(socket, "kill-server")
+    return times["empty"], times["resumed"], rss
+
+
+async def scroll_steps(session_id: str) -> tuple[list[tuple[str, float]], int, int, int]:
+    """(step, seconds) for each scroll step; entries mounted at most; max_mounted; batch."""
+    from agent.copilot import Copilot
+    from tui.app import CopilotApp
+    from tui.widgets.chat import ChatView
+
+    def factory():
+        return Copilot.start(cli={"provider": "offline"}, resume=session_id, strict=False)
+
+    app = CopilotApp(copilot_factory=factory, theme="textual-dark")
+    steps: list[tuple[str, float]] = []
+    most = 0
+    async with app.run_test(size=(120, 40)) as pilot:
+        for _ in range(2000):
+            await pilot.pause()
+            if app.ready:
+                break
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        chat = app.query_one(ChatView)
+
+        async def step(label: str, action) -> None:
+            nonlocal most
+            await pilot.pause()
+            start = time.perf_counter()
+            action()
+            await app.workers.wait_for_complete()
+            await asyncio.sleep(0)
+            app.screen._on_timer_update()  # lay out and paint now
+            steps.append((label, time.perf_counter() - start))
+            most = max(most, len(chat.entry_widgets()))
+
+        for visit in range(TOP_VISITS):
+            await step(f"to the top #{visit + 1} (+1 batch)",
+                       lambda: chat.scroll_home(animate=False, immediate=True))
+            await step(f"back down a screen #{visit + 1}",
+                       lambda: chat.scroll_relative(y=40, animate=False, immediate=True))
+        await step("back to the bottom", lambda: chat.scroll_end(animate=False, immediate=True))
+        return steps, most, chat.max_mounted, chat.batch
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    if shutil.which("tmux") is None:
+        print("long session: tmux is not installed (apt-get install tmux) FAIL")
+        return 1
+    tmp, env = isolated_home("bench-long-session-")
+    env = {**env, "TERM": "xterm-256color", "COLORTERM": "truecolor",
+           "PATH": os.environ.get("PATH", "")}
+    try:
+        start = time.perf_counter()
+        session_id = make_session()
+        size = sum(p.stat().st_size for p in Path(env["BACKEND_COPILOT_DATA_DIR"]).rglob("*.jsonl"))
+        print(f"session of {MESSAGES} messages written ({size / 1e6:.1f} MB) in "
+              f"{time.perf_counter() - start:.1f} s")
+        empty, resumed, rss = paint_runs(session_id, env, args.runs)
+        steps, most, max_mounted, batch = asyncio.run(scroll_steps(session_id))
+    finally:
+        tmp.cleanup()
+    e, r = median(empty), median(resumed)
+    limit = PAINT_FACTOR * e + PAINT_SLACK
+    ok_paint = r <= limit
+    print(f"paint runs empty (s):   {', '.join(f'{t:.2f}' for t in empty)}")
+    print(f"paint runs resumed (s): {', '.join(f'{t:.2f}' for t in resumed)}")
+    print(f"resume {MESSAGES} messages: painted in {r:.2f} s, empty session {e:.2f} s -> limit "
+          f"{PAINT_FACTOR} x {e:.2f} + {PAINT_SLACK} = {limit:.2f} s {verdict(ok_paint)}")
+    ok_rss = 0 < rss <= RSS_TARGET_MB
+    print(f"RSS with {MESSAGES} messages resumed: {rss:.0f} MB (target <= {RSS_TARGET_MB:.0f} MB) "
+          f"{verdict(ok_rss)}")
+    for label, seconds in steps:
+        print(f"  scroll {label}: {seconds * 1000:.0f} ms")
+    worst = max(seconds for _, seconds in steps)
+    bound = max_mounted + TOP_VISITS * batch
+    ok_scroll = worst <= STEP_TARGET_S and most <= bound
+    print(f"scrolling: slowest step {worst * 1000:.0f} ms (target <= {STEP_TARGET_S * 1000:.0f} ms), "
+          f"at most {most} entries in the DOM of {MESSAGES} (bound {bound}) {verdict(ok_scroll)}")
+    ok = ok_paint and ok_rss and ok_scroll
+    print(verdict(ok))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
