@@ -7,6 +7,7 @@ Long sessions keep the newest `max_mounted` entries in the DOM; older ones wait 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterable
 
 from rich.text import Text
@@ -17,6 +18,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.geometry import Size
 from textual.message import Message as TMessage
 from textual.reactive import reactive
+from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Markdown, Static
 from textual.widgets.markdown import MarkdownBlock, MarkdownStream
@@ -47,7 +49,12 @@ WELCOME = (
 TIMELINE_TYPES = ("activation", "phase", "checklist", "tree", "notice")
 # A streamed answer is split into parts of about this many blocks: every new line re-lays out
 # only the open part, not the whole answer (one growing Markdown costs O(length) per frame).
-SEAL_BLOCKS = 24
+SEAL_BLOCKS = 10
+# Streamed text reaches the Markdown at most this often, in pieces of at most FLUSH_CHARS:
+# every update re-lays out the screen, so a fast model must not cost one layout per token,
+# and one huge update must not hold up the keyboard.
+FLUSH_EVERY = 0.3
+FLUSH_CHARS = 6_000
 RETRY_HINT = "Ctrl+R or /retry tries again (your message is kept)."
 # A message longer than this is shown in part, as plain text: parsing megabytes of Markdown
 # (a large paste) blocks the UI for seconds. The session and exports keep the whole text.
@@ -149,6 +156,28 @@ class MessageBody(Markdown):
     def unseal(self) -> None:
         self.sealed_text = None
         self._height = None
+        self.frozen = False
+        self.styles.clear_rule("height")
+
+    frozen = False  # a sealed part out of view: its blocks are gone, its height kept
+
+    async def freeze(self) -> None:
+        """Drop a sealed part's blocks but keep its place. Every layout walks every widget in
+        the DOM, so a long answer's parts out of view must not be there while it streams."""
+        if self.sealed_text is None or self.frozen:
+            return
+        self.styles.height = self.outer_size.height
+        self.frozen = True
+        self._edges = (None, None)
+        await self.remove_children()
+
+    async def thaw(self) -> None:
+        """Its blocks back (scrolled into view, or the width changed)."""
+        if not self.frozen or self.sealed_text is None:
+            return
+        self.frozen = False
+        self.styles.clear_rule("height")
+        await self.update(self.sealed_text)
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         if self.sealed_text is not None and self._height is not None and self._height[0] == width:
@@ -172,6 +201,9 @@ class MessageView(Vertical, can_focus=True):
         self.persona_name = persona_name
         self._stream: MarkdownStream | None = None
         self._live: MessageBody | None = None  # the open part of a streaming answer
+        self._pending: list[str] = []  # streamed text not yet given to the Markdown
+        self._flush_timer: Timer | None = None
+        self._flush_lock = asyncio.Lock()
 
     def compose(self):
         yield Static(self._label(), classes="msg-label")
@@ -268,15 +300,32 @@ class MessageView(Vertical, can_focus=True):
         self._stream = Markdown.get_stream(self._live)
 
     async def write(self, chunk: str) -> None:
+        """Queue a streamed chunk; it is shown with the next flush (within FLUSH_EVERY)."""
         if self._stream is None:
             self.start_stream()
-        assert self._stream is not None
-        await self._stream.write(clean(chunk))
-        live = self._live
-        if live is not None and len(live.children) >= SEAL_BLOCKS and _flush_top(
-            live.children[-1]
-        ):
-            await self._seal()
+        self._pending.append(clean(chunk))
+        if self._flush_timer is None:
+            self._flush_timer = self.set_timer(FLUSH_EVERY, self._flush)
+
+    async def _flush(self, *, everything: bool = False) -> None:
+        """Give the queued text to the Markdown stream: FLUSH_CHARS now, the rest later."""
+        async with self._flush_lock:
+            self._flush_timer = None
+            text = "".join(self._pending)
+            self._pending.clear()
+            if not everything and len(text) > FLUSH_CHARS:
+                cut = text.rfind("\n", 0, FLUSH_CHARS) + 1 or FLUSH_CHARS
+                self._pending.append(text[cut:])
+                text = text[:cut]
+                self._flush_timer = self.set_timer(FLUSH_EVERY, self._flush)
+            if not text or self._stream is None:
+                return
+            await self._stream.write(text)
+            live = self._live
+            if live is not None and len(live.children) >= SEAL_BLOCKS and _flush_top(
+                live.children[-1]
+            ):
+                await self._seal()
 
     async def _seal(self) -> None:
         """Freeze all but the last block of the open part; the last one starts a new part."""
@@ -297,24 +346,71 @@ class MessageView(Vertical, can_focus=True):
         self._live = part
         self._stream = Markdown.get_stream(part)
         await self._stream.write("".join(lines[cut:]))
+        await self._freeze_hidden()
+
+    async def _freeze_hidden(self) -> None:
+        """Freeze sealed parts out of view (the newest sealed one may still be settling)."""
+        for part in list(self.query(MessageBody))[:-2]:
+            if not part.frozen and not self._in_view(part):
+                await part.freeze()
+
+    async def thaw_in_view(self) -> None:
+        """Bring back the frozen parts the reader scrolled to."""
+        for part in list(self.query(MessageBody)):
+            if part.frozen and self._in_view(part):
+                await part.thaw()
+
+    def _in_view(self, part: Widget) -> bool:
+        chat = self.parent
+        if not isinstance(chat, Widget):
+            return False
+        try:
+            return part.region.overlaps(chat.region)
+        except Exception:  # NoWidget: not laid out yet
+            return True
+
+    _width = 0
+
+    @property
+    def has_frozen(self) -> bool:
+        return any(part.frozen for part in self.query(MessageBody))
+
+    async def on_resize(self) -> None:
+        width, self._width = self._width, self.size.width
+        if width and width != self.size.width and self.has_frozen:
+            for part in list(self.query(MessageBody)):  # frozen heights were for the old width
+                await part.thaw()
 
     async def finish(self, message: Message) -> None:
-        """Stop streaming and show the final text with one full update."""
+        """Stop streaming and show the final text with one full update of the open part.
+
+        Sealed parts hold whole top-level blocks of the final text already (checked: their
+        text must begin it); otherwise the whole message is rendered again from the text.
+        """
+        if self._flush_timer is not None:
+            self._flush_timer.stop()
+        await self._flush(everything=True)
         if self._stream is not None:
             await self._stream.stop()
             self._stream = None
-        self._live = None
+        live, self._live = self._live, None
         self.message = message
         parts = list(self.query(MessageBody))
-        if len(parts) > 1:  # a long answer streamed in parts: one Markdown again
-            await self.remove_children(parts[1:])
-            parts[0].unseal()
         partial = partial_view(message.content)
-        if partial is None:
-            await self.body.update(clean(message.content))
+        final = clean(message.content)
+        sealed = "".join(part.sealed_text or "" for part in parts[:-1])
+        if (partial is None and len(parts) > 1 and parts[-1] is live
+                and all(p.sealed_text is not None for p in parts[:-1])
+                and final.startswith(sealed)):
+            await live.update(final[len(sealed):])
+        elif partial is None:
+            if len(parts) > 1:
+                await self.remove_children(parts[1:])
+                parts[0].unseal()
+            await self.body.update(final)
         elif parts:  # a huge answer: plain text in part instead of its Markdown
             await self.mount(Static(partial, classes="msg-body msg-partial"), after=parts[0])
-            await parts[0].remove()
+            await self.remove_children(parts)
         else:
             self.query_one(".msg-partial", Static).update(partial)
         await self.show_tools(message.tool_calls)
@@ -364,14 +460,15 @@ class LoadEarlier(Static, can_focus=True):
 class ChatView(VerticalScroll):
     """The scrolling transcript."""
 
-    class SessionEventMsg(TMessage):
+    # Neither bubbles: one dispatch each, not five up to the app (a chunk per token).
+    class SessionEventMsg(TMessage, bubble=False):
         """A session event, routed here so transcript updates keep their order."""
 
         def __init__(self, event: object) -> None:
             super().__init__()
             self.event = event
 
-    class Chunk(TMessage):
+    class Chunk(TMessage, bubble=False):
         """A streamed piece of the answer in progress."""
 
         def __init__(self, text: str) -> None:
@@ -502,8 +599,15 @@ class ChatView(VerticalScroll):
 
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
+        if new != old:  # frozen parts of long answers scrolled into view come back
+            self.call_after_refresh(self._thaw_in_view)
         if new <= 0 < old and self._hidden:
             self.run_worker(self.load_earlier(), exclusive=True, group="load-earlier")
+
+    async def _thaw_in_view(self) -> None:
+        for view in self.message_views():
+            if view.has_frozen:
+                await view.thaw_in_view()
 
     @on(LoadEarlier.Pressed)
     async def _on_load_pressed(self) -> None:

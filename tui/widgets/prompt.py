@@ -195,16 +195,25 @@ class PromptInput(TextArea):
 class PromptHelp(Static):
     """One line under the input: matching commands, a hint, or what is happening."""
 
+    _shown: Text | None = None
+
+    def _show(self, text: Text) -> None:
+        # Every key typed lands here: an unchanged line is not redrawn, and a changed one
+        # never needs a layout (always one row), which would re-lay out the whole screen.
+        if text != self._shown:
+            self._shown = text
+            self.update(text, layout=False)
+
     def show_idle(self, busy: bool = False) -> None:
         hint = "answering… Esc stops · your text stays here" if busy else IDLE_HINT
-        self.update(Text(hint, style="dim"))
+        self._show(Text(hint, style="dim"))
 
     def show_matches(self, found: list[str]) -> None:
         text = Text.assemble(("Tab: ", "bold"))
         text.append_text(plain("  ".join(found[:8])))
         if len(found) > 8:
             text.append(f"  +{len(found) - 8} more", style="dim")
-        self.update(text)
+        self._show(text)
 
     def show_hint(self, message: str) -> None:
-        self.update(plain(message))
+        self._show(plain(message))
