@@ -104,10 +104,12 @@ def paint(app) -> None:
     app.screen._on_timer_update()
 
 
-async def wait_until(pilot, predicate, timeout: float = 300.0) -> None:
+async def wait_until(pilot, predicate, timeout: float = 120.0) -> None:
     start = time.perf_counter()
     while not predicate():
         await asyncio.sleep(0.001)
+        if not pilot.app.is_running:
+            raise RuntimeError("the app stopped (see its error above)")
         if time.perf_counter() - start > timeout:
             raise TimeoutError("the answer did not finish in time")
 
@@ -164,37 +166,50 @@ async def stream_once(app, pilot, provider: BenchProvider, chunks: list[str],
     return elapsed
 
 
-KEY_WAIT = asyncio.Event()
-KEY_SENT = [0.0]
+class KeyClock:
+    """Times keys from the moment the terminal driver hands one to the app to the moment the
+    input has applied its edit (it posts TextArea.Changed then), stamped right there rather
+    than when this task next runs."""
 
+    def __init__(self, prompt) -> None:
+        self.sent = 0.0
+        self.done = asyncio.Event()
+        self.at = 0.0
+        post = prompt.post_message
 
-def on_message(message: object) -> None:
-    """Pilot's message hook: the input's Changed message means the key's edit is done."""
-    from textual.widgets import TextArea
+        def post_and_stamp(message) -> bool:
+            from textual.widgets import TextArea
 
-    if isinstance(message, TextArea.Changed) and not KEY_WAIT.is_set() and KEY_SENT[0]:
-        KEY_WAIT.set()
+            if isinstance(message, TextArea.Changed) and self.sent and not self.done.is_set():
+                self.at = time.perf_counter()
+                self.done.set()
+            return post(message)
+
+        prompt.post_message = post_and_stamp
 
 
 async def type_keys(app, latencies: list[float]) -> None:
     """Type a letter every ~20-40 ms while the answer streams; record each key's latency."""
     from textual import events
 
+    from tui.widgets.prompt import PromptInput
+
+    clock = KeyClock(app.query_one(PromptInput))
     rng = random.Random(3)
     await asyncio.sleep(0.05)
     while app.busy and app.is_running:
-        KEY_WAIT.clear()
+        clock.done.clear()
         key = events.Key("x", "x")
         key.set_sender(app)
-        KEY_SENT[0] = time.perf_counter()
+        clock.sent = time.perf_counter()
         app._driver.send_message(key)
         try:
-            await asyncio.wait_for(KEY_WAIT.wait(), timeout=5)
+            await asyncio.wait_for(clock.done.wait(), timeout=5)
         except TimeoutError:
             return
         if app.busy:
-            latencies.append(time.perf_counter() - KEY_SENT[0])
-        KEY_SENT[0] = 0.0
+            latencies.append(clock.at - clock.sent)
+        clock.sent = 0.0
         await asyncio.sleep(rng.uniform(0.02, 0.04))
 
 
@@ -220,7 +235,7 @@ async def run(rounds: int) -> int:
     stream_t: list[float] = []
     double_t: list[float] = []
     latencies: list[float] = []
-    async with app.run_test(size=(120, 40), message_hook=on_message) as pilot:
+    async with app.run_test(size=(120, 40)) as pilot:
         await wait_until(pilot, lambda: app.ready)
         await pilot.pause()
         await render_once(app, pilot, text)  # warm-up: imports, caches

@@ -22,6 +22,7 @@ from textual.reactive import reactive
 from textual.widgets import Footer
 from textual.worker import Worker
 
+from tui.gc_pause import full_collections_put_off
 from tui.text import clean, one_line
 from tui.widgets.header import CopilotHeader, badge_text
 from tui.widgets.prompt import PromptHelp, PromptInput
@@ -358,21 +359,21 @@ class CopilotApp(App[None]):
     @work(group="ask", exclusive=True)
     async def _stream_answer(self, text: str | None) -> None:
         from agent.providers.base import StreamChunk, StreamEnd
-        from tui.widgets.chat import ChatView
 
         chat = self._chat()
         try:
-            stream = self.copilot.ask(text) if text is not None else self.copilot.retry()
-            async for item in stream:
-                if isinstance(item, StreamChunk):
-                    chat.post_message(ChatView.Chunk(item.text))
-                elif (
-                    isinstance(item, StreamEnd)
-                    and item.error is not None
-                    and item.error.kind != "cancelled"
-                ):
-                    self.say(f"{item.error.message} — Ctrl+R or /retry tries again.",
-                             severity="error", timeout=8)
+            with full_collections_put_off():
+                stream = self.copilot.ask(text) if text is not None else self.copilot.retry()
+                async for item in stream:
+                    if isinstance(item, StreamChunk):
+                        chat.feed(item.text)
+                    elif (
+                        isinstance(item, StreamEnd)
+                        and item.error is not None
+                        and item.error.kind != "cancelled"
+                    ):
+                        self.say(f"{item.error.message} — Ctrl+R or /retry tries again.",
+                                 severity="error", timeout=8)
         finally:
             self.busy = False
 

@@ -15,13 +15,12 @@ from textual import on
 from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.geometry import Size
 from textual.message import Message as TMessage
 from textual.reactive import reactive
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Markdown, Static
-from textual.widgets.markdown import MarkdownBlock, MarkdownStream
+from textual.widgets.markdown import MarkdownBlock
 
 from agent.cli import usage_line
 from agent.persona import Persona
@@ -49,12 +48,13 @@ WELCOME = (
 TIMELINE_TYPES = ("activation", "phase", "checklist", "tree", "notice")
 # A streamed answer is split into parts of about this many blocks: every new line re-lays out
 # only the open part, not the whole answer (one growing Markdown costs O(length) per frame).
-SEAL_BLOCKS = 10
-# Streamed text reaches the Markdown at most this often, in pieces of at most FLUSH_CHARS:
-# every update re-lays out the screen, so a fast model must not cost one layout per token,
-# and one huge update must not hold up the keyboard.
-FLUSH_EVERY = 0.3
-FLUSH_CHARS = 6_000
+SEAL_BLOCKS = 6
+# Streamed text reaches the Markdown at most this often, in pieces of at most FLUSH_CHARS.
+# Every flush is one layout and repaint of the screen (15-30 ms here), and a key pressed
+# meanwhile waits for it: many small flushes keep keys answered within 50 ms even while a
+# model streams at full speed (bench/bench_streaming.py), where few large ones took 100+ ms.
+FLUSH_EVERY = 0.05
+FLUSH_CHARS = 800
 RETRY_HINT = "Ctrl+R or /retry tries again (your message is kept)."
 # A message longer than this is shown in part, as plain text: parsing megabytes of Markdown
 # (a large paste) blocks the UI for seconds. The session and exports keep the whole text.
@@ -101,15 +101,13 @@ class MessageBody(Markdown):
 
     It marks its first and last blocks with -first/-last classes (the stylesheet trims their
     outer margins) instead of CSS :first-child/:last-child, which would restyle every block
-    on each streamed addition. A sealed part no longer changes, so its height is remembered
-    per width rather than laying out all its blocks again on every frame.
+    on each streamed addition.
     """
 
     def __init__(self, markdown: str, *, continued: bool = False) -> None:
         super().__init__(markdown, classes="msg-body")
         self.continued = continued  # a later part of an answer: its first block is not first
         self.sealed_text: str | None = None  # set once the part is sealed
-        self._height: tuple[int, int] | None = None
         self._edges: tuple[Widget | None, Widget | None] = (None, None)
 
     def update(self, markdown: str) -> AwaitComplete:
@@ -150,42 +148,30 @@ class MessageBody(Markdown):
     def seal(self, text: str) -> None:
         """No more text comes to this part (`text` is its source); later parts follow it."""
         self.sealed_text = text
-        self._height = None
         self._mark_edges()
 
-    def unseal(self) -> None:
-        self.sealed_text = None
-        self._height = None
-        self.frozen = False
-        self.styles.clear_rule("height")
 
-    frozen = False  # a sealed part out of view: its blocks are gone, its height kept
+class FrozenPart(Widget):
+    """A sealed part of a long answer, out of view: its height and its text, not its blocks.
 
-    async def freeze(self) -> None:
-        """Drop a sealed part's blocks but keep its place. Every layout walks every widget in
-        the DOM, so a long answer's parts out of view must not be there while it streams."""
-        if self.sealed_text is None or self.frozen:
-            return
-        self.styles.height = self.outer_size.height
-        self.frozen = True
-        self._edges = (None, None)
-        await self.remove_children()
+    Every layout walks every widget in the DOM, so while an answer streams the blocks of parts
+    nobody can see must not be there. Swapping the whole part (rather than emptying it) lets
+    Textual free its blocks: a container it re-arranges no more keeps its old children alive.
+    """
 
-    async def thaw(self) -> None:
-        """Its blocks back (scrolled into view, or the width changed)."""
-        if not self.frozen or self.sealed_text is None:
-            return
-        self.frozen = False
-        self.styles.clear_rule("height")
-        await self.update(self.sealed_text)
+    def __init__(self, text: str, height: int, *, continued: bool) -> None:
+        super().__init__(classes="msg-body msg-frozen")
+        self.sealed_text = text
+        self.continued = continued
+        self.styles.height = height
 
-    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        if self.sealed_text is not None and self._height is not None and self._height[0] == width:
-            return self._height[1]
-        height = super().get_content_height(container, viewport, width)
-        if self.sealed_text is not None:
-            self._height = (width, height)
-        return height
+    def thawed(self) -> MessageBody:
+        body = MessageBody(self.sealed_text, continued=self.continued)
+        body.seal(self.sealed_text)
+        return body
+
+
+Part = MessageBody | FrozenPart
 
 
 class MessageView(Vertical, can_focus=True):
@@ -199,7 +185,6 @@ class MessageView(Vertical, can_focus=True):
         super().__init__(classes=f"message {message.role}")
         self.message = message
         self.persona_name = persona_name
-        self._stream: MarkdownStream | None = None
         self._live: MessageBody | None = None  # the open part of a streaming answer
         self._pending: list[str] = []  # streamed text not yet given to the Markdown
         self._flush_timer: Timer | None = None
@@ -295,70 +280,80 @@ class MessageView(Vertical, can_focus=True):
     def body(self) -> Markdown:
         return self.query(MessageBody).first()
 
-    def start_stream(self) -> None:
-        self._live = self.query(MessageBody).last()
-        self._stream = Markdown.get_stream(self._live)
+    def _parts(self) -> list[Part]:
+        return [c for c in self.children if isinstance(c, MessageBody | FrozenPart)]
 
-    async def write(self, chunk: str) -> None:
+    def write(self, chunk: str) -> None:
         """Queue a streamed chunk; it is shown with the next flush (within FLUSH_EVERY)."""
-        if self._stream is None:
-            self.start_stream()
-        self._pending.append(clean(chunk))
+        if self._live is None:
+            self._live = self.query(MessageBody).last()
+        self._pending.append(chunk)
         if self._flush_timer is None:
             self._flush_timer = self.set_timer(FLUSH_EVERY, self._flush)
 
     async def _flush(self, *, everything: bool = False) -> None:
-        """Give the queued text to the Markdown stream: FLUSH_CHARS now, the rest later."""
+        """Append the queued text to the open part: FLUSH_CHARS now, the rest later.
+
+        This is `Markdown.append`, the engine of Textual's `MarkdownStream`, awaited here
+        directly: the text is already batched, and one batch_update over the append and any
+        sealing means one layout per flush instead of one per mounted block.
+        """
         async with self._flush_lock:
             self._flush_timer = None
-            text = "".join(self._pending)
+            text = clean("".join(self._pending))
             self._pending.clear()
             if not everything and len(text) > FLUSH_CHARS:
                 cut = text.rfind("\n", 0, FLUSH_CHARS) + 1 or FLUSH_CHARS
                 self._pending.append(text[cut:])
                 text = text[:cut]
                 self._flush_timer = self.set_timer(FLUSH_EVERY, self._flush)
-            if not text or self._stream is None:
-                return
-            await self._stream.write(text)
             live = self._live
-            if live is not None and len(live.children) >= SEAL_BLOCKS and _flush_top(
-                live.children[-1]
-            ):
-                await self._seal()
+            if not text or live is None:
+                return
+            with self.app.batch_update():
+                await live.append(text)
+                await self._seal(live)
 
-    async def _seal(self) -> None:
-        """Freeze all but the last block of the open part; the last one starts a new part."""
-        live, stream = self._live, self._stream
-        assert live is not None and stream is not None
-        await stream.stop()
+    async def _seal(self, live: MessageBody) -> None:
+        """Once the open part has SEAL_BLOCKS blocks, seal all but its last two: those start
+        a new part. The cut is before the second-to-last block, never the last: the last one
+        is still growing and may yet change kind (two backticks become a code fence)."""
         blocks = [c for c in live.children if isinstance(c, MarkdownBlock)]
-        last = blocks[-1] if blocks else None
-        if last is None or last.source_range is None or not _flush_top(last):
-            self._stream = Markdown.get_stream(live)
+        if len(blocks) < max(SEAL_BLOCKS, 3):
+            return
+        first_kept = blocks[-2]
+        if first_kept.source_range is None or not _flush_top(first_kept):
             return
         lines = live.source.splitlines(keepends=True)
-        cut = last.source_range[0]
-        await last.remove()
+        cut = first_kept.source_range[0]
+        await live.remove_children(blocks[-2:])
         live.seal("".join(lines[:cut]))
         part = MessageBody("", continued=True)
         await self.mount(part, after=live)
         self._live = part
-        self._stream = Markdown.get_stream(part)
-        await self._stream.write("".join(lines[cut:]))
+        await part.append("".join(lines[cut:]))
         await self._freeze_hidden()
 
     async def _freeze_hidden(self) -> None:
         """Freeze sealed parts out of view (the newest sealed one may still be settling)."""
-        for part in list(self.query(MessageBody))[:-2]:
-            if not part.frozen and not self._in_view(part):
-                await part.freeze()
+        for part in self._parts()[:-2]:
+            if (isinstance(part, MessageBody) and part.sealed_text is not None
+                    and not self._in_view(part)):
+                frozen = FrozenPart(part.sealed_text, part.outer_size.height,
+                                    continued=part.continued)
+                await self.mount(frozen, after=part)
+                await part.remove()
 
     async def thaw_in_view(self) -> None:
         """Bring back the frozen parts the reader scrolled to."""
-        for part in list(self.query(MessageBody)):
-            if part.frozen and self._in_view(part):
-                await part.thaw()
+        for part in self._parts():
+            if isinstance(part, FrozenPart) and self._in_view(part):
+                await self._thaw(part)
+
+    async def _thaw(self, part: FrozenPart) -> None:
+        with self.app.batch_update():
+            await self.mount(part.thawed(), after=part)
+            await part.remove()
 
     def _in_view(self, part: Widget) -> bool:
         chat = self.parent
@@ -373,13 +368,22 @@ class MessageView(Vertical, can_focus=True):
 
     @property
     def has_frozen(self) -> bool:
-        return any(part.frozen for part in self.query(MessageBody))
+        return any(isinstance(part, FrozenPart) for part in self.children)
 
     async def on_resize(self) -> None:
         width, self._width = self._width, self.size.width
         if width and width != self.size.width and self.has_frozen:
-            for part in list(self.query(MessageBody)):  # frozen heights were for the old width
-                await part.thaw()
+            for part in self._parts():  # frozen heights were for the old width
+                if isinstance(part, FrozenPart):
+                    await self._thaw(part)
+
+    async def _replace_body(self, body: Widget) -> None:
+        """The message's text shown by `body` alone (every part and partial view goes)."""
+        old = [*self._parts(), *self.query(".msg-partial")]
+        with self.app.batch_update():
+            await self.mount(body, after=self.query_one(".msg-tools"))
+            if old:
+                await self.remove_children(old)
 
     async def finish(self, message: Message) -> None:
         """Stop streaming and show the final text with one full update of the open part.
@@ -390,29 +394,24 @@ class MessageView(Vertical, can_focus=True):
         if self._flush_timer is not None:
             self._flush_timer.stop()
         await self._flush(everything=True)
-        if self._stream is not None:
-            await self._stream.stop()
-            self._stream = None
         live, self._live = self._live, None
         self.message = message
-        parts = list(self.query(MessageBody))
+        parts = self._parts()
         partial = partial_view(message.content)
         final = clean(message.content)
         sealed = "".join(part.sealed_text or "" for part in parts[:-1])
-        if (partial is None and len(parts) > 1 and parts[-1] is live
+        if (partial is None and len(parts) > 1 and parts[-1] is live and live is not None
                 and all(p.sealed_text is not None for p in parts[:-1])
                 and final.startswith(sealed)):
             await live.update(final[len(sealed):])
         elif partial is None:
-            if len(parts) > 1:
-                await self.remove_children(parts[1:])
-                parts[0].unseal()
-            await self.body.update(final)
-        elif parts:  # a huge answer: plain text in part instead of its Markdown
-            await self.mount(Static(partial, classes="msg-body msg-partial"), after=parts[0])
-            await self.remove_children(parts)
-        else:
-            self.query_one(".msg-partial", Static).update(partial)
+            if len(parts) == 1 and isinstance(parts[0], MessageBody):
+                parts[0].sealed_text = None
+                await parts[0].update(final)
+            else:
+                await self._replace_body(MessageBody(final))
+        else:  # a huge answer: plain text in part instead of its Markdown
+            await self._replace_body(Static(partial, classes="msg-body msg-partial"))
         await self.show_tools(message.tool_calls)
         self.status = message.status
         self.watch_status(message.status)
@@ -460,20 +459,13 @@ class LoadEarlier(Static, can_focus=True):
 class ChatView(VerticalScroll):
     """The scrolling transcript."""
 
-    # Neither bubbles: one dispatch each, not five up to the app (a chunk per token).
+    # It does not bubble: one dispatch, not five up to the app.
     class SessionEventMsg(TMessage, bubble=False):
         """A session event, routed here so transcript updates keep their order."""
 
         def __init__(self, event: object) -> None:
             super().__init__()
             self.event = event
-
-    class Chunk(TMessage, bubble=False):
-        """A streamed piece of the answer in progress."""
-
-        def __init__(self, text: str) -> None:
-            super().__init__()
-            self.text = text
 
     def __init__(
         self,
@@ -491,6 +483,7 @@ class ChatView(VerticalScroll):
         self.batch = batch
         self._hidden: list[Entry] = []
         self._streaming: MessageView | None = None
+        self._early: list[str] = []  # chunks that came before their AnswerStarted was shown
         self._loading_earlier = False
 
     def compose(self):
@@ -632,9 +625,11 @@ class ChatView(VerticalScroll):
             )
             view = self._make(entry)
             assert isinstance(view, MessageView)
-            self._streaming = view
             await self.append([view])
-            view.start_stream()
+            self._streaming = view
+            for chunk in self._early:
+                view.write(chunk)
+            self._early.clear()
         elif isinstance(event, AnswerFinished):
             view = self._streaming
             if view is None or view.message.id != event.id:
@@ -644,6 +639,7 @@ class ChatView(VerticalScroll):
                 await view.finish(final)
             if view is self._streaming:
                 self._streaming = None
+            self._early.clear()
         elif isinstance(event, ToolCallStarted | ToolCallFinished):
             await self._on_tool_event(event)
         elif getattr(event, "type", "") in TIMELINE_TYPES:
@@ -656,8 +652,11 @@ class ChatView(VerticalScroll):
         if view is not None:
             await view.tool_event(event)
 
-    @on(Chunk)
-    async def _on_chunk(self, message: Chunk) -> None:
-        if self._streaming is None:
-            return
-        await self._streaming.write(message.text)
+    def feed(self, text: str) -> None:
+        """A streamed chunk, called by the answer worker (same event loop). Not a message:
+        a fast model sends thousands of them, and one dispatch each cost seconds. Chunks that
+        arrive before their AnswerStarted event has been handled wait for it."""
+        if self._streaming is not None:
+            self._streaming.write(text)
+        else:
+            self._early.append(text)

@@ -1,0 +1,125 @@
+"""A long answer streamed from a real model: split into parts while it streams, the parts out
+of view frozen, and in the end it reads exactly as the same text rendered in one piece."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from oai_server import OAIServer, text
+from textual.pilot import Pilot
+from textual.widgets.markdown import MarkdownBlock
+
+from agent.copilot import Copilot
+from tui.app import CopilotApp
+from tui.widgets.chat import ChatView, FrozenPart, MessageBody, MessageView
+
+SIZE = (100, 30)
+
+
+def long_answer(sections: int = 24) -> str:
+    parts = []
+    for n in range(1, sections + 1):
+        parts.append(
+            f"## Part {n}: caching\n\n"
+            f"Cache the **orders** page {n} for thirty seconds and invalidate it on write; "
+            "the `ETag` header lets clients skip unchanged pages.\n\n"
+            f"- key by `(tenant, page {n})`\n- store in Redis\n\n"
+            f"```python\nrows = db.fetch(after=cursor_{n}, limit=50)\n```\n\n"
+            f"| option | p95 |\n|---|---|\n| redis | {n} ms |\n| none | {n * 9} ms |\n\n"
+        )
+    return "".join(parts)
+
+
+def app_for(server: OAIServer, monkeypatch: pytest.MonkeyPatch, resume: str | None = None,
+            ) -> CopilotApp:
+    monkeypatch.setenv("OPENAI_API_KEY", "test")
+    cli: dict[str, Any] = {"provider": "custom", "base_url": server.base_url,
+                           "model": "test-model", "max_retries": 0}
+    return CopilotApp(
+        copilot_factory=lambda: Copilot.start(cli=cli, resume=resume, strict=False),
+        theme="textual-dark",
+    )
+
+
+async def until(pilot: Pilot, condition: Any, rounds: int = 3000) -> None:
+    """Pause until `condition()` holds; bounded by rounds, never by a timed assert."""
+    for _ in range(rounds):
+        if condition():
+            return
+        await pilot.pause(0.01)
+    assert condition()
+
+
+def answer_view(app: CopilotApp) -> MessageView:
+    return [v for v in app.query_one(ChatView).message_views()
+            if v.message.role == "assistant"][-1]
+
+
+async def top_of_chat(app: CopilotApp, pilot: Pilot) -> list[str]:
+    """The transcript's lines on screen after scrolling to the very top, as plain text, and
+    its whole height."""
+    chat = app.query_one(ChatView)
+    chat.scroll_home(animate=False, immediate=True)
+    for _ in range(10):
+        await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    region = chat.region
+    lines = [strip.text for strip in app.screen._compositor.render_strips()]
+    # The last line is the transcript's whole height: a seam that adds or drops a blank line
+    # anywhere in the answer moves the scrollbar's thumb, which is in these lines too.
+    return [line[region.x:region.right] for line in lines[region.y:region.bottom]] + [
+        f"height {chat.virtual_size.height}"]
+
+
+async def test_a_long_streamed_answer_is_frozen_out_of_view_and_reads_as_one(
+    oai_server: OAIServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    answer = long_answer()
+    oai_server.script(text(answer, chunks=400, delay=0.004))
+    app = app_for(oai_server, monkeypatch)
+    frozen_while_streaming = False
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.ready)
+        prompt = app.query_one("#prompt")
+        prompt.load_text("How should the orders API cache its pages?")
+        await pilot.press("enter")
+        await until(pilot, lambda: app.busy)
+
+        def streamed_and_frozen() -> bool:
+            nonlocal frozen_while_streaming
+            views = [v for v in app.query_one(ChatView).message_views()
+                     if v.message.role == "assistant"]
+            if views and app.busy and any(isinstance(c, FrozenPart) for c in views[-1].children):
+                frozen_while_streaming = True
+            return frozen_while_streaming or not app.busy
+
+        await until(pilot, streamed_and_frozen)
+        # The parts above the screen had left the DOM while the answer streamed.
+        assert frozen_while_streaming
+        await until(pilot, lambda: not app.busy and app.query_one(ChatView)._streaming is None)
+        view = answer_view(app)
+        assert app.copilot.state.messages[-1].content == answer
+        parts = [c for c in view.children if isinstance(c, MessageBody | FrozenPart)]
+        assert len(parts) > 3
+        # Nothing lost or doubled at the seams: the parts hold the answer, in order.
+        texts = [p.sealed_text if p.sealed_text is not None else p.source for p in parts]
+        assert "".join(texts) == answer
+        streamed_top = await top_of_chat(app, pilot)
+        # Scrolled to the top, the first part is back with its blocks: "## Part 1" heads it.
+        first = answer_view(app)._parts()[0]
+        assert isinstance(first, MessageBody)
+        blocks = [c for c in first.children if isinstance(c, MarkdownBlock)]
+        assert blocks and "Part 1" in str(blocks[0]._content)
+        session_id = app.copilot.session.id
+
+    # The same session resumed shows the answer rendered in one piece: the same lines.
+    resumed = app_for(oai_server, monkeypatch, resume=session_id)
+    async with resumed.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: resumed.ready)
+        await until(pilot, lambda: len(answer_view(resumed)._parts()) == 1)
+        resumed_top = await top_of_chat(resumed, pilot)
+    assert any("Part 1: caching" in line for line in streamed_top)
+    assert streamed_top == resumed_top
