@@ -35,8 +35,10 @@ test-mcp: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+# Every benchmark runs (one failing does not hide the others); the target fails if any did.
 bench: $(STAMP)
-	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+	@failed=""; for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || failed="$$failed $$b"; done; \
+	if [ -n "$$failed" ]; then echo "FAIL:$$failed"; exit 1; else echo "all benchmarks PASS"; fi
 
 screenshots: $(STAMP)
 	$(BIN)/python -m tui.screenshots

@@ -10,7 +10,6 @@ from rel_helpers import ESCAPES, MARKUP, ROOT
 
 sys.path.insert(0, str(ROOT / "tests" / "tui"))
 
-from textual.widgets import Markdown  # noqa: E402
 from tui_helpers import make_app, send, settle, toasts, views  # noqa: E402
 
 from agent.copilot import Copilot  # noqa: E402
@@ -27,7 +26,7 @@ async def test_model_markup_and_escapes_render_literally(oai_server: OAIServer) 
         await send(pilot, "show me " + MARKUP[0])
         answer = views(app, "assistant")[-1]
         assert answer.message.status == "complete"
-        shown = answer.query_one(Markdown).source
+        shown = answer.shown_text
         for markup in MARKUP:
             assert markup in shown
         assert "\x1b" not in shown and "\x07" not in shown and "\x9b" not in shown

@@ -21,7 +21,7 @@ async def test_send_streams_an_offline_answer_into_the_chat() -> None:
         final = app.copilot.state.messages[-1]
         assert final.role == "assistant" and final.status == "complete" and final.content
         # The widget shows the final text from the session (one full update at the end).
-        assert answer[0].query_one(Markdown).source == final.content
+        assert answer[0].shown_text == final.content
         assert app.query_one(PromptInput).text == ""
 
 
@@ -44,7 +44,7 @@ async def test_esc_stops_the_answer_and_keeps_the_partial_text() -> None:
         view = views(app, "assistant")[-1]
         assert view.has_class("-stopped")
         assert "stopped" in str(view.query_one(".msg-label", Static).content)
-        assert view.query_one(Markdown).source == last.content
+        assert view.shown_text == last.content
         assert not app.busy
 
 
@@ -174,7 +174,7 @@ async def test_streaming_follows_the_bottom_only_when_the_user_is_there() -> Non
         for _ in range(500):  # until the new answer shows some text
             await pilot.pause()
             answers = views(app, "assistant")
-            if len(answers) == 2 and len(answers[-1].query_one(Markdown).source) > 10:
+            if len(answers) == 2 and len(answers[-1].shown_text) > 10:
                 break
         assert app.busy
         chat.scroll_to(y=3, animate=False, immediate=True)

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from oai_server import OAIServer, error, text, tool_calls
 from textual.pilot import Pilot
-from textual.widgets import Footer, Markdown, Static
+from textual.widgets import Footer, Static
 from tui_helpers import make_app, send, settle, toasts, views
 
 from agent.providers.factory import CONNECT_HINT
@@ -88,7 +88,7 @@ async def test_an_answer_streams_in_with_its_token_usage(
         assert CONNECT_HINT not in str(app.query_one("#chat-empty", Static).content)
         await send(pilot, "How should I paginate?")
         answer = views(app, "assistant")[-1]
-        assert answer.query_one(Markdown).source == "Use cursor pagination for large tables."
+        assert answer.shown_text == "Use cursor pagination for large tables."
         assert "tokens: 42 in · 9 out" in label(answer)
         assert oai_server.chat_requests[0].body["stream"] is True
         assert "retry" not in footer_keys(app)  # nothing to retry after a good answer
@@ -116,7 +116,7 @@ async def test_a_401_is_one_line_with_the_retry_offer_and_retry_answers(
         messages = app.copilot.state.messages
         assert [m.content for m in messages if m.role == "user"] == ["Design a users table"]
         assert messages[-1].status == "complete" and messages[-1].content == "Now it works."
-        assert views(app, "assistant")[-1].query_one(Markdown).source == "Now it works."
+        assert views(app, "assistant")[-1].shown_text == "Now it works."
         # Both requests carried the same question.
         asked = [r.body["messages"][-1]["content"] for r in oai_server.chat_requests]
         assert asked == ["Design a users table", "Design a users table"]

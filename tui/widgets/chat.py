@@ -90,6 +90,18 @@ def merged_entries(state: SessionState) -> list[Entry]:
     return [entry for _, entry in sorted(pairs, key=key)]
 
 
+def _pieces(text: str, size: int) -> list[str]:
+    """`text` in pieces of at most `size` characters, cut after a newline where there is one."""
+    pieces = []
+    while len(text) > size:
+        cut = text.rfind("\n", 0, size) + 1 or size
+        pieces.append(text[:cut])
+        text = text[cut:]
+    if text:
+        pieces.append(text)
+    return pieces
+
+
 def _flush_top(block: Widget) -> bool:
     """A block with no top margin (paragraph, list, table, rule) may start a new part and
     look exactly as it will in the finished text (headers and code fences keep a gap)."""
@@ -189,6 +201,7 @@ class MessageView(Vertical, can_focus=True):
         self._pending: list[str] = []  # streamed text not yet given to the Markdown
         self._flush_timer: Timer | None = None
         self._flush_lock = asyncio.Lock()
+        self._fit_lock = asyncio.Lock()
 
     def compose(self):
         yield Static(self._label(), classes="msg-label")
@@ -280,6 +293,15 @@ class MessageView(Vertical, can_focus=True):
     def body(self) -> Markdown:
         return self.query(MessageBody).first()
 
+    @property
+    def shown_text(self) -> str:
+        """The Markdown text on show, across all parts of a long answer."""
+        return "".join(
+            part.source if isinstance(part, MessageBody) and part.sealed_text is None
+            else part.sealed_text or ""
+            for part in self._parts()
+        )
+
     def _parts(self) -> list[Part]:
         return [c for c in self.children if isinstance(c, MessageBody | FrozenPart)]
 
@@ -292,7 +314,8 @@ class MessageView(Vertical, can_focus=True):
             self._flush_timer = self.set_timer(FLUSH_EVERY, self._flush)
 
     async def _flush(self, *, everything: bool = False) -> None:
-        """Append the queued text to the open part: FLUSH_CHARS now, the rest later.
+        """Append the queued text to the open part: FLUSH_CHARS now, the rest later (or all
+        of it, piece by piece, when the answer is done: parts are sealed as they fill).
 
         This is `Markdown.append`, the engine of Textual's `MarkdownStream`, awaited here
         directly: the text is already batched, and one batch_update over the append and any
@@ -300,19 +323,19 @@ class MessageView(Vertical, can_focus=True):
         """
         async with self._flush_lock:
             self._flush_timer = None
-            text = clean("".join(self._pending))
+            pieces = _pieces(clean("".join(self._pending)), FLUSH_CHARS)
             self._pending.clear()
-            if not everything and len(text) > FLUSH_CHARS:
-                cut = text.rfind("\n", 0, FLUSH_CHARS) + 1 or FLUSH_CHARS
-                self._pending.append(text[cut:])
-                text = text[:cut]
+            if not everything and len(pieces) > 1:
+                self._pending.append("".join(pieces[1:]))
+                pieces = pieces[:1]
                 self._flush_timer = self.set_timer(FLUSH_EVERY, self._flush)
-            live = self._live
-            if not text or live is None:
-                return
             with self.app.batch_update():
-                await live.append(text)
-                await self._seal(live)
+                for piece in pieces:
+                    live = self._live
+                    if live is None:
+                        return
+                    await live.append(piece)
+                    await self._seal(live)
 
     async def _seal(self, live: MessageBody) -> None:
         """Once the open part has SEAL_BLOCKS blocks, seal all but its last two: those start
@@ -332,50 +355,61 @@ class MessageView(Vertical, can_focus=True):
         await self.mount(part, after=live)
         self._live = part
         await part.append("".join(lines[cut:]))
-        await self._freeze_hidden()
+        await self.fit_parts_to_view(keep_last=2)
 
-    async def _freeze_hidden(self) -> None:
-        """Freeze sealed parts out of view (the newest sealed one may still be settling)."""
-        for part in self._parts()[:-2]:
-            if (isinstance(part, MessageBody) and part.sealed_text is not None
-                    and not self._in_view(part)):
-                frozen = FrozenPart(part.sealed_text, part.outer_size.height,
-                                    continued=part.continued)
-                await self.mount(frozen, after=part)
-                await part.remove()
+    async def fit_parts_to_view(self, *, keep_last: int = 0) -> None:
+        """Thaw the sealed parts near the view and freeze the ones far from it, so a long
+        answer keeps only what can be seen in the DOM. `keep_last`: the newest parts of an
+        answer still streaming, left as they are (the newest sealed one may be settling)."""
+        async with self._fit_lock:  # a scroll and a seal may both ask at once
+            parts = self._parts()
+            for part in parts[: len(parts) - keep_last]:
+                near = self._near_view(part)
+                if isinstance(part, FrozenPart) and near:
+                    await self._thaw(part)
+                elif isinstance(part, MessageBody) and part.sealed_text is not None and not near:
+                    await self._freeze(part)
 
-    async def thaw_in_view(self) -> None:
-        """Bring back the frozen parts the reader scrolled to."""
-        for part in self._parts():
-            if isinstance(part, FrozenPart) and self._in_view(part):
-                await self._thaw(part)
+    async def _freeze(self, part: MessageBody) -> None:
+        assert part.sealed_text is not None
+        if not part.outer_size.height:
+            return  # not laid out yet: its height is not known, so it cannot keep its place
+        frozen = FrozenPart(part.sealed_text, part.outer_size.height, continued=part.continued)
+        with self.app.batch_update():
+            await self.mount(frozen, after=part)
+            await part.remove()
 
     async def _thaw(self, part: FrozenPart) -> None:
         with self.app.batch_update():
             await self.mount(part.thawed(), after=part)
             await part.remove()
 
-    def _in_view(self, part: Widget) -> bool:
+    def _near_view(self, part: Widget) -> bool:
+        """On screen, or within half a screen of it (scrolling shows text, not a gap)."""
         chat = self.parent
         if not isinstance(chat, Widget):
             return False
         try:
-            return part.region.overlaps(chat.region)
+            view = chat.region
+            margin = view.height // 2
+            return part.region.overlaps(view.grow((margin, 0, margin, 0)))
         except Exception:  # NoWidget: not laid out yet
             return True
 
+    @property
+    def has_parts(self) -> bool:
+        """A long streamed answer, shown in parts (some of which may be frozen)."""
+        return len(self._parts()) > 1
+
     _width = 0
 
-    @property
-    def has_frozen(self) -> bool:
-        return any(isinstance(part, FrozenPart) for part in self.children)
-
     async def on_resize(self) -> None:
+        # Frozen heights were measured at the old width: they stay as estimates until their
+        # parts come into view and are laid out again (thawing all would render the whole
+        # answer, seconds for a long one, on every toggle of the side panels).
         width, self._width = self._width, self.size.width
-        if width and width != self.size.width and self.has_frozen:
-            for part in self._parts():  # frozen heights were for the old width
-                if isinstance(part, FrozenPart):
-                    await self._thaw(part)
+        if width and width != self.size.width and self.has_parts:
+            await self.fit_parts_to_view(keep_last=2 if self._live is not None else 0)
 
     async def _replace_body(self, body: Widget) -> None:
         """The message's text shown by `body` alone (every part and partial view goes)."""
@@ -415,6 +449,8 @@ class MessageView(Vertical, can_focus=True):
         await self.show_tools(message.tool_calls)
         self.status = message.status
         self.watch_status(message.status)
+        if self.has_parts:
+            await self.fit_parts_to_view()
 
     def on_click(self) -> None:
         self.focus()
@@ -592,15 +628,15 @@ class ChatView(VerticalScroll):
 
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
-        if new != old:  # frozen parts of long answers scrolled into view come back
-            self.call_after_refresh(self._thaw_in_view)
+        if new != old:  # parts of long answers: thawed near the view, frozen away from it
+            self.call_after_refresh(self._fit_parts_to_view)
         if new <= 0 < old and self._hidden:
             self.run_worker(self.load_earlier(), exclusive=True, group="load-earlier")
 
-    async def _thaw_in_view(self) -> None:
+    async def _fit_parts_to_view(self) -> None:
         for view in self.message_views():
-            if view.has_frozen:
-                await view.thaw_in_view()
+            if view.has_parts:
+                await view.fit_parts_to_view(keep_last=2 if view is self._streaming else 0)
 
     @on(LoadEarlier.Pressed)
     async def _on_load_pressed(self) -> None:
@@ -640,6 +676,8 @@ class ChatView(VerticalScroll):
             if view is self._streaming:
                 self._streaming = None
             self._early.clear()
+            # Earlier long answers scrolled away while this one streamed: freeze their parts.
+            self.call_after_refresh(self._fit_parts_to_view)
         elif isinstance(event, ToolCallStarted | ToolCallFinished):
             await self._on_tool_event(event)
         elif getattr(event, "type", "") in TIMELINE_TYPES:
