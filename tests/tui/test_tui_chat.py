@@ -184,3 +184,33 @@ async def test_streaming_follows_the_bottom_only_when_the_user_is_there() -> Non
         chat.scroll_end(animate=False, immediate=True)
         await send(pilot, "What about rate limiting the API?")
         assert chat.scroll_y == chat.max_scroll_y  # back at the bottom: following again
+
+
+async def test_a_resumed_long_session_mounts_one_screenful_first() -> None:
+    from agent.copilot import Copilot
+    from agent.session import Session
+    from tui.app import CopilotApp
+
+    session = Session.create("backend")
+    for i in range(300):
+        session.add_user_message(f"q{i}", persona_active=False, phase="")
+        answer_id = session.start_answer("offline", "", persona_active=False, phase="",
+                                         persona="backend")
+        session.append_chunk(answer_id, f"a{i}")
+        session.finish(answer_id, "complete")
+    session_id = session.id
+    session.close()
+    app = CopilotApp(
+        copilot_factory=lambda: Copilot.start(cli={"provider": "offline"}, resume=session_id,
+                                              strict=False),
+        theme="textual-dark",
+    )
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        chat = app.query_one(ChatView)
+        mounted = len(chat.entry_widgets())
+        # 600 entries: the newest ones fill the screen; the rest wait to be scrolled to.
+        assert chat.virtual_size.height > chat.size.height
+        assert mounted < chat.max_mounted
+        assert chat.hidden_count == 600 - mounted
+        assert views(app)[-1].message.content == "a299"

@@ -574,7 +574,9 @@ class ChatView(VerticalScroll):
         await self.remove_children(MessageView)
         await self.remove_children(NoticeLine)
         entries = merged_entries(state)
-        cut = max(0, len(entries) - self.max_mounted)
+        # One batch is mounted now, more only if it does not fill the screen: a resumed
+        # session paints its newest entries without building the rest first.
+        cut = max(0, len(entries) - min(self.max_mounted, self.batch))
         self._hidden = entries[:cut]
         widgets = [self._make(e) for e in entries[cut:]]
         if widgets:
@@ -582,6 +584,14 @@ class ChatView(VerticalScroll):
         self.query_one(LoadEarlier).show_count(len(self._hidden))
         self._show_empty()
         self.scroll_end(animate=False, immediate=False)
+        self.call_after_refresh(self._fill_screen)
+
+    async def _fill_screen(self) -> None:
+        """Older entries, a batch at a time, until the transcript fills the screen."""
+        if (self._hidden and self.virtual_size.height <= self.size.height
+                and len(self.entry_widgets()) < self.max_mounted
+                and await self.load_earlier()):
+            self.call_after_refresh(self._fill_screen)  # once laid out: heights known again
 
     async def append(self, widgets: Iterable[Widget]) -> None:
         """Mount new entries. Following the bottom is the anchor's job (done at layout,
