@@ -15,6 +15,7 @@ from textual import on
 from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
+from textual.geometry import Region
 from textual.message import Message as TMessage
 from textual.reactive import reactive
 from textual.timer import Timer
@@ -164,23 +165,26 @@ class MessageBody(Markdown):
 
 
 class FrozenPart(Widget):
-    """A sealed part of a long answer, out of view: its height and its text, not its blocks.
+    """Sealed parts of a long answer, out of view: their texts and heights, not their blocks.
 
-    Every layout walks every widget in the DOM, so while an answer streams the blocks of parts
-    nobody can see must not be there. Swapping the whole part (rather than emptying it) lets
-    Textual free its blocks: a container it re-arranges no more keeps its old children alive.
+    Every layout walks every widget in the DOM, so the blocks of parts nobody can see must
+    not be there. Swapping the whole part (rather than emptying it) lets Textual free its
+    blocks, and neighbouring frozen parts merge, so an answer far out of view is one widget.
     """
 
-    def __init__(self, text: str, height: int, *, continued: bool) -> None:
+    def __init__(self, pieces: list[tuple[str, int]], *, continued: bool) -> None:
         super().__init__(classes="msg-body msg-frozen")
-        self.sealed_text = text
+        self.pieces = pieces  # (sealed text, height at freezing) of each part, in order
         self.continued = continued
-        self.styles.height = height
+        self.styles.height = sum(height for _, height in pieces)
 
-    def thawed(self) -> MessageBody:
-        body = MessageBody(self.sealed_text, continued=self.continued)
-        body.seal(self.sealed_text)
-        return body
+    @property
+    def sealed_text(self) -> str:
+        return "".join(text for text, _ in self.pieces)
+
+    def merge(self, pieces: list[tuple[str, int]], *, at_start: bool = False) -> None:
+        self.pieces = [*pieces, *self.pieces] if at_start else [*self.pieces, *pieces]
+        self.styles.height = sum(height for _, height in self.pieces)
 
 
 Part = MessageBody | FrozenPart
@@ -371,28 +375,82 @@ class MessageView(Vertical, can_focus=True):
                     await self._freeze(part)
 
     async def _freeze(self, part: MessageBody) -> None:
-        assert part.sealed_text is not None
+        if part.parent is not self or part.sealed_text is None:
+            return
         if not part.outer_size.height:
             return  # not laid out yet: its height is not known, so it cannot keep its place
-        frozen = FrozenPart(part.sealed_text, part.outer_size.height, continued=part.continued)
+        piece = [(part.sealed_text, part.outer_size.height)]
+        parts = self._parts()
+        index = parts.index(part)
+        above = parts[index - 1] if index > 0 else None
+        below = parts[index + 1] if index + 1 < len(parts) else None
         with self.app.batch_update():
-            await self.mount(frozen, after=part)
+            if isinstance(above, FrozenPart):
+                above.merge(piece)
+                if isinstance(below, FrozenPart):
+                    above.merge(below.pieces)
+                    await below.remove()
+            elif isinstance(below, FrozenPart):
+                below.merge(piece, at_start=True)
+                below.continued = part.continued
+            else:
+                await self.mount(FrozenPart(piece, continued=part.continued), after=part)
             await part.remove()
 
     async def _thaw(self, part: FrozenPart) -> None:
+        """The pieces of a frozen part near the view get their blocks back; the rest stay
+        frozen (before and after them)."""
+        if part.parent is not self:
+            return
+        band = self._view_band()
+        try:
+            y = part.region.y
+        except Exception:  # NoWidget: no geometry yet, so thaw it all
+            band = None
+            y = 0
+        before: list[tuple[str, int]] = []
+        near: list[tuple[str, int]] = []
+        after: list[tuple[str, int]] = []
+        for piece in part.pieces:
+            height = piece[1]
+            if band is not None and y + height <= band.y:
+                before.append(piece)
+            elif band is not None and y >= band.bottom:
+                after.append(piece)
+            else:
+                near.append(piece)
+            y += height
+        if not near:
+            return
+        widgets: list[Widget] = []
+        if before:
+            widgets.append(FrozenPart(before, continued=part.continued))
+        for i, (text, _) in enumerate(near):
+            body = MessageBody(text, continued=part.continued or bool(before) or i > 0)
+            body.seal(text)
+            widgets.append(body)
+        if after:
+            widgets.append(FrozenPart(after, continued=True))
         with self.app.batch_update():
-            await self.mount(part.thawed(), after=part)
+            await self.mount_all(widgets, after=part)
             await part.remove()
+
+    def _view_band(self) -> Region | None:
+        """The transcript on screen, grown by half its height above and below."""
+        chat = self.parent
+        if not isinstance(chat, Widget):
+            return None
+        view = chat.region
+        margin = view.height // 2
+        return view.grow((margin, 0, margin, 0))
 
     def _near_view(self, part: Widget) -> bool:
         """On screen, or within half a screen of it (scrolling shows text, not a gap)."""
-        chat = self.parent
-        if not isinstance(chat, Widget):
+        band = self._view_band()
+        if band is None:
             return False
         try:
-            view = chat.region
-            margin = view.height // 2
-            return part.region.overlaps(view.grow((margin, 0, margin, 0)))
+            return part.region.overlaps(band)
         except Exception:  # NoWidget: not laid out yet
             return True
 
@@ -574,9 +632,10 @@ class ChatView(VerticalScroll):
         await self.remove_children(MessageView)
         await self.remove_children(NoticeLine)
         entries = merged_entries(state)
-        # One batch is mounted now, more only if it does not fill the screen: a resumed
-        # session paints its newest entries without building the rest first.
-        cut = max(0, len(entries) - min(self.max_mounted, self.batch))
+        # Only about a screenful is mounted now (an entry takes two rows or more): a resumed
+        # session paints its newest entries without building older ones nobody sees yet.
+        first = min(self.max_mounted, max(self.batch, self.size.height // 2))
+        cut = max(0, len(entries) - first)
         self._hidden = entries[:cut]
         widgets = [self._make(e) for e in entries[cut:]]
         if widgets:
@@ -584,14 +643,6 @@ class ChatView(VerticalScroll):
         self.query_one(LoadEarlier).show_count(len(self._hidden))
         self._show_empty()
         self.scroll_end(animate=False, immediate=False)
-        self.call_after_refresh(self._fill_screen)
-
-    async def _fill_screen(self) -> None:
-        """Older entries, a batch at a time, until the transcript fills the screen."""
-        if (self._hidden and self.virtual_size.height <= self.size.height
-                and len(self.entry_widgets()) < self.max_mounted
-                and await self.load_earlier()):
-            self.call_after_refresh(self._fill_screen)  # once laid out: heights known again
 
     async def append(self, widgets: Iterable[Widget]) -> None:
         """Mount new entries. Following the bottom is the anchor's job (done at layout,
