@@ -230,7 +230,7 @@ async def run(rounds: int) -> int:
     def factory():
         return Copilot.start(cli={"provider": "offline"}, provider=provider)
 
-    app = CopilotApp(copilot_factory=factory, theme="textual-dark", max_mounted=60)
+    app = CopilotApp(copilot_factory=factory, theme="textual-dark", max_mounted=30)
     render_t: list[float] = []
     stream_t: list[float] = []
     double_t: list[float] = []

@@ -90,7 +90,7 @@ class CopilotApp(App[None]):
         copilot: Copilot | None = None,
         *,
         copilot_factory: Callable[[], Copilot] | None = None,
-        max_mounted: int = 60,
+        max_mounted: int = 30,
         theme: str | None = None,
     ) -> None:
         super().__init__()

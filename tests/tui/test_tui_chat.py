@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.widgets import Markdown, Static
 from tui_helpers import QUESTION, make_app, send, settle, toasts, views
 
-from tui.widgets.chat import ChatView, LoadEarlier
+from tui.widgets.chat import ChatView, LoadEarlier, LoadLater
 from tui.widgets.header import CopilotHeader
 from tui.widgets.prompt import PromptHelp, PromptInput
 
@@ -138,11 +138,13 @@ async def test_long_sessions_keep_only_the_newest_entries_mounted() -> None:
         assert chat.hidden_count > 0
         assert app.query_one(LoadEarlier).display
         before = chat.hidden_count
+        oldest = views(app, "user")[0].message.content
         chat.scroll_home(animate=False, immediate=True)
         await settle(pilot)
         assert chat.hidden_count < before
         texts = [v.message.content for v in views(app, "user")]
-        assert texts[-1] == "question 5 about the database"
+        assert texts[0] < oldest  # an older question came in at the top
+        assert len(chat.entry_widgets()) <= 6 + 3
 
 
 async def test_provider_error_is_one_line_on_the_message(refused_base_url: str) -> None:
@@ -214,3 +216,38 @@ async def test_a_resumed_long_session_mounts_one_screenful_first() -> None:
         assert mounted < chat.max_mounted
         assert chat.hidden_count == 600 - mounted
         assert views(app)[-1].message.content == "a299"
+
+
+async def test_scrolling_far_up_keeps_a_window_and_comes_back_down() -> None:
+    app = make_app()
+    app._max_mounted = 6
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        chat = app.query_one(ChatView)
+        chat.max_mounted, chat.batch = 6, 3
+        for i in range(8):
+            await send(pilot, f"question {i} about the database")
+        for _ in range(4):  # up to the oldest entries, a batch at a time
+            chat.scroll_home(animate=False, immediate=True)
+            await settle(pilot)
+        # The newest entries left the DOM as older ones came in: the window stays small.
+        assert len(chat.entry_widgets()) <= 6
+        assert chat.later_count > 0
+        assert app.query_one(LoadLater).display
+        for _ in range(8):  # back down to the newest
+            chat.scroll_end(animate=False, immediate=True)
+            await settle(pilot)
+            if not chat.later_count:
+                break
+        assert chat.later_count == 0 and len(chat.entry_widgets()) <= 6
+        texts = [v.message.content for v in views(app, "user")]
+        assert texts[-1] == "question 7 about the database"
+        # Scrolled far up again, sending a message brings the newest entries back with it.
+        for _ in range(3):
+            chat.scroll_home(animate=False, immediate=True)
+            await settle(pilot)
+        assert chat.later_count > 0
+        await send(pilot, "one more about indexes")
+        assert chat.later_count == 0
+        texts = [v.message.content for v in views(app, "user")]
+        assert texts[-2:] == ["question 7 about the database", "one more about indexes"]

@@ -1,8 +1,8 @@
 """The transcript: messages as Markdown, timeline events as quiet one-line notices.
 
 It renders what the session says; the only state it keeps is which entries are mounted.
-Long sessions keep the newest `max_mounted` entries in the DOM; older ones wait in
-`_hidden` and are mounted again on demand when the user scrolls to the top.
+Long sessions keep a window of about `max_mounted` entries in the DOM; older ones wait in
+`_hidden` and newer ones in `_later`, mounted again when the reader scrolls to that end.
 """
 
 from __future__ import annotations
@@ -550,8 +550,32 @@ class LoadEarlier(Static, can_focus=True):
         self.post_message(self.Pressed())
 
 
+class LoadLater(Static, can_focus=True):
+    """The affordance at the bottom of a transcript scrolled far up: newer entries wait."""
+
+    BINDINGS = [Binding("enter", "load", "Load newer")]
+
+    class Pressed(TMessage):
+        pass
+
+    def show_count(self, count: int) -> None:
+        self.update(Text(f"↓ {count} newer entries — scroll down or press Enter to load"))
+        self.display = count > 0
+
+    def on_click(self) -> None:
+        self.post_message(self.Pressed())
+
+    def action_load(self) -> None:
+        self.post_message(self.Pressed())
+
+
 class ChatView(VerticalScroll):
-    """The scrolling transcript."""
+    """The scrolling transcript: a window of mounted entries over the whole session.
+
+    At most about `max_mounted` entries are in the DOM. Older ones wait in `_hidden`, newer
+    ones (once the reader has scrolled far up) in `_later`; each side mounts a batch when
+    the reader scrolls to its end, and the other side gives a batch back.
+    """
 
     # It does not bubble: one dispatch, not five up to the app.
     class SessionEventMsg(TMessage, bubble=False):
@@ -566,8 +590,8 @@ class ChatView(VerticalScroll):
         persona: Persona | None,
         lookup: Callable[[str], Message | None],
         *,
-        max_mounted: int = 60,
-        batch: int = 20,
+        max_mounted: int = 30,
+        batch: int = 5,
         id: str | None = None,
     ) -> None:
         super().__init__(id=id)
@@ -576,6 +600,7 @@ class ChatView(VerticalScroll):
         self.max_mounted = max_mounted
         self.batch = batch
         self._hidden: list[Entry] = []
+        self._later: list[Entry] = []
         self._streaming: MessageView | None = None
         self._early: list[str] = []  # chunks that came before their AnswerStarted was shown
         self._loading_earlier = False
@@ -583,6 +608,7 @@ class ChatView(VerticalScroll):
     def compose(self):
         yield LoadEarlier(id="load-earlier")
         yield Static(Text(WELCOME), id="chat-empty")
+        yield LoadLater(id="load-later")
 
     def show_welcome(self, hint: str = "") -> None:
         """The welcome text, with one line on how to connect a model when none is."""
@@ -594,12 +620,15 @@ class ChatView(VerticalScroll):
 
     def on_mount(self) -> None:
         self.query_one(LoadEarlier).show_count(0)
+        self.query_one(LoadLater).show_count(0)
         # Anchored: growth keeps the view at the bottom until the user scrolls away;
         # scrolling back to the bottom re-anchors (Textual's own near-bottom follow).
         self.anchor()
 
     def _show_empty(self) -> None:
-        self.query_one("#chat-empty").display = not self._hidden and not self.entry_widgets()
+        self.query_one("#chat-empty").display = (
+            not self._hidden and not self._later and not self.entry_widgets()
+        )
 
     # -- entries ---------------------------------------------------------------------
 
@@ -616,6 +645,14 @@ class ChatView(VerticalScroll):
     def hidden_count(self) -> int:
         return len(self._hidden)
 
+    @property
+    def later_count(self) -> int:
+        return len(self._later)
+
+    @staticmethod
+    def _entry_of(widget: Widget) -> Entry:
+        return widget.message if isinstance(widget, MessageView) else widget.event  # type: ignore[attr-defined]
+
     def message_views(self) -> list[MessageView]:
         return list(self.query(MessageView))
 
@@ -629,26 +666,37 @@ class ChatView(VerticalScroll):
         """Show a whole session (after start, /new or resume): only the newest entries."""
         self.persona = persona
         self._streaming = None
+        await self._show_newest(merged_entries(state))
+
+    async def _show_newest(self, entries: list[Entry]) -> None:
         await self.remove_children(MessageView)
         await self.remove_children(NoticeLine)
-        entries = merged_entries(state)
         # Only about a screenful is mounted now (an entry takes two rows or more): a resumed
         # session paints its newest entries without building older ones nobody sees yet.
-        first = min(self.max_mounted, max(self.batch, self.size.height // 2))
+        rows = self.size.height or self.app.size.height  # not laid out yet on start
+        first = min(self.max_mounted, max(self.batch, rows // 2))
         cut = max(0, len(entries) - first)
-        self._hidden = entries[:cut]
+        self._hidden, self._later = entries[:cut], []
         widgets = [self._make(e) for e in entries[cut:]]
         if widgets:
-            await self.mount_all(widgets)
-        self.query_one(LoadEarlier).show_count(len(self._hidden))
+            await self.mount_all(widgets, before=self.query_one(LoadLater))
+        self._show_counts()
         self._show_empty()
         self.scroll_end(animate=False, immediate=False)
+
+    def _show_counts(self) -> None:
+        self.query_one(LoadEarlier).show_count(len(self._hidden))
+        self.query_one(LoadLater).show_count(len(self._later))
 
     async def append(self, widgets: Iterable[Widget]) -> None:
         """Mount new entries. Following the bottom is the anchor's job (done at layout,
         so a reader who just scrolled up is never yanked back by a deferred scroll)."""
+        widgets = list(widgets)
+        if self._later:  # scrolled far up: the newest entries come back first, then these
+            mounted = [self._entry_of(w) for w in self.entry_widgets()]
+            await self._show_newest([*self._hidden, *mounted, *self._later])
         follow = self.at_bottom
-        await self.mount_all(list(widgets))
+        await self.mount_all(widgets, before=self.query_one(LoadLater))
         self._show_empty()
         if follow:
             await self._prune()
@@ -659,10 +707,9 @@ class ChatView(VerticalScroll):
         if len(mounted) <= self.max_mounted + self.batch:
             return
         drop = [w for w in mounted[: len(mounted) - self.max_mounted] if w is not self._streaming]
-        for widget in drop:
-            self._hidden.append(widget.message if isinstance(widget, MessageView) else widget.event)
+        self._hidden.extend(self._entry_of(w) for w in drop)
         await self.remove_children(drop)
-        self.query_one(LoadEarlier).show_count(len(self._hidden))
+        self._show_counts()
 
     async def load_earlier(self) -> int:
         """Mount the next batch of older entries above the current ones; keep the view still."""
@@ -676,7 +723,15 @@ class ChatView(VerticalScroll):
             old_y = self.scroll_y
             widgets = [self._make(e) for e in batch]
             await self.mount_all(widgets, after=self.query_one(LoadEarlier))
-            self.query_one(LoadEarlier).show_count(len(self._hidden))
+            # Below the view, the newest entries give the DOM back as many (not while an
+            # answer streams into the last one).
+            mounted = self.entry_widgets()
+            extra = len(mounted) - self.max_mounted
+            if extra > 0 and self._streaming is None:
+                drop = mounted[-extra:]
+                self._later[:0] = [self._entry_of(w) for w in drop]
+                await self.remove_children(drop)
+            self._show_counts()
 
             def keep_position() -> None:
                 grown = self.virtual_size.height - old_virtual
@@ -693,6 +748,43 @@ class ChatView(VerticalScroll):
             self.call_after_refresh(self._fit_parts_to_view)
         if new <= 0 < old and self._hidden:
             self.run_worker(self.load_earlier(), exclusive=True, group="load-earlier")
+        elif new >= self.max_scroll_y > old and self._later:
+            self.run_worker(self.load_later(), exclusive=True, group="load-later")
+
+    async def load_later(self) -> int:
+        """Mount the next batch of newer entries below; the oldest mounted ones give the DOM
+        back as many, and the view stays on the text the reader was looking at."""
+        if not self._later or self._loading_earlier:
+            return 0
+        self._loading_earlier = True
+        try:
+            batch = self._later[: self.batch]
+            del self._later[: self.batch]
+            await self.mount_all([self._make(e) for e in batch],
+                                 before=self.query_one(LoadLater))
+            mounted = self.entry_widgets()
+            extra = len(mounted) - self.max_mounted
+            if extra > 0:
+                drop = mounted[:extra]
+                try:  # the rows they took, above the view: scrolled back by as many
+                    gone = mounted[extra].region.y - drop[0].region.y
+                except Exception:  # NoWidget: not laid out yet
+                    gone = 0
+                self._hidden.extend(self._entry_of(w) for w in drop)
+                await self.remove_children(drop)
+                if gone:
+                    self.scroll_to(y=max(0, self.scroll_y - gone), animate=False,
+                                   immediate=True)
+            self._show_counts()
+            self.call_after_refresh(self._more_if_at_bottom)
+            return len(batch)
+        finally:
+            self._loading_earlier = False
+
+    def _more_if_at_bottom(self) -> None:
+        """Still at the bottom with newer entries waiting (the batch was short): the next."""
+        if self._later and self.scroll_y >= self.max_scroll_y - 1:
+            self.run_worker(self.load_later(), exclusive=True, group="load-later")
 
     async def _fit_parts_to_view(self) -> None:
         for view in self.message_views():
@@ -702,6 +794,10 @@ class ChatView(VerticalScroll):
     @on(LoadEarlier.Pressed)
     async def _on_load_pressed(self) -> None:
         await self.load_earlier()
+
+    @on(LoadLater.Pressed)
+    async def _on_load_later_pressed(self) -> None:
+        await self.load_later()
 
     # -- live events -----------------------------------------------------------------
 
