@@ -81,7 +81,7 @@ class PersonaLibrary:
     def activator_for(self, state: SessionState) -> Activator:
         """The engine as the session left it: its user messages replayed, its decision restored."""
         activator = Activator(self.keywords())
-        activator.replay(m.content for m in state.messages if m.role == "user")
+        activator.replay_tail([m.content for m in state.messages if m.role == "user"])
         on = state.persona if state.persona_active else None
         activator.restore(state.persona_mode, on)
         return activator

@@ -246,6 +246,15 @@ class Activator:
             result = self.feed(text)
         return result
 
+    def replay_tail(self, texts: Sequence[str]) -> ActivationResult | None:
+        """Replay only the messages the window can still hold; the older ones are counted
+        (match indices stay those of the whole list) but not scanned. Resuming a session of
+        thousands of messages then costs a window's worth of scanning; the decision itself
+        is put back with `restore`."""
+        skip = max(0, len(texts) - self.window)
+        self._seq += skip
+        return self.replay(texts[skip:])
+
     @classmethod
     def from_history(
         cls,

@@ -323,3 +323,23 @@ def test_keywords_package_needs_only_the_standard_library() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_replaying_only_the_tail_leaves_the_same_state_as_replaying_everything() -> None:
+    import random
+
+    from keywords.activation import Activator
+
+    rng = random.Random(7)
+    words = ["api", "database", "lunch", "service", "security", "weather", "auth", "deploy"]
+    texts = [" ".join(rng.choice(words) for _ in range(rng.randint(0, 3))) for _ in range(300)]
+    personas = {"backend": ["api", "database", "service", "security", "authentication"],
+                "ops": ["deploy", "security"]}
+    for mode, active in (("auto", "backend"), ("auto", None), ("on", "ops")):
+        full, tail = Activator(personas), Activator(personas)
+        full.replay(texts)
+        tail.replay_tail(texts)
+        full.restore(mode, active)
+        tail.restore(mode, active)
+        assert tail.state() == full.state()
+        assert tail.feed("our api and database").active == full.feed("our api and database").active
