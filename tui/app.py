@@ -157,6 +157,22 @@ class CopilotApp(App[None]):
         return self.query_one("#chat", ChatView)
 
     async def _attach(self) -> None:
+        # The views, the copilot and the session's newest entries come in one update: one
+        # layout for all of them, not one per mounted piece.
+        with self.batch_update():
+            await self._attach_copilot()
+        if self._copilot is None:
+            return
+        copilot = self.copilot
+        for problem in copilot.problems:
+            self.say(problem, severity="warning", timeout=10)
+        self.ready = True
+        # Every other agent file the user has: found and parsed in a thread, after first paint.
+        self.run_worker(self._load_library, thread=True, group="library", exit_on_error=False)
+        # MCP servers connect in the background, after the first paint; failures are status lines.
+        self.run_worker(copilot.start_mcp(), group="mcp", exit_on_error=False)
+
+    async def _attach_copilot(self) -> None:
         await self._mount_views()
         if self._copilot is None and self._factory is not None:
             try:
@@ -178,13 +194,6 @@ class CopilotApp(App[None]):
             lambda statuses: self.post_message(self.McpChanged(statuses))
         )
         await self.render_all()
-        for problem in copilot.problems:
-            self.say(problem, severity="warning", timeout=10)
-        self.ready = True
-        # Every other agent file the user has: found and parsed in a thread, after first paint.
-        self.run_worker(self._load_library, thread=True, group="library", exit_on_error=False)
-        # MCP servers connect in the background, after the first paint; failures are status lines.
-        self.run_worker(copilot.start_mcp(), group="mcp", exit_on_error=False)
 
     async def render_all(self) -> None:
         """Re-render everything from the copilot (start, /new, resume)."""
