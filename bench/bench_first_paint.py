@@ -71,7 +71,9 @@ def main() -> int:
            "PATH": os.environ.get("PATH", "")}
     socket = f"bench-first-paint-{os.getpid()}"
     # tmux's server keeps the environment of the client that started it; start it clean.
-    tmux(socket, "-f", "/dev/null", "start-server")
+    # A session that lives until the end keeps the server up between runs (a bare
+    # start-server may exit before the first run's new-session reaches it).
+    tmux(socket, "-f", "/dev/null", "new-session", "-d", "-s", "keep-alive", "sleep 100000")
     tmux(socket, "set-option", "-g", "exit-empty", "off")
     times: dict[str, list[float]] = {"copilot": [], "bare": []}
     try:

@@ -75,7 +75,9 @@ def rss_mb(socket: str, name: str) -> float:
 
 def paint_runs(session_id: str, env: dict[str, str], runs: int) -> tuple[list, list, float]:
     socket = f"bench-long-{os.getpid()}"
-    tmux(socket, "-f", "/dev/null", "start-server")
+    # A session that lives until the end keeps the server up between runs (a bare
+    # start-server may exit before the first run's new-session reaches it).
+    tmux(socket, "-f", "/dev/null", "new-session", "-d", "-s", "keep-alive", "sleep 100000")
     tmux(socket, "set-option", "-g", "exit-empty", "off")
     copilot = str(BIN / "backend-copilot")
     cases = {

@@ -34,8 +34,9 @@ the threshold with a strictly higher score.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from operator import mul
 from typing import Any, Literal
 
@@ -71,9 +72,19 @@ class ActivationResult:
     matches: list[KeywordMatch]  # the persona's mentions in the window, oldest first
     changed: bool  # active state or active persona differs from before this call
     mode: Mode = "auto"
-    reason: str = ""  # one line: "matched api, authentication (score 2.0 ≥ 1.5)"
+    # The reason, or how to word it: worded on first read, since most results are never
+    # shown (feed() runs on every message; wording each one was a third of its time).
+    why: str | Callable[[], str] = ""
     runner_up: str | None = None
     scores: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def reason(self) -> str:
+        """One line: "matched api, authentication (score 2.0 ≥ 1.5)"."""
+        why = self.why
+        if not isinstance(why, str):
+            why = self.why = why()
+        return why
 
     @property
     def keywords(self) -> list[str]:
@@ -146,7 +157,6 @@ class Activator:
             {k: keyword_weight(k, given) for k in kws.keywords} for kws in self._sets
         )
         self._counts: deque[float] = deque(maxlen=window)  # single persona: message weight
-        self._fmt_cache: dict[float, str] = {}
         self._threshold_text = _fmt(on_threshold)
         self._seq = 0  # number of the next message
         self.mode: Mode = "auto"
@@ -346,18 +356,10 @@ class Activator:
         elif note:
             reason = note
         elif keywords:
-            listed = ", ".join(dict.fromkeys(keywords)) if len(keywords) > 1 else keywords[0]
-            if now is not None and score < threshold:
-                reason = (
-                    f"still on topic: matched {listed} "
-                    f"({self._misses} of {self.off_after} messages without a keyword)"
-                )
-            else:
-                shown_score = self._fmt_cache.get(score)
-                if shown_score is None:
-                    shown_score = self._fmt_cache[score] = _fmt(score)
-                sign = "≥" if score >= threshold else "<"
-                reason = f"matched {listed} (score {shown_score} {sign} {self._threshold_text})"
+            reason = partial(
+                _matched_reason, keywords, now is not None and score < threshold, score,
+                threshold, self._threshold_text, self._misses, self.off_after,
+            )
         elif now is not None:
             reason = f"no keyword in {self._misses} messages; stays on until {self.off_after}"
         else:
@@ -374,6 +376,16 @@ class Activator:
             runner_up,
             all_scores,
         )
+
+
+def _matched_reason(keywords: list[str], still_on: bool, score: float, threshold: float,
+                    threshold_text: str, misses: int, off_after: int) -> str:
+    listed = ", ".join(dict.fromkeys(keywords)) if len(keywords) > 1 else keywords[0]
+    if still_on:
+        return (f"still on topic: matched {listed} "
+                f"({misses} of {off_after} messages without a keyword)")
+    sign = "≥" if score >= threshold else "<"
+    return f"matched {listed} (score {_fmt(score)} {sign} {threshold_text})"
 
 
 def detect(
