@@ -675,10 +675,11 @@ class ChatView(VerticalScroll):
     async def _show_newest(self, entries: list[Entry]) -> None:
         await self.remove_children(MessageView)
         await self.remove_children(NoticeLine)
-        # Only about a screenful is mounted now (an entry takes two rows or more): a resumed
-        # session paints its newest entries without building older ones nobody sees yet.
+        # Only about a screenful is mounted now (an entry takes three rows or more: label,
+        # text, gap; more are loaded below if not): a resumed session paints its newest
+        # entries without building older ones nobody sees yet.
         rows = self.size.height or self.app.size.height  # not laid out yet on start
-        first = min(self.max_mounted, max(self.batch, rows // 2))
+        first = min(self.max_mounted, max(self.batch, rows // 3))
         cut = max(0, len(entries) - first)
         self._hidden, self._later = entries[:cut], []
         widgets = [self._make(e) for e in entries[cut:]]
@@ -689,6 +690,15 @@ class ChatView(VerticalScroll):
         self._show_counts()
         self._show_empty()
         self.scroll_end(animate=False, immediate=False)
+        self.call_after_refresh(self._fill_screen)
+
+    async def _fill_screen(self) -> None:
+        """Short entries that do not fill the screen: one more batch, checked again after
+        the next layout (no scrolling up is possible while everything fits)."""
+        if (self._hidden and self.size.height and self.virtual_size.height <= self.size.height
+                and len(self.entry_widgets()) + self.batch <= self.max_mounted
+                and await self.load_earlier()):
+            self.call_after_refresh(self._fill_screen)
 
     def _show_counts(self) -> None:
         self.query_one(LoadEarlier).show_count(len(self._hidden))
