@@ -212,16 +212,22 @@ class MessageView(Vertical, can_focus=True):
         self._fit_lock = asyncio.Lock()
 
     def compose(self):
+        # The tool calls' box and the error line exist only when there is something to show:
+        # most messages have neither, and every widget costs at each layout of the transcript.
         yield Static(self._label(), classes="msg-label")
-        # Tool calls sit between the label and the text: compact lines, Enter/click expands.
-        with Vertical(classes="msg-tools"):
-            yield from (ToolCallBlock(r) for r in self.message.tool_calls)
+        if self.message.tool_calls:
+            yield self._tools_box()
         partial = partial_view(self.message.content)
         if partial is None:
             yield MessageBody(clean(self.message.content))
         else:
             yield Static(partial, classes="msg-body msg-partial")
-        yield Static(self._error_text(), classes="msg-error")
+        if self.message.error:
+            yield Static(self._error_text(), classes="msg-error")
+
+    def _tools_box(self) -> Vertical:
+        """Tool calls sit between the label and the text: compact lines, Enter/click expands."""
+        return Vertical(*(ToolCallBlock(r) for r in self.message.tool_calls), classes="msg-tools")
 
     def on_mount(self) -> None:
         self.status = self.message.status
@@ -263,10 +269,13 @@ class MessageView(Vertical, can_focus=True):
         for name in ("streaming", "stopped", "interrupted", "error"):
             self.set_class(status == name, f"-{name}")
         self.query_one(".msg-label", Static).update(self._label())
-        error = self.query_one(".msg-error", Static)
-        error.update(self._error_text())
-        error.display = bool(self.message.error)
-        self.query_one(".msg-tools").display = bool(self.message.tool_calls)
+        errors = self.query(".msg-error")
+        if errors:
+            error = errors.first(Static)
+            error.update(self._error_text())
+            error.display = bool(self.message.error)
+        elif self.message.error:
+            self.mount(Static(self._error_text(), classes="msg-error"))
 
     @property
     def tool_blocks(self) -> list[ToolCallBlock]:
@@ -274,7 +283,13 @@ class MessageView(Vertical, can_focus=True):
 
     async def show_tools(self, records: list[ToolCallRecord]) -> None:
         """Blocks for these calls, matched by position (servers may reuse call ids per round)."""
-        tools = self.query_one(".msg-tools", Vertical)
+        boxes = self.query(".msg-tools")
+        if not boxes:
+            if not records:
+                return
+            await self.mount(Vertical(classes="msg-tools"), after=self.query_one(".msg-label"))
+            boxes = self.query(".msg-tools")
+        tools = boxes.first(Vertical)
         blocks = self.tool_blocks
         for block, record in zip(blocks, records, strict=False):
             block.show(record)
@@ -477,7 +492,9 @@ class MessageView(Vertical, can_focus=True):
         """The message's text shown by `body` alone (every part and partial view goes)."""
         old = [*self._parts(), *self.query(".msg-partial")]
         with self.app.batch_update():
-            await self.mount(body, after=self.query_one(".msg-tools"))
+            anchor = [c for c in self.children
+                      if c.has_class("msg-tools") or c.has_class("msg-label")]
+            await self.mount(body, after=anchor[-1])
             if old:
                 await self.remove_children(old)
 
