@@ -313,10 +313,6 @@ class MessageView(Vertical, can_focus=True):
         await self.show_tools(records)
 
     @property
-    def body(self) -> Markdown:
-        return self.query(MessageBody).first()
-
-    @property
     def shown_text(self) -> str:
         """The Markdown text on show, across all parts of a long answer."""
         return "".join(
@@ -552,42 +548,39 @@ class NoticeLine(Static):
         self.event = event
 
 
-class LoadEarlier(Static, can_focus=True):
-    """The affordance at the top of a pruned transcript."""
+class MoreEntries(Static, can_focus=True):
+    """The affordance at one end of the mounted window: entries wait there to be loaded."""
+
+    TEMPLATE = "{count} entries"
+
+    class Pressed(TMessage):
+        def __init__(self, source: MoreEntries) -> None:
+            super().__init__()
+            self.source = source
+
+    def show_count(self, count: int) -> None:
+        self.update(Text(self.TEMPLATE.format(count=count)))
+        self.display = count > 0
+
+    def on_click(self) -> None:
+        self.post_message(self.Pressed(self))
+
+    def action_load(self) -> None:
+        self.post_message(self.Pressed(self))
+
+
+class LoadEarlier(MoreEntries):
+    """At the top of a pruned transcript."""
 
     BINDINGS = [Binding("enter", "load", "Load earlier")]
-
-    class Pressed(TMessage):
-        pass
-
-    def show_count(self, count: int) -> None:
-        self.update(Text(f"↑ {count} earlier entries — scroll up or press Enter to load"))
-        self.display = count > 0
-
-    def on_click(self) -> None:
-        self.post_message(self.Pressed())
-
-    def action_load(self) -> None:
-        self.post_message(self.Pressed())
+    TEMPLATE = "↑ {count} earlier entries — scroll up or press Enter to load"
 
 
-class LoadLater(Static, can_focus=True):
-    """The affordance at the bottom of a transcript scrolled far up: newer entries wait."""
+class LoadLater(MoreEntries):
+    """At the bottom of a transcript scrolled far up: newer entries wait."""
 
     BINDINGS = [Binding("enter", "load", "Load newer")]
-
-    class Pressed(TMessage):
-        pass
-
-    def show_count(self, count: int) -> None:
-        self.update(Text(f"↓ {count} newer entries — scroll down or press Enter to load"))
-        self.display = count > 0
-
-    def on_click(self) -> None:
-        self.post_message(self.Pressed())
-
-    def action_load(self) -> None:
-        self.post_message(self.Pressed())
+    TEMPLATE = "↓ {count} newer entries — scroll down or press Enter to load"
 
 
 class ChatView(VerticalScroll):
@@ -624,7 +617,7 @@ class ChatView(VerticalScroll):
         self._later: list[Entry] = []
         self._streaming: MessageView | None = None
         self._early: list[str] = []  # chunks that came before their AnswerStarted was shown
-        self._loading_earlier = False
+        self._loading = False
 
     def compose(self):
         yield LoadEarlier(id="load-earlier")
@@ -746,9 +739,9 @@ class ChatView(VerticalScroll):
 
     async def load_earlier(self) -> int:
         """Mount the next batch of older entries above the current ones; keep the view still."""
-        if not self._hidden or self._loading_earlier:
+        if not self._hidden or self._loading:
             return 0
-        self._loading_earlier = True
+        self._loading = True
         try:
             batch = self._hidden[-self.batch :]
             del self._hidden[-self.batch :]
@@ -774,7 +767,7 @@ class ChatView(VerticalScroll):
             self.call_after_refresh(keep_position)
             return len(batch)
         finally:
-            self._loading_earlier = False
+            self._loading = False
 
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
@@ -788,9 +781,9 @@ class ChatView(VerticalScroll):
     async def load_later(self) -> int:
         """Mount the next batch of newer entries below; the oldest mounted ones give the DOM
         back as many, and the view stays on the text the reader was looking at."""
-        if not self._later or self._loading_earlier:
+        if not self._later or self._loading:
             return 0
-        self._loading_earlier = True
+        self._loading = True
         try:
             batch = self._later[: self.batch]
             del self._later[: self.batch]
@@ -814,7 +807,7 @@ class ChatView(VerticalScroll):
             self.call_after_refresh(self._more_if_at_bottom)
             return len(batch)
         finally:
-            self._loading_earlier = False
+            self._loading = False
 
     def _more_if_at_bottom(self) -> None:
         """Still at the bottom with newer entries waiting (the batch was short): the next."""
@@ -826,13 +819,12 @@ class ChatView(VerticalScroll):
             if view.has_parts:
                 await view.fit_parts_to_view(keep_last=2 if view is self._streaming else 0)
 
-    @on(LoadEarlier.Pressed)
-    async def _on_load_pressed(self) -> None:
-        await self.load_earlier()
-
-    @on(LoadLater.Pressed)
-    async def _on_load_later_pressed(self) -> None:
-        await self.load_later()
+    @on(MoreEntries.Pressed)
+    async def _on_more_pressed(self, message: MoreEntries.Pressed) -> None:
+        if isinstance(message.source, LoadLater):
+            await self.load_later()
+        else:
+            await self.load_earlier()
 
     # -- live events -----------------------------------------------------------------
 
