@@ -15,7 +15,7 @@ from textual import on
 from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.geometry import Region
+from textual.geometry import Region, Spacing
 from textual.message import Message as TMessage
 from textual.reactive import reactive
 from textual.timer import Timer
@@ -46,6 +46,7 @@ WELCOME = (
     "(Ctrl+B) and follow the conversation.\n\n"
     "Type / for commands, Ctrl+P for the palette, F1 for every key."
 )
+STATUS_CLASSES = ("streaming", "stopped", "interrupted", "error")  # shown as -streaming etc.
 TIMELINE_TYPES = ("activation", "phase", "checklist", "tree", "notice")
 # A streamed answer is split into parts of about this many blocks: every new line re-lays out
 # only the open part, not the whole answer (one growing Markdown costs O(length) per frame).
@@ -106,14 +107,21 @@ def _pieces(text: str, size: int) -> list[str]:
 def _trim(block: Widget, *, top: bool, bottom: bool) -> None:
     """A message's first block loses its top margin and its last block its bottom one.
 
-    Set as inline styles, not classes: a class change re-applies the stylesheet to the block
-    and everything in it (10 ms for a list), while an inline margin is one rule.
+    Set as inline rules, not classes: a class change re-applies the stylesheet to the block
+    and everything in it (10 ms for a list). And a layout refresh without a repaint: a
+    repaint asks for the block's region, which (for a block not laid out yet) makes Textual
+    arrange every widget on the screen, 30 ms per entry mounted with a long transcript.
     """
-    block.styles.clear_rule("margin")
+    styles = block.styles
+    before = styles.get_rule("margin")
+    styles.clear_rule("margin")
     if top or bottom:
-        margin = block.styles.margin
-        block.styles.margin = (0 if top else margin.top, margin.right,
-                               0 if bottom else margin.bottom, margin.left)
+        margin = styles.margin
+        styles.set_rule("margin", Spacing(
+            0 if top else margin.top, margin.right, 0 if bottom else margin.bottom, margin.left,
+        ))
+    if styles.get_rule("margin") != before:
+        block.refresh(layout=True, repaint=False)
 
 
 def _flush_top(block: Widget) -> bool:
@@ -202,7 +210,12 @@ class MessageView(Vertical, can_focus=True):
     status: reactive[str] = reactive("complete", init=False)
 
     def __init__(self, message: Message, persona_name: str) -> None:
-        super().__init__(classes=f"message {message.role}")
+        # The status class and reactive are set here, not on mount: the label composed from
+        # the message is already right, and updating it again on mount asks Textual for
+        # the new widget's region, which arranges the whole screen once per entry mounted.
+        status_class = f" -{message.status}" if message.status in STATUS_CLASSES else ""
+        super().__init__(classes=f"message {message.role}{status_class}")
+        self.set_reactive(MessageView.status, message.status)
         self.message = message
         self.persona_name = persona_name
         self._live: MessageBody | None = None  # the open part of a streaming answer
@@ -228,10 +241,6 @@ class MessageView(Vertical, can_focus=True):
     def _tools_box(self) -> Vertical:
         """Tool calls sit between the label and the text: compact lines, Enter/click expands."""
         return Vertical(*(ToolCallBlock(r) for r in self.message.tool_calls), classes="msg-tools")
-
-    def on_mount(self) -> None:
-        self.status = self.message.status
-        self.watch_status(self.status)
 
     def _label(self) -> Text:
         m = self.message
@@ -266,7 +275,7 @@ class MessageView(Vertical, can_focus=True):
         return text
 
     def watch_status(self, status: str) -> None:
-        for name in ("streaming", "stopped", "interrupted", "error"):
+        for name in STATUS_CLASSES:
             self.set_class(status == name, f"-{name}")
         self.query_one(".msg-label", Static).update(self._label())
         errors = self.query(".msg-error")
