@@ -22,7 +22,11 @@ from textual.reactive import reactive
 from textual.widgets import Footer
 from textual.worker import Worker
 
-from tui.gc_pause import full_collections_put_off
+from tui.gc_pause import (
+    collect_long_lived_again,
+    full_collections_put_off,
+    leave_long_lived_alone,
+)
 from tui.text import clean, one_line
 from tui.widgets.header import CopilotHeader, badge_text
 from tui.widgets.prompt import PromptHelp, PromptInput
@@ -180,6 +184,7 @@ class CopilotApp(App[None]):
             except Exception as exc:  # one line for the user, never a traceback
                 self.exit(return_code=1, message=one_line(str(exc) or type(exc).__name__, 200))
                 return
+            leave_long_lived_alone()
         copilot = self.copilot
         wanted = getattr(getattr(copilot, "settings", None), "theme", "")
         if not self._theme_given and wanted and wanted != self.theme:
@@ -574,6 +579,7 @@ class CopilotApp(App[None]):
                 await self._copilot.aclose()
             finally:
                 self._copilot.session.close()
+        collect_long_lived_again()
 
 
 def run_tui(cli: dict, agent_paths: Sequence[str], resume: str | None) -> None:

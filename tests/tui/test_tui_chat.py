@@ -251,3 +251,15 @@ async def test_scrolling_far_up_keeps_a_window_and_comes_back_down() -> None:
         assert chat.later_count == 0
         texts = [v.message.content for v in views(app, "user")]
         assert texts[-2:] == ["question 7 about the database", "one more about indexes"]
+
+
+async def test_the_loaded_session_is_left_out_of_full_collections_until_the_app_closes() -> None:
+    import gc
+
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        # Frozen once the session is loaded: full collections no longer walk its messages.
+        assert gc.get_freeze_count() > 0
+    # Closed: everything it froze can be collected again (many apps run in one process).
+    assert gc.get_freeze_count() == 0

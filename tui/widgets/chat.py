@@ -92,6 +92,17 @@ def merged_entries(state: SessionState) -> list[Entry]:
     return [entry for _, entry in sorted(pairs, key=key)]
 
 
+def estimated_rows(entry: Entry, width: int) -> int:
+    """About how many rows an entry takes at this width, from its text alone (rarely more:
+    long lines count as wrapped at the full width, Markdown decorations count nothing)."""
+    if not isinstance(entry, Message):
+        return 1
+    width = max(20, width)
+    text = entry.content[:PARTIAL_CHARS]
+    lines = sum(len(line) // width + 1 for line in text.splitlines()) or 1
+    return lines + 2  # the label line and the gap after the message
+
+
 def _pieces(text: str, size: int) -> list[str]:
     """`text` in pieces of at most `size` characters, cut after a newline where there is one."""
     pieces = []
@@ -677,7 +688,9 @@ class ChatView(VerticalScroll):
         return widget.message if isinstance(widget, MessageView) else widget.event  # type: ignore[attr-defined]
 
     def message_views(self) -> list[MessageView]:
-        return list(self.query(MessageView))
+        # The direct children, not a query: a query walks every block of every entry, and
+        # this runs after each scroll.
+        return [w for w in self.children if isinstance(w, MessageView)]
 
     @property
     def at_bottom(self) -> bool:
@@ -694,12 +707,18 @@ class ChatView(VerticalScroll):
     async def _show_newest(self, entries: list[Entry]) -> None:
         await self.remove_children(MessageView)
         await self.remove_children(NoticeLine)
-        # Only about a screenful is mounted now (an entry takes three rows or more: label,
-        # text, gap; more are loaded below if not): a resumed session paints its newest
-        # entries without building older ones nobody sees yet.
+        # Only about a screenful is mounted now (its height estimated from the texts; more
+        # are loaded below if that fell short): a resumed session paints its newest entries
+        # without building older ones nobody sees yet, and every entry mounted costs in
+        # each of the layouts Textual needs to settle new widgets.
         rows = self.size.height or self.app.size.height  # not laid out yet on start
-        first = min(self.max_mounted, max(self.batch, rows // 3))
-        cut = max(0, len(entries) - first)
+        width = self.size.width or self.app.size.width
+        cut = len(entries) if len(entries) > self.max_mounted // 2 else 0  # short: all of it
+        filled = 0
+        while cut > 0 and len(entries) - cut < self.max_mounted and (
+                filled < rows or len(entries) - cut < self.batch):
+            cut -= 1
+            filled += estimated_rows(entries[cut], width)
         self._hidden, self._later = entries[:cut], []
         widgets = [self._make(e) for e in entries[cut:]]
         if widgets:
