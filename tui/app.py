@@ -13,7 +13,7 @@ import contextlib
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -22,11 +22,7 @@ from textual.reactive import reactive
 from textual.widgets import Footer
 from textual.worker import Worker
 
-from tui.gc_pause import (
-    collect_long_lived_again,
-    full_collections_put_off,
-    leave_long_lived_alone,
-)
+from tui.gc_pause import IdleFullCollections, collect_long_lived_again, leave_long_lived_alone
 from tui.text import clean, one_line
 from tui.widgets.header import CopilotHeader, badge_text
 from tui.widgets.prompt import PromptHelp, PromptInput
@@ -109,6 +105,7 @@ class CopilotApp(App[None]):
         self._panels_forced: bool | None = None
         self.ready = False
         self.last_export = ""
+        self._full_collections = IdleFullCollections()
         self._theme_given = theme is not None
         if theme:
             self.theme = theme
@@ -128,11 +125,22 @@ class CopilotApp(App[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        # Full garbage collections wait for a pause of the user's, checked twice a second.
+        self._full_collections.start()
+        self.set_interval(0.5, self._collect_if_idle)
         self.query_one(PromptHelp).show_idle()
         self.query_one(PromptInput).focus()
         self._fit_panels(self.size.width)
         # The copilot (persona file, session log) loads after the first frame is on screen.
         self.call_after_refresh(self._attach)
+
+    def _collect_if_idle(self) -> None:
+        self._full_collections.tick(busy=self.busy)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key | events.MouseEvent):
+            self._full_collections.note_input()
+        await super().on_event(event)
 
     @property
     def copilot(self) -> Copilot:
@@ -376,18 +384,17 @@ class CopilotApp(App[None]):
 
         chat = self._chat()
         try:
-            with full_collections_put_off():
-                stream = self.copilot.ask(text) if text is not None else self.copilot.retry()
-                async for item in stream:
-                    if isinstance(item, StreamChunk):
-                        chat.feed(item.text)
-                    elif (
-                        isinstance(item, StreamEnd)
-                        and item.error is not None
-                        and item.error.kind != "cancelled"
-                    ):
-                        self.say(f"{item.error.message} — Ctrl+R or /retry tries again.",
-                                 severity="error", timeout=8)
+            stream = self.copilot.ask(text) if text is not None else self.copilot.retry()
+            async for item in stream:
+                if isinstance(item, StreamChunk):
+                    chat.feed(item.text)
+                elif (
+                    isinstance(item, StreamEnd)
+                    and item.error is not None
+                    and item.error.kind != "cancelled"
+                ):
+                    self.say(f"{item.error.message} — Ctrl+R or /retry tries again.",
+                             severity="error", timeout=8)
         finally:
             self.busy = False
 
@@ -579,6 +586,7 @@ class CopilotApp(App[None]):
                 await self._copilot.aclose()
             finally:
                 self._copilot.session.close()
+        self._full_collections.stop()
         collect_long_lived_again()
 
 

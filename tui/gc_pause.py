@@ -1,31 +1,65 @@
-"""Full garbage collections: put off while an answer streams, and kept off the long-lived.
+"""When Python's full garbage collections run: while the app is idle, not in the middle of a
+keystroke, a scroll step or a streamed answer.
 
-A full (oldest-generation) collection walks every object the app holds. Once a long answer's
-widgets exist that takes 0.3-1 s on a shared two-core machine, and a key pressed meanwhile
-waits for all of it (measured: 21 of them in one 20,000-token answer, 8 s in all). Young
-collections still run and free most short-lived garbage; the full one runs as soon as the
-answer is done. Textual makes the same trade for smooth scrolling (`App.PAUSE_GC_ON_SCROLL`
-turns the collector off outright).
+A full (oldest-generation) collection walks every container object the app holds. Textual
+keeps many: each rendered line is a `Strip` with six small caches of its own, about 250,000
+objects with a long transcript on screen. One full collection took 100-190 ms here, and
+Python started one every second or third scroll step (1.65 s of them in 30 steps), and 21 of
+them (8 s) during one 20,000-token answer. So the automatic trigger is switched off while the
+app runs and `IdleFullCollections.tick` runs the collection once the user has paused. Young
+collections still run as usual and free most short-lived garbage. Textual makes the same
+trade for smooth scrolling (`App.PAUSE_GC_ON_SCROLL` turns the collector off outright).
 """
 
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
+import time
+from collections.abc import Callable
 
 # gen2 is collected after this many gen1 collections: effectively never while it is set.
 PUT_OFF = 1_000_000
+# A full collection is due after this many young (gen1) collections: Python's own default.
+DUE = 10
+# So much garbage may have piled up that it runs even while the user is active (not while an
+# answer streams: that ends soon, and a collection then would stall the stream and the keys).
+OVERDUE = 200
+# The user has paused when no key or mouse event came for this long.
+IDLE_AFTER = 1.0
 
 
-@contextmanager
-def full_collections_put_off() -> Iterator[None]:
-    first, second, third = gc.get_threshold()
-    gc.set_threshold(first, second, PUT_OFF)
-    try:
-        yield
-    finally:
-        gc.set_threshold(first, second, third)
+class IdleFullCollections:
+    """Full collections moved from "whenever Python counts enough" to "when the user pauses"."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._last_input = clock()
+        self._saved: tuple[int, int, int] | None = None
+
+    def start(self) -> None:
+        if self._saved is None:
+            self._saved = gc.get_threshold()
+            first, second, _ = self._saved
+            gc.set_threshold(first, second, PUT_OFF)
+
+    def stop(self) -> None:
+        if self._saved is not None:
+            gc.set_threshold(*self._saved)
+            self._saved = None
+
+    def note_input(self) -> None:
+        self._last_input = self._clock()
+
+    def tick(self, *, busy: bool) -> bool:
+        """Run a full collection if one is due and this is a good moment; True if it ran."""
+        if self._saved is None or busy:
+            return False
+        due = gc.get_count()[2]
+        idle = self._clock() - self._last_input >= IDLE_AFTER
+        if due >= OVERDUE or (idle and due >= DUE):
+            gc.collect()
+            return True
+        return False
 
 
 def leave_long_lived_alone() -> None:
@@ -33,11 +67,11 @@ def leave_long_lived_alone() -> None:
     are left out of every later full collection (`gc.freeze`).
 
     They live as long as the app, yet each full collection walked them all again: 35-110 ms
-    per collection with 5,000 messages resumed, landing in the middle of scroll steps and
-    keystrokes. Frozen objects are still freed by reference counting when they go; only a
-    reference cycle among them would outlive its use (the session's models hold none).
-    Called once the session is loaded and before its entries are mounted, so widgets (which
-    do form cycles, and come and go with the transcript's window) stay collectable.
+    per collection with 5,000 messages resumed. Frozen objects are still freed by reference
+    counting when they go; only a reference cycle among them would outlive its use (the
+    session's models hold none). Called once the session is loaded and before its entries
+    are mounted, so widgets (which do form cycles, and come and go with the transcript's
+    window) stay collectable.
     """
     gc.freeze()
 

@@ -228,8 +228,14 @@ async def test_scrolling_far_up_keeps_a_window_and_comes_back_down() -> None:
         for i in range(8):
             await send(pilot, f"question {i} about the database")
         for _ in range(4):  # up to the oldest entries, a batch at a time
+            first = chat.entry_widgets()[0]
+            row = first.virtual_region.y  # its screen row (from the view's top) once at the top
             chat.scroll_home(animate=False, immediate=True)
             await settle(pilot)
+            # The reader stays where they were: the entry they saw first has not moved, the
+            # older ones came in above it (also when newer ones left the window below).
+            assert first.parent is chat
+            assert first.region.y - chat.content_region.y == row
         # The newest entries left the DOM as older ones came in: the window stays small.
         assert len(chat.entry_widgets()) <= 6
         assert chat.later_count > 0
@@ -263,3 +269,19 @@ async def test_the_loaded_session_is_left_out_of_full_collections_until_the_app_
         assert gc.get_freeze_count() > 0
     # Closed: everything it froze can be collected again (many apps run in one process).
     assert gc.get_freeze_count() == 0
+
+
+def test_turns_in_the_same_millisecond_keep_their_order() -> None:
+    from agent.session_models import Message, Notice, SessionState
+    from tui.widgets.chat import merged_entries
+
+    ts = "2026-11-25T06:00:00.000+00:00"
+    turns = [Message(id=f"m{i}", role="user" if i % 2 == 0 else "assistant",
+                     content=f"turn {i}", ts=ts) for i in range(4)]
+    earlier = Notice(ts="2026-11-25T05:59:59.000+00:00", text="before everything")
+    between = Notice(ts=ts, text="between a question and its answer")
+    later = Notice(ts="2026-11-25T06:00:01.000+00:00", text="after everything")
+    state = SessionState(id="s", messages=turns, timeline=[earlier, between, later])
+    shown = [getattr(e, "content", None) or e.text for e in merged_entries(state)]
+    assert shown == ["before everything", "turn 0", "between a question and its answer",
+                     "turn 1", "turn 2", "turn 3", "after everything"]

@@ -8,13 +8,15 @@ Long sessions keep a window of about `max_mounted` entries in the DOM; older one
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
+import contextlib
+from collections.abc import Awaitable, Callable, Iterable
 
 from rich.text import Text
 from textual import on
 from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
+from textual.css.query import NoMatches
 from textual.geometry import Region, Spacing
 from textual.message import Message as TMessage
 from textual.reactive import reactive
@@ -81,15 +83,23 @@ def partial_view(content: str, limit: int = PARTIAL_CHARS) -> Text | None:
 
 
 def merged_entries(state: SessionState) -> list[Entry]:
-    """Messages and timeline events in the order they happened."""
+    """Messages and timeline events in the order they happened.
 
-    def key(pair: tuple[int, Entry]) -> tuple[str, int, int]:
-        index, entry = pair
-        rank = (0 if entry.role == "user" else 2) if isinstance(entry, Message) else 1
-        return (entry.ts, rank, index)
-
-    pairs = list(enumerate([*state.messages, *state.timeline]))
-    return [entry for _, entry in sorted(pairs, key=key)]
+    Both lists are in order already; they are merged by time. Messages keep their own order
+    even when their times are equal (times are in milliseconds, and two quick turns can share
+    one); at equal times an event goes after a user's message and before an answer.
+    """
+    events = state.timeline
+    merged: list[Entry] = []
+    j = 0
+    for message in state.messages:
+        key = (message.ts, 0 if message.role == "user" else 2)
+        while j < len(events) and (events[j].ts, 1) < key:
+            merged.append(events[j])
+            j += 1
+        merged.append(message)
+    merged.extend(events[j:])
+    return merged
 
 
 def estimated_rows(entry: Entry, width: int) -> int:
@@ -773,7 +783,10 @@ class ChatView(VerticalScroll):
         try:
             batch = self._hidden[-self.batch :]
             del self._hidden[-self.batch :]
-            old_virtual = self.virtual_size.height
+            # The view stays on the entry the reader saw first: it moves down by exactly the
+            # rows the new entries take (newer ones leaving at the bottom change nothing).
+            anchor = next(iter(self.entry_widgets()), None)
+            before = anchor.virtual_region.y if anchor is not None else 0
             old_y = self.scroll_y
             widgets = [self._make(e) for e in batch]
             with self.app.batch_update():  # one layout for the whole step
@@ -789,8 +802,9 @@ class ChatView(VerticalScroll):
                 self._show_counts()
 
             def keep_position() -> None:
-                grown = self.virtual_size.height - old_virtual
-                self.scroll_to(y=old_y + max(0, grown), animate=False)
+                if anchor is not None and anchor.parent is self:
+                    moved = anchor.virtual_region.y - before
+                    self.scroll_to(y=old_y + max(0, moved), animate=False, immediate=True)
 
             self.call_after_refresh(keep_position)
             return len(batch)
@@ -802,9 +816,16 @@ class ChatView(VerticalScroll):
         if new != old:  # parts of long answers: thawed near the view, frozen away from it
             self.call_after_refresh(self._fit_parts_to_view)
         if new <= 0 < old and self._hidden:
-            self.run_worker(self.load_earlier(), exclusive=True, group="load-earlier")
+            self.run_worker(self._quietly(self.load_earlier()), exclusive=True, group="load-earlier")
         elif new >= self.max_scroll_y > old and self._later:
-            self.run_worker(self.load_later(), exclusive=True, group="load-later")
+            self.run_worker(self._quietly(self.load_later()), exclusive=True, group="load-later")
+
+    @staticmethod
+    async def _quietly(load: Awaitable[int]) -> None:
+        """A load started by scrolling, run as a worker: when the app closes meanwhile, the
+        transcript's children go first, and the load finds no place to mount (not an error)."""
+        with contextlib.suppress(NoMatches):
+            await load
 
     async def load_later(self) -> int:
         """Mount the next batch of newer entries below; the oldest mounted ones give the DOM
@@ -840,7 +861,7 @@ class ChatView(VerticalScroll):
     def _more_if_at_bottom(self) -> None:
         """Still at the bottom with newer entries waiting (the batch was short): the next."""
         if self._later and self.scroll_y >= self.max_scroll_y - 1:
-            self.run_worker(self.load_later(), exclusive=True, group="load-later")
+            self.run_worker(self._quietly(self.load_later()), exclusive=True, group="load-later")
 
     async def _fit_parts_to_view(self) -> None:
         for view in self.message_views():
