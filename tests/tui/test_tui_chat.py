@@ -245,9 +245,18 @@ async def test_scrolling_far_up_keeps_a_window_and_comes_back_down() -> None:
             await settle(pilot)
             if not chat.later_count:
                 break
+            # The line at the bottom, in view now, counts what still waits below.
+            later = app.query_one(LoadLater)
+            assert f"{chat.later_count} newer entries" in str(later.content)
         assert chat.later_count == 0 and len(chat.entry_widgets()) <= 6
         texts = [v.message.content for v in views(app, "user")]
         assert texts[-1] == "question 7 about the database"
+        # Back near the top (not at it: nothing loads), the line there counts what waits above
+        # it now, after the trip down sent entries back up.
+        chat.scroll_to(y=1, animate=False, immediate=True)
+        await settle(pilot)
+        earlier = app.query_one(LoadEarlier)
+        assert f"{chat.hidden_count} earlier entries" in str(earlier.content)
         # Scrolled far up again, sending a message brings the newest entries back with it.
         for _ in range(3):
             chat.scroll_home(animate=False, immediate=True)

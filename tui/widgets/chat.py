@@ -21,7 +21,7 @@ from textual.geometry import Region, Spacing
 from textual.message import Message as TMessage
 from textual.reactive import reactive
 from textual.timer import Timer
-from textual.widget import Widget
+from textual.widget import MountError, Widget
 from textual.widgets import Markdown, Static
 from textual.widgets.markdown import MarkdownBlock
 
@@ -588,8 +588,12 @@ class MoreEntries(Static, can_focus=True):
             super().__init__()
             self.source = source
 
+    shown: int | None = None  # the count on show (None: never shown)
+
     def show_count(self, count: int) -> None:
-        self.update(Text(self.TEMPLATE.format(count=count)))
+        if count != self.shown:
+            self.shown = count
+            self.update(Text(self.TEMPLATE.format(count=count)))
         self.display = count > 0
 
     def on_click(self) -> None:
@@ -648,11 +652,15 @@ class ChatView(VerticalScroll):
         self._streaming: MessageView | None = None
         self._early: list[str] = []  # chunks that came before their AnswerStarted was shown
         self._loading = False
+        # The two ends of the window, kept at hand: a query for the last child walks every
+        # block of every entry before it.
+        self._earlier = LoadEarlier(id="load-earlier")
+        self._later_line = LoadLater(id="load-later")
 
     def compose(self):
-        yield LoadEarlier(id="load-earlier")
+        yield self._earlier
         yield Static(Text(WELCOME), id="chat-empty")
-        yield LoadLater(id="load-later")
+        yield self._later_line
 
     def show_welcome(self, hint: str = "") -> None:
         """The welcome text, with one line on how to connect a model when none is."""
@@ -663,8 +671,8 @@ class ChatView(VerticalScroll):
         self.query_one("#chat-empty", Static).update(text)
 
     def on_mount(self) -> None:
-        self.query_one(LoadEarlier).show_count(0)
-        self.query_one(LoadLater).show_count(0)
+        self._earlier.show_count(0)
+        self._later_line.show_count(0)
         # Anchored: growth keeps the view at the bottom until the user scrolls away;
         # scrolling back to the bottom re-anchors (Textual's own near-bottom follow).
         self.anchor()
@@ -734,7 +742,7 @@ class ChatView(VerticalScroll):
         if widgets:
             # One layout for them all: a mount resolves once each body's Markdown is built.
             with self.app.batch_update():
-                await self.mount_all(widgets, before=self.query_one(LoadLater))
+                await self.mount_all(widgets, before=self._later_line)
         self._show_counts()
         self._show_empty()
         self.scroll_end(animate=False, immediate=False)
@@ -748,9 +756,24 @@ class ChatView(VerticalScroll):
                 and await self.load_earlier()):
             self.call_after_refresh(self._fill_screen)
 
-    def _show_counts(self) -> None:
-        self.query_one(LoadEarlier).show_count(len(self._hidden))
-        self.query_one(LoadLater).show_count(len(self._later))
+    def _show_counts(self, *, in_view: type[MoreEntries] | None = None) -> None:
+        """How many entries wait at each end. With `in_view`, the other end's count waits
+        until it comes into view (see `_show_counts_near`), unless it appears or goes: any
+        update of a widget off screen right after a change makes Textual arrange every
+        widget on the screen once more, 15-30 ms of a scroll step with a full window."""
+        for widget, count in ((self._earlier, len(self._hidden)),
+                              (self._later_line, len(self._later))):
+            if in_view is None or isinstance(widget, in_view) or widget.display != (count > 0):
+                widget.show_count(count)
+
+    def _show_counts_near(self) -> None:
+        """The count at an end the reader has come near is brought up to date."""
+        top = self.scroll_y < self.size.height
+        bottom = self.scroll_y > self.max_scroll_y - self.size.height
+        for widget, count, near in ((self._earlier, len(self._hidden), top),
+                                    (self._later_line, len(self._later), bottom)):
+            if near and widget.shown != count:
+                widget.show_count(count)
 
     async def append(self, widgets: Iterable[Widget]) -> None:
         """Mount new entries. Following the bottom is the anchor's job (done at layout,
@@ -760,7 +783,7 @@ class ChatView(VerticalScroll):
             mounted = [self._entry_of(w) for w in self.entry_widgets()]
             await self._show_newest([*self._hidden, *mounted, *self._later])
         follow = self.at_bottom
-        await self.mount_all(widgets, before=self.query_one(LoadLater))
+        await self.mount_all(widgets, before=self._later_line)
         self._show_empty()
         if follow:
             await self._prune()
@@ -790,7 +813,7 @@ class ChatView(VerticalScroll):
             old_y = self.scroll_y
             widgets = [self._make(e) for e in batch]
             with self.app.batch_update():  # one layout for the whole step
-                await self.mount_all(widgets, after=self.query_one(LoadEarlier))
+                await self.mount_all(widgets, after=self._earlier)
                 # Below the view, the newest entries give the DOM back as many (not while
                 # an answer streams into the last one).
                 mounted = self.entry_widgets()
@@ -799,7 +822,7 @@ class ChatView(VerticalScroll):
                     drop = mounted[-extra:]
                     self._later[:0] = [self._entry_of(w) for w in drop]
                     await self.remove_children(drop)
-                self._show_counts()
+                self._show_counts(in_view=LoadEarlier)
 
             def keep_position() -> None:
                 if anchor is not None and anchor.parent is self:
@@ -815,6 +838,7 @@ class ChatView(VerticalScroll):
         super().watch_scroll_y(old, new)
         if new != old:  # parts of long answers: thawed near the view, frozen away from it
             self.call_after_refresh(self._fit_parts_to_view)
+            self.call_after_refresh(self._show_counts_near)
         if new <= 0 < old and self._hidden:
             self.run_worker(self._quietly(self.load_earlier()), exclusive=True, group="load-earlier")
         elif new >= self.max_scroll_y > old and self._later:
@@ -824,7 +848,7 @@ class ChatView(VerticalScroll):
     async def _quietly(load: Awaitable[int]) -> None:
         """A load started by scrolling, run as a worker: when the app closes meanwhile, the
         transcript's children go first, and the load finds no place to mount (not an error)."""
-        with contextlib.suppress(NoMatches):
+        with contextlib.suppress(NoMatches, MountError):
             await load
 
     async def load_later(self) -> int:
@@ -838,7 +862,7 @@ class ChatView(VerticalScroll):
             del self._later[: self.batch]
             with self.app.batch_update():
                 await self.mount_all([self._make(e) for e in batch],
-                                     before=self.query_one(LoadLater))
+                                     before=self._later_line)
             mounted = self.entry_widgets()
             extra = len(mounted) - self.max_mounted
             if extra > 0:
@@ -852,7 +876,7 @@ class ChatView(VerticalScroll):
                 if gone:
                     self.scroll_to(y=max(0, self.scroll_y - gone), animate=False,
                                    immediate=True)
-            self._show_counts()
+            self._show_counts(in_view=LoadLater)
             self.call_after_refresh(self._more_if_at_bottom)
             return len(batch)
         finally:
