@@ -767,7 +767,10 @@ class ChatView(VerticalScroll):
                 widget.show_count(count)
 
     def _show_counts_near(self) -> None:
-        """The count at an end the reader has come near is brought up to date."""
+        """The count at an end the reader has come near is brought up to date (a load
+        under way shows its own when it is done)."""
+        if self._loading:
+            return
         top = self.scroll_y < self.size.height
         bottom = self.scroll_y > self.max_scroll_y - self.size.height
         for widget, count, near in ((self._earlier, len(self._hidden), top),
@@ -808,8 +811,12 @@ class ChatView(VerticalScroll):
             del self._hidden[-self.batch :]
             # The view stays on the entry the reader saw first: it moves down by exactly the
             # rows the new entries take (newer ones leaving at the bottom change nothing).
+            # The new entries start where it started, unless the line above them goes (this
+            # batch is the last): only then is its old place looked up, as that lookup makes
+            # Textual arrange the whole screen once more.
             anchor = next(iter(self.entry_widgets()), None)
-            before = anchor.virtual_region.y if anchor is not None else 0
+            last = not self._hidden  # nothing older left: the "earlier" line goes
+            before = anchor.virtual_region.y if anchor is not None and last else None
             old_y = self.scroll_y
             widgets = [self._make(e) for e in batch]
             with self.app.batch_update():  # one layout for the whole step
@@ -825,8 +832,9 @@ class ChatView(VerticalScroll):
                 self._show_counts(in_view=LoadEarlier)
 
             def keep_position() -> None:
-                if anchor is not None and anchor.parent is self:
-                    moved = anchor.virtual_region.y - before
+                if anchor is not None and anchor.parent is self and widgets[0].parent is self:
+                    start = widgets[0].virtual_region.y if before is None else before
+                    moved = anchor.virtual_region.y - start
                     self.scroll_to(y=old_y + max(0, moved), animate=False, immediate=True)
 
             self.call_after_refresh(keep_position)
