@@ -239,15 +239,18 @@ async def test_scrolling_far_up_keeps_a_window_and_comes_back_down() -> None:
         # The newest entries left the DOM as older ones came in: the window stays small.
         assert len(chat.entry_widgets()) <= 6
         assert chat.later_count > 0
-        assert app.query_one(LoadLater).display
+        later = app.query_one(LoadLater)
+        assert later.display
+        # Near the bottom (not at it: nothing loads), the line there counts what waits below.
+        chat.scroll_to(y=chat.max_scroll_y - 1, animate=False, immediate=True)
+        await settle(pilot)
+        assert chat.later_count > 0
+        assert f"{chat.later_count} newer entries" in str(later.content)
         for _ in range(8):  # back down to the newest
             chat.scroll_end(animate=False, immediate=True)
             await settle(pilot)
             if not chat.later_count:
                 break
-            # The line at the bottom, in view now, counts what still waits below.
-            later = app.query_one(LoadLater)
-            assert f"{chat.later_count} newer entries" in str(later.content)
         assert chat.later_count == 0 and len(chat.entry_widgets()) <= 6
         texts = [v.message.content for v in views(app, "user")]
         assert texts[-1] == "question 7 about the database"

@@ -592,8 +592,10 @@ class MoreEntries(Static, can_focus=True):
 
     def show_count(self, count: int) -> None:
         if count != self.shown:
+            # The same length of text keeps the same height: a repaint, not a layout.
+            same_length = self.shown is not None and len(str(count)) == len(str(self.shown))
             self.shown = count
-            self.update(Text(self.TEMPLATE.format(count=count)))
+            self.update(Text(self.TEMPLATE.format(count=count)), layout=not same_length)
         self.display = count > 0
 
     def on_click(self) -> None:
@@ -756,15 +758,20 @@ class ChatView(VerticalScroll):
                 and await self.load_earlier()):
             self.call_after_refresh(self._fill_screen)
 
-    def _show_counts(self, *, in_view: type[MoreEntries] | None = None) -> None:
-        """How many entries wait at each end. With `in_view`, the other end's count waits
-        until it comes into view (see `_show_counts_near`), unless it appears or goes: any
-        update of a widget off screen right after a change makes Textual arrange every
-        widget on the screen once more, 15-30 ms of a scroll step with a full window."""
+    def _show_counts(self, *, after_refresh: bool = False) -> None:
+        """How many entries wait at each end. `after_refresh` (in a scroll step): only an
+        end line that appears or goes is changed now, and the counts once the step is laid
+        out (`_show_counts_near`), for the ends in view then. Updated sooner, an end line
+        makes Textual arrange every widget on the screen once more (15-30 ms of a step with
+        a full window); updated later, it is one line repainted."""
         for widget, count in ((self._earlier, len(self._hidden)),
                               (self._later_line, len(self._later))):
-            if in_view is None or isinstance(widget, in_view) or widget.display != (count > 0):
+            if not after_refresh:
                 widget.show_count(count)
+            elif widget.display != (count > 0):
+                widget.display = count > 0
+        if after_refresh:
+            self.call_after_refresh(self._show_counts_near)
 
     def _show_counts_near(self) -> None:
         """The count at an end the reader has come near is brought up to date (a load
@@ -829,7 +836,7 @@ class ChatView(VerticalScroll):
                     drop = mounted[-extra:]
                     self._later[:0] = [self._entry_of(w) for w in drop]
                     await self.remove_children(drop)
-                self._show_counts(in_view=LoadEarlier)
+                self._show_counts(after_refresh=True)
 
             def keep_position() -> None:
                 if anchor is not None and anchor.parent is self and widgets[0].parent is self:
@@ -884,7 +891,7 @@ class ChatView(VerticalScroll):
                 if gone:
                     self.scroll_to(y=max(0, self.scroll_y - gone), animate=False,
                                    immediate=True)
-            self._show_counts(in_view=LoadLater)
+            self._show_counts(after_refresh=True)
             self.call_after_refresh(self._more_if_at_bottom)
             return len(batch)
         finally:
