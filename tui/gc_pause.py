@@ -21,9 +21,11 @@ from collections.abc import Callable
 PUT_OFF = 1_000_000
 # A full collection is due after this many young (gen1) collections: Python's own default.
 DUE = 10
-# So much garbage may have piled up that it runs even while the user is active (not while an
-# answer streams: that ends soon, and a collection then would stall the stream and the keys).
-OVERDUE = 200
+# So much garbage may have piled up that it runs even while the user is active: about every
+# ninth step of non-stop scrolling through a long session (five times Python's own interval;
+# memory stays bounded). Not while an answer streams: that ends soon, and a collection then
+# would stall the stream and the keys.
+OVERDUE = 50
 # The user has paused when no key or mouse event came for this long.
 IDLE_AFTER = 1.0
 
