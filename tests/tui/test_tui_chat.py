@@ -297,3 +297,26 @@ def test_turns_in_the_same_millisecond_keep_their_order() -> None:
     shown = [getattr(e, "content", None) or e.text for e in merged_entries(state)]
     assert shown == ["before everything", "turn 0", "between a question and its answer",
                      "turn 1", "turn 2", "turn 3", "after everything"]
+
+
+async def test_end_goes_to_the_newest_entry_from_far_up() -> None:
+    app = make_app()
+    app._max_mounted = 6
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        chat = app.query_one(ChatView)
+        chat.max_mounted, chat.batch = 6, 3
+        for i in range(8):
+            await send(pilot, f"question {i} about the database")
+        for _ in range(4):
+            chat.scroll_home(animate=False, immediate=True)
+            await settle(pilot)
+        assert chat.later_count > 0
+        chat.focus()
+        await pilot.press("end")
+        await settle(pilot)
+        # One key, not a batch per key: the newest entry is mounted and on screen again.
+        assert chat.later_count == 0
+        assert views(app, "user")[-1].message.content == "question 7 about the database"
+        assert chat.scroll_y == chat.max_scroll_y
+        assert chat.entry_widgets()[-1].region.overlaps(chat.region)

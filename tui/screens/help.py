@@ -26,6 +26,7 @@ KEYS: list[tuple[str, str]] = [
     ("[ / ]", "previous / next phase (in the Workflow panel)"),
     ("Enter", "decision tree: ask about that branch"),
     ("Space · x", "checklist: tick or untick · clear a suggestion"),
+    ("PgUp · Home · End", "in the transcript: older entries load as you reach them; End: the newest"),
     ("c", "on a message: copy it"),
     ("Ctrl+P", "command palette: export, sessions, theme, …"),
     ("Ctrl+S", "saved sessions"),

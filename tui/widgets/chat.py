@@ -897,6 +897,15 @@ class ChatView(VerticalScroll):
         finally:
             self._loading = False
 
+    async def action_scroll_end(self) -> None:
+        """End goes to the newest entry, also from far up, where newer entries wait outside
+        the window (scrolling down brings them a batch at a time)."""
+        if self._later:
+            mounted = [self._entry_of(w) for w in self.entry_widgets()]
+            await self._show_newest([*self._hidden, *mounted, *self._later])
+        else:
+            super().action_scroll_end()
+
     def _more_if_at_bottom(self) -> None:
         """Still at the bottom with newer entries waiting (the batch was short): the next."""
         if self._later and self.scroll_y >= self.max_scroll_y - 1:
