@@ -314,6 +314,7 @@ class Copilot:
         return run_tool_loop(
             self.provider, request, session=self.session, answer_id=answer_id,
             toolbox=self.toolbox(), approver=self.approver, allowed=self.allowed_tools,
+            preapproved=frozenset(self.persona.allowed_without_asking),
             max_steps=self.persona.steps,
         )
 

@@ -86,6 +86,9 @@ class Persona(BaseModel):
     temperature: float | None = None
     steps: int | None = None
     tools: tuple[str, ...] = ()  # granted tool names, in file order
+    # tools the file's `permission` map sets to "allow": they run without asking (OpenCode's
+    # meaning); every other tool that changes things asks
+    allowed_without_asking: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
     phases: tuple[Phase, ...] = ()
     decision_trees: tuple[DecisionTree, ...] = ()
@@ -380,6 +383,15 @@ def _tools(agent_file: AgentFile) -> tuple[str, ...]:
     return tuple(granted)
 
 
+def _allowed_without_asking(agent_file: AgentFile) -> tuple[str, ...]:
+    """Granted tools whose `permission` rule is the plain string "allow"."""
+    granted = {name.lower() for name in _tools(agent_file)}
+    return tuple(
+        tool for tool, rule in agent_file.frontmatter.permission.items()
+        if isinstance(rule, str) and rule.strip().lower() == "allow" and tool.lower() in granted
+    )
+
+
 def persona_from_agent_file(agent_file: AgentFile) -> Persona:
     """Read the persona's knowledge out of whatever tables and charts the file has."""
     fm = agent_file.frontmatter
@@ -392,6 +404,7 @@ def persona_from_agent_file(agent_file: AgentFile) -> Persona:
         temperature=fm.temperature,
         steps=fm.steps,
         tools=_tools(agent_file),
+        allowed_without_asking=_allowed_without_asking(agent_file),
         keywords=_keywords(agent_file),
         phases=_phases(agent_file),
         decision_trees=_decision_trees(agent_file),

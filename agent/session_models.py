@@ -140,7 +140,7 @@ class TitleChanged(BaseModel):
 
 
 ToolCallStatus = Literal["running", "ok", "error", "denied", "cancelled"]
-ToolDecision = Literal["", "auto", "once", "session", "remembered", "deny"]
+ToolDecision = Literal["", "auto", "once", "session", "remembered", "agent file", "deny"]
 
 
 class ToolCallStarted(BaseModel):

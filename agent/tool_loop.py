@@ -46,6 +46,7 @@ async def run_tool_loop(
     toolbox: Toolbox,
     approver: Approver | None,
     allowed: set[str],
+    preapproved: frozenset[str] = frozenset(),
     max_steps: int | None = None,
 ) -> AsyncIterator[LoopItem]:
     """Yield text chunks and tool-call events (already recorded), then exactly one StreamEnd."""
@@ -90,7 +91,7 @@ async def run_tool_loop(
             yield started
             try:
                 outcome = await toolbox.run(call.name, call.arguments, approver=approver,
-                                            allowed=allowed)
+                                            allowed=allowed, preapproved=preapproved)
             except (asyncio.CancelledError, GeneratorExit):
                 session.append(ToolCallFinished(
                     id=answer_id, call_id=call.id, status="cancelled",

@@ -115,6 +115,37 @@ async def test_edit_asks_and_deny_leaves_the_file(oai_server: OAIServer, project
         assert (call.status, call.decision) == ("ok", "once")
 
 
+async def test_an_agent_file_allow_runs_without_asking_and_ask_still_asks(
+        oai_server: OAIServer, project: Path, tmp_path: Path) -> None:
+    agent = tmp_path / "editor.md"
+    agent.write_text("---\nname: editor\ntools:\n  read: true\n  edit: true\n  write: true\n"
+                     "permission:\n  edit: allow\n  write: ask\n---\n\n# Editor\n\nEdits.\n")
+    oai_server.script(
+        tool_calls([("edit", json.dumps({"path": "notes.txt", "old_string": "fridays",
+                                         "new_string": "mondays"})),
+                    ("write", '{"path": "new.txt", "content": "x"}')]),
+        text("Done."),
+    )
+    copilot = copilot_for(oai_server, project, agent=str(agent))
+    asked: list[str] = []
+
+    async def approver(request: PermissionRequest):
+        asked.append(request.tool)
+        return "deny"
+
+    copilot.approver = approver
+    _, end = await ask(copilot, "move the rotation to mondays and add new.txt")
+    assert end.error is None
+    # edit: allow in the file's permission map: it ran, nobody was asked.
+    assert (project / "notes.txt").read_text() == "the deploy key rotates on mondays\n"
+    # write: ask: the user was asked, said no, and nothing was written.
+    assert asked == ["write"]
+    assert not (project / "new.txt").exists()
+    edit, write = copilot.state.messages[-1].tool_calls
+    assert (edit.status, edit.decision) == ("ok", "agent file")
+    assert write.status == "denied"
+
+
 async def test_no_approver_means_denied(oai_server: OAIServer, project: Path) -> None:
     oai_server.script(tool_calls([("write", '{"path": "x.txt", "content": "x"}')]), text("ok"))
     copilot = copilot_for(oai_server, project)

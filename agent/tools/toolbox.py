@@ -19,7 +19,7 @@ from agent.tools.base import Approver, PermissionRequest, ToolContext, ToolSpec
 from agent.tools.root import ProjectRoot, ToolError
 
 ToolStatus = Literal["ok", "error", "denied"]
-DecisionTaken = Literal["auto", "once", "session", "remembered", "deny"]
+DecisionTaken = Literal["auto", "once", "session", "remembered", "agent file", "deny"]
 
 
 class ToolCallOutcome(BaseModel):
@@ -90,8 +90,10 @@ class Toolbox:
         *,
         approver: Approver | None,
         allowed: set[str],
+        preapproved: frozenset[str] = frozenset(),
     ) -> ToolCallOutcome:
-        """Run one call. `allowed` holds tools the user allowed for this session (updated)."""
+        """Run one call. `allowed` holds tools the user allowed for this session (updated);
+        `preapproved`, tools the agent file's `permission` map allows without asking."""
         spec = self.get(name)
         if spec is None:
             offered = ", ".join(s.name for s in self.specs()) or "none"
@@ -104,7 +106,9 @@ class Toolbox:
             return _error(str(exc), f"{name}: arguments were not valid JSON")
         decision: DecisionTaken = "auto"
         if spec.needs_approval:
-            if name in allowed:
+            if name in preapproved:
+                decision = "agent file"
+            elif name in allowed:
                 decision = "remembered"
             else:
                 try:

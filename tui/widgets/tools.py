@@ -27,6 +27,7 @@ DECISION_WORDS = {
     "once": "allowed once",
     "session": "allowed for this session",
     "remembered": "allowed (this session)",
+    "agent file": "allowed by the agent file",
     "deny": "denied by you",
 }
 
