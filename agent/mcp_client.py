@@ -104,6 +104,7 @@ class _Server:
         self.ready: asyncio.Event | None = None  # made on the running loop by start()
         self._stop: asyncio.Event | None = None
         self._errlog: Any = None
+        self._http_error = ""  # a remote server's last HTTP error status, e.g. "HTTP 401"
 
     @property
     def timeout(self) -> float:
@@ -167,6 +168,10 @@ class _Server:
             tail = self._stderr_tail()
             if tail and tail not in reason:
                 reason = f"{reason} (server said: {tail})"
+            if self._http_error:  # the SDK words every HTTP error alike; the status says more
+                reason = f"{self._http_error} ({reason})"
+                if self._http_error.split()[1] in ("401", "403"):
+                    reason += f"; check the headers of [mcp.{self.name}] in config.toml"
             self.fail(reason)
         finally:
             if self.state in ("stopped", "starting"):
@@ -194,7 +199,10 @@ class _Server:
                 cwd=str(self.root) if self.root is not None else None,
             )
             return stdio_client(params, errlog=self._errlog)
-        return _http_transport(config)
+        return _http_transport(config, self._note_http_error)
+
+    def _note_http_error(self, status: int, phrase: str) -> None:
+        self._http_error = f"HTTP {status} {phrase}".strip()
 
     def stop(self) -> None:
         if self._stop is not None:
@@ -225,7 +233,9 @@ class _Server:
                                                   else f"{n} line{'s' if n != 1 else ''}"))
 
 
-def _http_transport(config: McpRemote) -> contextlib.AbstractAsyncContextManager[Any]:
+def _http_transport(
+    config: McpRemote, on_error: Callable[[int, str], None]
+) -> contextlib.AbstractAsyncContextManager[Any]:
     from mcp.client.streamable_http import streamable_http_client
 
     try:
@@ -234,6 +244,13 @@ def _http_transport(config: McpRemote) -> contextlib.AbstractAsyncContextManager
         client = create_mcp_http_client(headers=dict(config.headers))
     except ImportError:  # a later SDK moved the helper; its default client has no headers
         client = None
+
+    async def note_error(response: Any) -> None:
+        if response.status_code >= 400:
+            on_error(response.status_code, safe_text(response.reason_phrase or "")[:60])
+
+    if client is not None:
+        client.event_hooks["response"].append(note_error)
 
     @contextlib.asynccontextmanager
     async def transport() -> Any:

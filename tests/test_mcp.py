@@ -5,17 +5,22 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import pytest
 from oai_server import OAIServer, text, tool_calls
 
-from agent.config import McpLocal, load_settings
+from agent.config import McpLocal, McpRemote, load_settings
 from agent.copilot import Copilot
 from agent.mcp_client import McpManager, ServerStatus, mcp_roles
 from agent.persona import load_persona
 from agent.tools import PermissionRequest
+from agent.tools.base import ToolContext
+from agent.tools.root import ProjectRoot
 
 ROOT = Path(__file__).resolve().parents[1]
 ECHO = ROOT / "tests" / "fixtures" / "mcp_echo_server.py"
@@ -184,3 +189,58 @@ def test_cli_mcp_list_prints_status_and_tools(isolated_dirs: dict) -> None:
     assert "ghost" in result.stdout and "failed: command not found" in result.stdout
 
 
+
+
+# -- remote (streamable HTTP) servers ---------------------------------------------------
+
+
+@pytest.fixture
+def http_echo(tmp_path: Path):
+    """The echo server over streamable HTTP on 127.0.0.1, wanting the header X-Token: s3cret."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, str(ECHO), "--http", str(port), "--token", "s3cret"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the HTTP echo server exited: {proc.stderr.read().decode()}")
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}/mcp"
+    proc.kill()
+    proc.wait()
+
+
+async def test_a_remote_server_is_reached_with_its_headers_and_its_tools_run(http_echo: str) -> None:
+    manager = McpManager({"web": McpRemote(url=http_echo, headers={"X-Token": "s3cret"})})
+    await manager.start()
+    await manager.wait_ready(60)
+    try:
+        status = manager.statuses()[0]
+        assert status.line == "connected, 3 tools"
+        assert status.target == http_echo  # the URL is shown; the header's value never is
+        assert "s3cret" not in status.model_dump_json()
+        specs = {s.name: s for s in manager.tool_specs()}
+        result = await specs["web_echo"].run({"text": "over http"}, ToolContext(ProjectRoot(ROOT)))
+        assert result.ok and result.content == "echo: over http"
+    finally:
+        await manager.aclose()
+
+
+async def test_a_remote_server_refusing_the_headers_is_a_status_line(http_echo: str) -> None:
+    manager = McpManager({"web": McpRemote(url=http_echo, headers={"X-Token": "wrong"})})
+    await manager.start()
+    await manager.wait_ready(60)
+    try:
+        status = manager.statuses()[0]
+        assert status.state == "failed"
+        assert status.reason.startswith("HTTP 401 Unauthorized")
+        assert "check the headers of [mcp.web] in config.toml" in status.reason
+        assert "wrong" not in status.line  # the header's value is not repeated
+        assert manager.tool_specs() == []
+    finally:
+        await manager.aclose()
