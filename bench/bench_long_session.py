@@ -6,7 +6,8 @@
 2. RSS of the resumed app once painted (max of samples over a second). Target: <= 250 MB.
 3. Scrolling under Pilot, same session: to the top (a batch of older entries mounts lazily
    and as many newer ones leave), then down a screen, eight times a round, then back to the
-   bottom. Each step is timed until the screen is laid out and painted. The baseline is a
+   bottom. Each step is timed until the screen has settled (every layout, scroll and paint
+   it caused is done: `_settle`). The baseline is a
    bare Textual app doing the same step with the same texts (bare_transcript.py), in
    alternating rounds. Target: the median step to the top <= 1.5x the bare app's, and at
    most max_mounted + one batch of entries in the DOM.
@@ -131,7 +132,7 @@ def _settled(app) -> bool:
     )
 
 
-async def _settle(app, pilot) -> None:
+async def _settle(app) -> None:
     """Run the app until it has settled: every layout and paint the last change asked for
     is done (new widgets take two layouts in Textual, and a view kept still is one more
     scroll). Polled every half millisecond: a step is timed to its last frame's paint."""
@@ -145,13 +146,13 @@ async def _settle(app, pilot) -> None:
     raise RuntimeError("the app did not settle within 30 s")
 
 
-async def _timed(app, pilot, action) -> float:
+async def _timed(app, action) -> float:
     """Seconds from `action` until the screen has settled with its effect."""
     start = time.perf_counter()
     result = action()
     if asyncio.iscoroutine(result):
         await result
-    await _settle(app, pilot)
+    await _settle(app)
     return time.perf_counter() - start
 
 
@@ -174,20 +175,20 @@ async def our_steps(session_id: str, visits: int) -> tuple[list[float], list[tup
             await pilot.pause()
             if app.ready:
                 break
-        await _settle(app, pilot)
+        await _settle(app)
         chat = app.query_one(ChatView)
         for visit in range(visits):
             # The user's hand is on the mouse: the app sees input, as when a wheel scrolls.
             await pilot.hover(ChatView, offset=(10 + visit % 2, 5))
             loads.append(await _timed(
-                app, pilot, lambda: chat.scroll_home(animate=False, immediate=True)))
+                app, lambda: chat.scroll_home(animate=False, immediate=True)))
             most = max(most, len(chat.entry_widgets()))
-            await _settle(app, pilot)
+            await _settle(app)
             others.append(("back down a screen", await _timed(
-                app, pilot, lambda: chat.scroll_relative(y=40, animate=False, immediate=True))))
-            await _settle(app, pilot)
+                app, lambda: chat.scroll_relative(y=40, animate=False, immediate=True))))
+            await _settle(app)
         others.append(("back to the bottom", await _timed(
-            app, pilot, lambda: chat.scroll_end(animate=False, immediate=True))))
+            app, lambda: chat.scroll_end(animate=False, immediate=True))))
         most = max(most, len(chat.entry_widgets()))
         return loads, others, most, chat.max_mounted, chat.batch
 
@@ -201,7 +202,7 @@ async def bare_steps(visits: int, window: int, batch: int) -> list[float]:
     async with app.run_test(size=(120, 40)) as pilot:
         view = app.query_one("#transcript")
         view.scroll_end(animate=False, immediate=True)
-        await _settle(app, pilot)
+        await _settle(app)
         for visit in range(visits):
             await pilot.hover("#transcript", offset=(10 + visit % 2, 5))
 
@@ -209,11 +210,10 @@ async def bare_steps(visits: int, window: int, batch: int) -> list[float]:
                 view.scroll_home(animate=False, immediate=True)
                 return app.load_earlier()
 
-            loads.append(await _timed(app, pilot, to_top))
-            await _settle(app, pilot)
-            await _timed(app, pilot,
-                         lambda: view.scroll_relative(y=40, animate=False, immediate=True))
-            await _settle(app, pilot)
+            loads.append(await _timed(app, to_top))
+            await _settle(app)
+            await _timed(app, lambda: view.scroll_relative(y=40, animate=False, immediate=True))
+            await _settle(app)
     return loads
 
 
