@@ -138,7 +138,7 @@ class CopilotApp(App[None]):
         self._full_collections.tick(busy=self.busy)
 
     async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, events.Key | events.MouseEvent):
+        if isinstance(event, events.Key | events.MouseEvent | events.Paste):
             self._full_collections.note_input()
         await super().on_event(event)
 

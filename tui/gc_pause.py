@@ -26,7 +26,7 @@ DUE = 10
 # memory stays bounded). Not while an answer streams: that ends soon, and a collection then
 # would stall the stream and the keys.
 OVERDUE = 50
-# The user has paused when no key or mouse event came for this long.
+# The user has paused when no key, mouse or paste event came for this long.
 IDLE_AFTER = 1.0
 
 
