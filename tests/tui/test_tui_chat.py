@@ -246,6 +246,15 @@ async def test_scrolling_far_up_keeps_a_window_and_comes_back_down() -> None:
         await settle(pilot)
         assert chat.later_count > 0
         assert f"{chat.later_count} newer entries" in str(later.content)
+        # Loading newer entries keeps the reader on the text they see: the last entry on
+        # screen stays on its row while older ones leave the window above.
+        chat.scroll_to(y=chat.max_scroll_y - 1, animate=False, immediate=True)
+        await settle(pilot)
+        last = chat.entry_widgets()[-1]
+        row = last.region.y
+        assert await chat.load_later()
+        await settle(pilot)
+        assert last.parent is chat and last.region.y == row
         for _ in range(8):  # back down to the newest
             chat.scroll_end(animate=False, immediate=True)
             await settle(pilot)

@@ -145,6 +145,17 @@ def _trim(block: Widget, *, top: bool, bottom: bool) -> None:
         block.refresh(layout=True, repaint=False)
 
 
+def _rows_taken(widgets: list[Widget], following: Widget) -> int:
+    """Rows these siblings take in a vertical layout, each with the gap after it (Textual
+    collapses two adjoining margins into the larger one). From the sizes of the last layout:
+    asking Textual for their regions instead would make it arrange the whole screen again."""
+    rows = 0
+    for widget, after in zip(widgets, [*widgets[1:], following], strict=True):
+        height = widget.outer_size.height or 1  # not laid out yet: a one-line widget
+        rows += height + max(widget.styles.margin.bottom, after.styles.margin.top)
+    return rows
+
+
 def _flush_top(block: Widget) -> bool:
     """A block with no top margin (paragraph, list, table, rule) may start a new part and
     look exactly as it will in the finished text (headers and code fences keep a gap)."""
@@ -881,11 +892,19 @@ class ChatView(VerticalScroll):
             mounted = self.entry_widgets()
             extra = len(mounted) - self.max_mounted
             if extra > 0:
-                drop = mounted[:extra]
-                try:  # the rows they took, above the view: scrolled back by as many
-                    gone = mounted[extra].region.y - drop[0].region.y
-                except Exception:  # NoWidget: not laid out yet
-                    gone = 0
+                drop, keep = mounted[:extra], mounted[extra]
+                # The view goes back by as many rows as the first kept entry moves up, so
+                # the text stays put: the rows the dropped ones took, less the "earlier"
+                # line's if it appears now (after this, older entries wait above).
+                earlier = self._earlier
+
+                def top(first: Widget, *, with_earlier: bool) -> int:
+                    if with_earlier:
+                        return earlier.styles.margin.top + _rows_taken([earlier], first)
+                    return first.styles.margin.top
+
+                gone = (top(drop[0], with_earlier=bool(earlier.display)) + _rows_taken(drop, keep)
+                        - top(keep, with_earlier=True))
                 self._hidden.extend(self._entry_of(w) for w in drop)
                 await self.remove_children(drop)
                 if gone:
