@@ -236,7 +236,7 @@ async def scroll_rounds(session_id: str, rounds: int) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--scroll-rounds", type=int, default=2)
+    parser.add_argument("--scroll-rounds", type=int, default=3)
     parser.add_argument("--scroll-only", action="store_true",
                         help="only the scrolling part (no tmux paint runs)")
     args = parser.parse_args()
