@@ -37,16 +37,20 @@ class BareTranscript(App[None]):
         view = self.query_one("#transcript", VerticalScroll)
         start = max(0, self.first - self.batch)
         texts, self.first = self.texts[start:self.first], start
-        old_height, old_y = view.virtual_size.height, view.scroll_y
+        anchor = view.children[0] if view.children else None  # the entry the reader saw first
+        old_y = view.scroll_y
+        added = [Markdown(t) for t in texts]
         with self.batch_update():
-            await view.mount_all([Markdown(t) for t in texts], before=0)
+            await view.mount_all(added, before=0)
             extra = len(view.children) - self.window
             if extra > 0:
                 await view.remove_children(list(view.children)[-extra:])
 
         def keep_position() -> None:
-            grown = view.virtual_size.height - old_height
-            view.scroll_to(y=old_y + max(0, grown), animate=False)
+            # The new entries start where the anchor did: it moved down by their rows.
+            if anchor is not None and anchor.parent is view and added:
+                moved = anchor.virtual_region.y - added[0].virtual_region.y
+                view.scroll_to(y=old_y + max(0, moved), animate=False, immediate=True)
 
         view.call_after_refresh(keep_position)
 
