@@ -383,9 +383,9 @@ def _tools(agent_file: AgentFile) -> tuple[str, ...]:
     return tuple(granted)
 
 
-def _allowed_without_asking(agent_file: AgentFile) -> tuple[str, ...]:
-    """Granted tools whose `permission` rule is the plain string "allow"."""
-    granted = {name.lower() for name in _tools(agent_file)}
+def _allowed_without_asking(agent_file: AgentFile, tools: tuple[str, ...]) -> tuple[str, ...]:
+    """Granted `tools` whose `permission` rule is the plain string "allow"."""
+    granted = {name.lower() for name in tools}
     return tuple(
         tool for tool, rule in agent_file.frontmatter.permission.items()
         if isinstance(rule, str) and rule.strip().lower() == "allow" and tool.lower() in granted
@@ -396,6 +396,7 @@ def persona_from_agent_file(agent_file: AgentFile) -> Persona:
     """Read the persona's knowledge out of whatever tables and charts the file has."""
     fm = agent_file.frontmatter
     name = fm.name or Path(agent_file.path).stem or "agent"
+    tools = _tools(agent_file)
     return Persona(
         name=name,
         title=agent_file.title or name,
@@ -403,8 +404,8 @@ def persona_from_agent_file(agent_file: AgentFile) -> Persona:
         model=fm.model,
         temperature=fm.temperature,
         steps=fm.steps,
-        tools=_tools(agent_file),
-        allowed_without_asking=_allowed_without_asking(agent_file),
+        tools=tools,
+        allowed_without_asking=_allowed_without_asking(agent_file, tools),
         keywords=_keywords(agent_file),
         phases=_phases(agent_file),
         decision_trees=_decision_trees(agent_file),

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from oai_server import OAIServer, text, tool_calls
+from oai_server import OAIServer, closed_port, text, tool_calls
 
 from agent.config import McpLocal, McpRemote, load_settings
 from agent.copilot import Copilot
@@ -197,9 +197,7 @@ def test_cli_mcp_list_prints_status_and_tools(isolated_dirs: dict) -> None:
 @pytest.fixture
 def http_echo(tmp_path: Path):
     """The echo server over streamable HTTP on 127.0.0.1, wanting the header X-Token: s3cret."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = closed_port()  # nothing listens there yet
     proc = subprocess.Popen([sys.executable, str(ECHO), "--http", str(port), "--token", "s3cret"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60

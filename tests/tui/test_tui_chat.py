@@ -10,6 +10,16 @@ from tui.widgets.header import CopilotHeader
 from tui.widgets.prompt import PromptHelp, PromptInput
 
 
+async def small_window(pilot, app, *, questions: int) -> ChatView:
+    """The transcript keeps 6 entries (batches of 3), after this many questions."""
+    await settle(pilot)
+    chat = app.query_one(ChatView)
+    chat.max_mounted, chat.batch = 6, 3
+    for i in range(questions):
+        await send(pilot, f"question {i} about the database")
+    return chat
+
+
 async def test_send_streams_an_offline_answer_into_the_chat() -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
@@ -129,11 +139,7 @@ async def test_long_sessions_keep_only_the_newest_entries_mounted() -> None:
     app = make_app()
     app._max_mounted = 6
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        chat = app.query_one(ChatView)
-        chat.max_mounted, chat.batch = 6, 3
-        for i in range(6):
-            await send(pilot, f"question {i} about the database")
+        chat = await small_window(pilot, app, questions=6)
         assert len(chat.entry_widgets()) <= 6 + 3
         assert chat.hidden_count > 0
         assert app.query_one(LoadEarlier).display
@@ -222,11 +228,7 @@ async def test_scrolling_far_up_keeps_a_window_and_comes_back_down() -> None:
     app = make_app()
     app._max_mounted = 6
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        chat = app.query_one(ChatView)
-        chat.max_mounted, chat.batch = 6, 3
-        for i in range(8):
-            await send(pilot, f"question {i} about the database")
+        chat = await small_window(pilot, app, questions=8)
         for _ in range(4):  # up to the oldest entries, a batch at a time
             first = chat.entry_widgets()[0]
             row = first.virtual_region.y  # its screen row (from the view's top) once at the top
@@ -312,11 +314,7 @@ async def test_end_goes_to_the_newest_entry_from_far_up() -> None:
     app = make_app()
     app._max_mounted = 6
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        chat = app.query_one(ChatView)
-        chat.max_mounted, chat.batch = 6, 3
-        for i in range(8):
-            await send(pilot, f"question {i} about the database")
+        chat = await small_window(pilot, app, questions=8)
         for _ in range(4):
             chat.scroll_home(animate=False, immediate=True)
             await settle(pilot)

@@ -862,9 +862,8 @@ class ChatView(VerticalScroll):
 
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
-        if new != old:  # parts of long answers: thawed near the view, frozen away from it
-            self.call_after_refresh(self._fit_parts_to_view)
-            self.call_after_refresh(self._show_counts_near)
+        if new != old:
+            self.call_after_refresh(self._after_scroll)
         if new <= 0 < old and self._hidden:
             self.run_worker(self._quietly(self.load_earlier()), exclusive=True, group="load-earlier")
         elif new >= self.max_scroll_y > old and self._later:
@@ -929,6 +928,12 @@ class ChatView(VerticalScroll):
         """Still at the bottom with newer entries waiting (the batch was short): the next."""
         if self._later and self.scroll_y >= self.max_scroll_y - 1:
             self.run_worker(self._quietly(self.load_later()), exclusive=True, group="load-later")
+
+    async def _after_scroll(self) -> None:
+        """Once a scroll is laid out: the end counts in view, and the parts of long answers
+        thawed near the view and frozen away from it."""
+        self._show_counts_near()
+        await self._fit_parts_to_view()
 
     async def _fit_parts_to_view(self) -> None:
         for view in self.message_views():
