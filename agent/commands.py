@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field
 
-from agent.export import ExportError
-from agent.library import PersonaInfo
-from agent.workflow import WorkflowError
+from agent.export.render import ExportError
+from agent.persona.library import PersonaInfo
+from agent.persona.workflow import WorkflowError
 
 if TYPE_CHECKING:
     from agent.copilot import Copilot

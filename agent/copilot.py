@@ -14,16 +14,17 @@ from pathlib import Path
 from typing import Literal
 
 from agent.config import Settings, load_settings
-from agent.export import write_export
-from agent.insight import point_tree, suggest_checklist
-from agent.library import PersonaInfo, PersonaLibrary, explain
-from agent.mcp_client import McpManager
-from agent.persona import Persona, load_persona
-from agent.prompt import build_messages
-from agent.providers.base import ChatRequest, PromptContext, Provider, StreamChunk, StreamEnd
-from agent.providers.factory import make_provider
-from agent.session import Session, SessionSummary, list_sessions
-from agent.session_models import (
+from agent.export.render import write_export
+from agent.llm.base import ChatRequest, PromptContext, Provider, StreamChunk, StreamEnd
+from agent.llm.factory import make_provider
+from agent.llm.prompt import build_messages
+from agent.llm.tool_loop import run_tool_loop
+from agent.persona.insight import point_tree, suggest_checklist
+from agent.persona.library import PersonaInfo, PersonaLibrary, explain
+from agent.persona.persona import Persona, load_persona
+from agent.persona.workflow import Workflow
+from agent.session.journal import Session, SessionSummary, list_sessions
+from agent.session.models import (
     ActivationChanged,
     ChecklistChanged,
     PhaseChanged,
@@ -33,9 +34,8 @@ from agent.session_models import (
     ToolCallStarted,
     TreeHighlighted,
 )
-from agent.tool_loop import run_tool_loop
 from agent.tools import Approver, ProjectRoot, Toolbox, tools_for
-from agent.workflow import Workflow
+from agent.tools.mcp import McpManager
 
 PersonaMode = Literal["auto", "on", "off"]
 Listener = Callable[[SessionEvent], None]

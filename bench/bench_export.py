@@ -12,8 +12,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from agent.export import export_session  # noqa: E402
-from agent.session_models import (  # noqa: E402
+from agent.export.render import export_session  # noqa: E402
+from agent.session.models import (  # noqa: E402
     ActivationChanged,
     ChecklistChanged,
     ChecklistEntry,

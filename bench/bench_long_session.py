@@ -52,7 +52,7 @@ def answer(i: int) -> str:
 
 def make_session() -> str:
     """A saved session of MESSAGES messages (half questions, half answers), via the Session."""
-    from agent.session import Session
+    from agent.session.journal import Session
 
     session = Session.create("backend")
     for i in range(MESSAGES // 2):

@@ -91,7 +91,7 @@ class BenchProvider:
         self.chunks: list[str] = []
 
     async def stream(self, request: object) -> AsyncIterator[object]:
-        from agent.providers.base import StreamChunk, StreamEnd
+        from agent.llm.base import StreamChunk, StreamEnd
 
         for text in self.chunks:
             yield StreamChunk(text=text)
@@ -116,7 +116,7 @@ async def wait_until(pilot, predicate, timeout: float = 120.0) -> None:
 
 async def render_once(app, pilot, text: str) -> float:
     """Seconds to mount one finished message with `text` in the chat, lay out and paint."""
-    from agent.session_models import Message
+    from agent.session.models import Message
     from tui.widgets.chat import ChatView, MessageView
 
     chat = app.query_one(ChatView)
@@ -136,7 +136,7 @@ async def render_once(app, pilot, text: str) -> float:
 async def stream_once(app, pilot, provider: BenchProvider, chunks: list[str],
                       keys: list[float] | None = None) -> float:
     """Seconds from Enter to the finished answer painted; optionally types keys meanwhile."""
-    from tui.widgets.prompt import PromptInput
+    from tui.widgets.composer import PromptInput
 
     provider.chunks = chunks
     prompt = app.query_one(PromptInput)
@@ -192,7 +192,7 @@ async def type_keys(app, latencies: list[float]) -> None:
     """Type a letter every ~20-40 ms while the answer streams; record each key's latency."""
     from textual import events
 
-    from tui.widgets.prompt import PromptInput
+    from tui.widgets.composer import PromptInput
 
     clock = KeyClock(app.query_one(PromptInput))
     rng = random.Random(3)

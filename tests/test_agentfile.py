@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agent.agentfile import AgentFileError, load_agent_file, parse_agent_text
-from agent.persona import DEFAULT_PERSONA_PATH
+from agent.persona.agentfile import AgentFileError, load_agent_file, parse_agent_text
+from agent.persona.persona import DEFAULT_PERSONA_PATH
 
 FIXTURES = Path(__file__).parent / "fixtures" / "agents"
 SEED = (Path(__file__).parents[1] / "../shared/seeds/backend-agent.md").resolve()

@@ -32,11 +32,11 @@ from oai_server import (
     text,
 )
 
-from agent.session import fold, parse_lines
-from agent.session_models import SessionState
+from agent.session.journal import fold, parse_lines
+from agent.session.models import SessionState
 
 ROOT = Path(__file__).resolve().parents[1]
-BUNDLED = ROOT / "agent" / "personas" / "backend.md"
+BUNDLED = ROOT / "agent" / "persona" / "bundled" / "backend.md"
 PROVIDER_ENV = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENROUTER_API_KEY",
                 "BACKEND_COPILOT_MODEL", "BACKEND_COPILOT_PROVIDER")
 LEAK_KEY = "sk-test-LEAKCHECK-123456"
@@ -64,7 +64,7 @@ def llm_env(dirs: dict[str, Path], base_url: str, key: str = "test", **extra: st
 
 
 def command(*args: str) -> list[str]:
-    return [sys.executable, "-m", "agent.cli", *args]
+    return [sys.executable, "-m", "tui.cli", *args]
 
 
 def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:

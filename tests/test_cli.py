@@ -18,7 +18,7 @@ def run_cli(*args: str, env_extra: dict[str, str] | None = None, timeout: float 
     env = dict(os.environ)
     env.update(env_extra or {})
     return subprocess.run(
-        [sys.executable, "-m", "agent.cli", *args],
+        [sys.executable, "-m", "tui.cli", *args],
         capture_output=True, text=True, env=env, cwd=ROOT, timeout=timeout,
     )
 
@@ -118,7 +118,7 @@ def test_config_masks_the_key() -> None:
 
 def test_core_imports_neither_openai_nor_textual() -> None:
     code = (
-        "import sys, agent.cli, agent.copilot, agent.providers.factory, keywords;"
+        "import sys, tui.cli, agent.copilot, agent.llm.factory, keywords;"
         "print(sorted(m for m in ('openai', 'textual') if m in sys.modules))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
@@ -130,7 +130,7 @@ def test_detect_scores_every_persona_the_app_would_load(tmp_path: Path) -> None:
     agents.mkdir(parents=True)
     (agents / "devops.md").write_text((ROOT / "tests/fixtures/library/devops.md").read_text())
     result = subprocess.run(
-        [sys.executable, "-m", "agent.cli", "detect", "--json",
+        [sys.executable, "-m", "tui.cli", "detect", "--json",
          "we deploy to kubernetes with a rollback plan"],
         capture_output=True, text=True, cwd=tmp_path, timeout=60,
         env={**os.environ, "PYTHONPATH": str(ROOT)},

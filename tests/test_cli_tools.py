@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import io
 
-from agent.cli_tools import check_root, terminal_approver
 from agent.tools import PermissionRequest
+from tui.cli_tools import check_root, terminal_approver
 
 
 class FakeTty(io.StringIO):

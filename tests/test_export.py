@@ -9,10 +9,17 @@ from pathlib import Path
 
 import pytest
 
-from agent.export import ExportError, export_session, import_json, write_export
-from agent.persona import Checklist, ChecklistItem, DecisionOption, DecisionTree, Persona, Phase
-from agent.session import Session, fold
-from agent.session_models import (
+from agent.export.render import ExportError, export_session, import_json, write_export
+from agent.persona.persona import (
+    Checklist,
+    ChecklistItem,
+    DecisionOption,
+    DecisionTree,
+    Persona,
+    Phase,
+)
+from agent.session.journal import Session, fold
+from agent.session.models import (
     ActivationChanged,
     ChecklistChanged,
     PhaseChanged,

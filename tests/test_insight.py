@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from agent.insight import TreeHint, open_items, point_tree, suggest_checklist
-from agent.persona import (
+from agent.persona.insight import TreeHint, open_items, point_tree, suggest_checklist
+from agent.persona.persona import (
     Checklist,
     ChecklistItem,
     DecisionOption,
@@ -13,7 +13,7 @@ from agent.persona import (
     Standard,
     load_persona,
 )
-from agent.session_models import ChecklistEntry
+from agent.session.models import ChecklistEntry
 
 CHECKLIST = "security-implementation-checklist"
 

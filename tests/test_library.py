@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from agent.copilot import Copilot
-from agent.library import PersonaLibrary
-from agent.session_models import ActivationChanged
+from agent.persona.library import PersonaLibrary
+from agent.session.models import ActivationChanged
 
 LIBRARY = Path(__file__).parent / "fixtures" / "library"
 API_TALK = "We need to design the REST API for orders, with authentication."

@@ -16,10 +16,10 @@ from oai_server import OAIServer, closed_port, text, tool_calls
 
 from agent.config import McpLocal, McpRemote, load_settings
 from agent.copilot import Copilot
-from agent.mcp_client import McpManager, ServerStatus, mcp_roles
-from agent.persona import load_persona
+from agent.persona.persona import load_persona
 from agent.tools import PermissionRequest
 from agent.tools.base import ToolContext
+from agent.tools.mcp import McpManager, ServerStatus, mcp_roles
 from agent.tools.root import ProjectRoot
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -181,7 +181,7 @@ def test_cli_mcp_list_prints_status_and_tools(isolated_dirs: dict) -> None:
     write_config(isolated_dirs, f'[mcp.echo]\ntype = "local"\ncommand = '
                  f"{toml_list([sys.executable, str(ECHO)])}\n"
                  '[mcp.ghost]\ntype = "local"\ncommand = ["no-such-mcp-server-command"]\n')
-    result = subprocess.run([sys.executable, "-m", "agent.cli", "mcp", "list"], capture_output=True,
+    result = subprocess.run([sys.executable, "-m", "tui.cli", "mcp", "list"], capture_output=True,
                             text=True, cwd=ROOT, env=dict(os.environ), timeout=120)
     assert result.returncode == 0, result.stderr
     assert "echo  (local:" in result.stdout and "connected, 3 tools" in result.stdout

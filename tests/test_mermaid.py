@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agent.agentfile import AgentFileError
-from agent.mermaid import parse_flowchart
+from agent.persona.agentfile import AgentFileError
+from agent.persona.mermaid import parse_flowchart
 
 
 def chart(*lines: str) -> str:

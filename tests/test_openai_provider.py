@@ -21,9 +21,9 @@ from oai_server import (
     tool_calls,
 )
 
-from agent.providers.base import ChatMessage, ChatRequest, StreamChunk, StreamEnd
-from agent.providers.errors import ProviderFailure, scrub
-from agent.providers.openai_provider import OpenAIProvider, retry_after_seconds
+from agent.llm.base import ChatMessage, ChatRequest, StreamChunk, StreamEnd
+from agent.llm.errors import ProviderFailure, scrub
+from agent.llm.openai_provider import OpenAIProvider, retry_after_seconds
 
 ROOT = Path(__file__).resolve().parents[1]
 FAKE_KEY = "sk-test-DISTINCTIVE-7f3a9c2e51b4d8"
@@ -366,7 +366,7 @@ async def test_list_models_failure_is_one_actionable_line(refused_base_url: str)
 
 
 def test_importing_the_provider_does_not_import_openai() -> None:
-    code = "import agent.providers.openai_provider, sys; print('openai' in sys.modules)"
+    code = "import agent.llm.openai_provider, sys; print('openai' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=ROOT, check=True)
     assert out.stdout.strip() == "False"

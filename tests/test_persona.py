@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from agent.agentfile import AgentFileError, parse_agent_text
-from agent.persona import (
+from agent.persona.agentfile import AgentFileError, parse_agent_text
+from agent.persona.persona import (
     DEFAULT_PERSONA_PATH,
     Persona,
     discover_agent_files,

@@ -7,8 +7,7 @@ import asyncio
 import pytest
 from test_insight import small_persona
 
-from agent.persona import Persona, load_persona
-from agent.providers.base import (
+from agent.llm.base import (
     ChatMessage,
     ChatRequest,
     PromptContext,
@@ -16,14 +15,15 @@ from agent.providers.base import (
     StreamChunk,
     StreamEnd,
 )
-from agent.providers.playbook import (
+from agent.llm.offline import (
     CONNECT_LINE,
     HEADER,
     PlaybookProvider,
     chunk_text,
     compose_answer,
 )
-from agent.session_models import ChecklistEntry
+from agent.persona.persona import Persona, load_persona
+from agent.session.models import ChecklistEntry
 
 REALTIME = "We need real-time updates pushed to the browser from our API"
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from agent.persona import Checklist, ChecklistItem, Persona, Phase, load_persona
-from agent.prompt import (
+from agent.llm.prompt import (
     GENERIC_PROMPT,
     build_messages,
     estimate_tokens,
@@ -12,7 +11,8 @@ from agent.prompt import (
     message_tokens,
     system_prompt,
 )
-from agent.session_models import ChecklistEntry, Message
+from agent.persona.persona import Checklist, ChecklistItem, Persona, Phase, load_persona
+from agent.session.models import ChecklistEntry, Message
 
 ARCH = Phase(name="Architecture", role="Primary", contribution="Own the API design")
 PRD = Phase(name="PRD", role="Supporting", contribution="Size up complexity")

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from agent.session import Session, SessionError, list_sessions
-from agent.session_models import (
+from agent.session.journal import Session, SessionError, list_sessions
+from agent.session.models import (
     ActivationChanged,
     AnswerDelta,
     ChecklistChanged,

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from agent.copilot import Copilot
-from agent.export import ExportError, export_session
-from agent.importer import import_session
-from agent.session import Session
+from agent.export.render import ExportError, export_session
+from agent.session.importer import import_session
+from agent.session.journal import Session
 
 ROOT = Path(__file__).resolve().parents[1]
 LIBRARY = Path(__file__).parent / "fixtures" / "library"
@@ -85,7 +85,7 @@ async def test_cli_import_prints_how_to_resume(tmp_path):
     exported.write_text(export_session(copilot.state, "json"), encoding="utf-8")
     copilot.session.close()
     result = subprocess.run(
-        [sys.executable, "-m", "agent.cli", "import", str(exported)],
+        [sys.executable, "-m", "tui.cli", "import", str(exported)],
         capture_output=True, text=True, cwd=ROOT, env=dict(os.environ), timeout=60,
     )
     assert result.returncode == 0, result.stderr
@@ -130,7 +130,7 @@ async def test_cli_export_brief(tmp_path):
     copilot.session.close()
     out = tmp_path / "brief.md"
     result = subprocess.run(
-        [sys.executable, "-m", "agent.cli", "export", copilot.state.id, "--format", "brief",
+        [sys.executable, "-m", "tui.cli", "export", copilot.state.id, "--format", "brief",
          "-o", str(out)],
         capture_output=True, text=True, cwd=ROOT, env=dict(os.environ), timeout=60,
     )
@@ -139,14 +139,14 @@ async def test_cli_export_brief(tmp_path):
 
 
 def test_web_serves_this_program_with_the_same_flags_minus_the_web_ones():
-    from agent.cli import build_parser
-    from agent.web import app_arguments, served_command
+    from tui.cli import build_parser
+    from tui.web import app_arguments, served_command
 
     argv = ["--web", "--host", "127.0.0.1", "--port=8123", "--agent", "x y.md", "--provider",
             "offline"]
     assert app_arguments(argv) == ["--agent", "x y.md", "--provider", "offline"]
     command = served_command(argv)
-    assert command.startswith(sys.executable) and "-m agent.cli" in command
+    assert command.startswith(sys.executable) and "-m tui.cli" in command
     assert "'x y.md'" in command and "--web" not in command and "8123" not in command
     defaults = build_parser().parse_args(["--web"])
     assert (defaults.host, defaults.port) == ("127.0.0.1", 8000)

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from agent.textsafe import safe_text, strip_terminal_escapes
+from agent.text import safe_text, strip_terminal_escapes
 
 # Printable text: no control characters (Cc) and no surrogates (Cs); newlines and tabs allowed.
 printable = st.text(

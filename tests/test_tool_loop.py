@@ -15,9 +15,9 @@ import pytest
 from oai_server import OAIServer, text, tool_calls
 
 from agent.copilot import Copilot
-from agent.export import export_session, import_json
-from agent.providers.base import StreamEnd
-from agent.session import fold
+from agent.export.render import export_session, import_json
+from agent.llm.base import StreamEnd
+from agent.session.journal import fold
 from agent.tools import PermissionRequest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -244,7 +244,7 @@ def test_cli_ask_sends_file_content_back(oai_server: OAIServer, project: Path) -
     env = dict(os.environ, OPENAI_BASE_URL=oai_server.base_url, BACKEND_COPILOT_MODEL="test-model",
                PYTHONPATH=str(ROOT))
     result = subprocess.run(
-        [sys.executable, "-m", "agent.cli", "ask", "what is in notes.txt?"],
+        [sys.executable, "-m", "tui.cli", "ask", "what is in notes.txt?"],
         capture_output=True, text=True, env=env, cwd=project, timeout=120, stdin=subprocess.DEVNULL,
     )
     assert result.returncode == 0, result.stderr
@@ -259,7 +259,7 @@ def test_cli_without_tty_denies_writes(oai_server: OAIServer, project: Path) -> 
     env = dict(os.environ, OPENAI_BASE_URL=oai_server.base_url, BACKEND_COPILOT_MODEL="test-model",
                PYTHONPATH=str(ROOT))
     result = subprocess.run(
-        [sys.executable, "-m", "agent.cli", "ask", "--root", str(project), "clear notes"],
+        [sys.executable, "-m", "tui.cli", "ask", "--root", str(project), "clear notes"],
         capture_output=True, text=True, env=env, cwd=ROOT, timeout=120, stdin=subprocess.DEVNULL,
     )
     assert result.returncode == 0, result.stderr

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.persona import load_persona
+from agent.persona.persona import load_persona
 from agent.tools import BUILTIN, PermissionRequest, ProjectRoot, Toolbox, tools_for
 
 SEED = Path(__file__).resolve().parents[1] / ".." / "shared" / "seeds" / "backend-agent.md"

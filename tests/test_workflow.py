@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from agent.persona import Phase
-from agent.workflow import Workflow, WorkflowError
+from agent.persona.persona import Phase
+from agent.persona.workflow import Workflow, WorkflowError
 
 PHASES = [
     Phase(name="PRD", role="Supporting"),

@@ -24,16 +24,16 @@ from textual.worker import Worker
 
 from tui.gc_pause import IdleFullCollections, collect_long_lived_again, leave_long_lived_alone
 from tui.text import clean, one_line
+from tui.widgets.composer import PromptHelp, PromptInput
 from tui.widgets.header import CopilotHeader, badge_text
-from tui.widgets.prompt import PromptHelp, PromptInput
 
 if TYPE_CHECKING:
     from textual.command import Provider
 
     from agent.copilot import Copilot
-    from agent.mcp_client import ServerStatus
-    from agent.session_models import Message
+    from agent.session.models import Message
     from agent.tools import Decision, PermissionRequest
+    from agent.tools.mcp import ServerStatus
     from tui.widgets.chat import ChatView
     from tui.widgets.panels import (
         ChecklistView,
@@ -47,7 +47,7 @@ PERSONA_CYCLE = {"auto": "on", "on": "off", "off": "auto"}
 
 def _copilot_commands() -> type[Provider]:
     """The palette's provider, imported when the palette first opens (not before first paint)."""
-    from tui.commands import CopilotCommands
+    from tui.palette import CopilotCommands
 
     return CopilotCommands
 
@@ -225,7 +225,7 @@ class CopilotApp(App[None]):
         """One line on how to connect a model, while the offline playbook answers."""
         if self.copilot.provider.name != "offline":
             return ""
-        from agent.providers.factory import CONNECT_HINT
+        from agent.llm.factory import CONNECT_HINT
 
         return CONNECT_HINT
 
@@ -300,7 +300,7 @@ class CopilotApp(App[None]):
 
     def _on_copilot_event(self, event: object) -> None:
         """Called by the session for every event, possibly from a worker: only post."""
-        from agent.session_models import AnswerDelta, AnswerStarted
+        from agent.session.models import AnswerDelta, AnswerStarted
         from tui.widgets.chat import ChatView
 
         if isinstance(event, AnswerDelta):
@@ -315,7 +315,7 @@ class CopilotApp(App[None]):
     def _on_event(self, message: CopilotEvent) -> None:
         if self._copilot is None:
             return
-        from agent.session_models import ActivationChanged
+        from agent.session.models import ActivationChanged
 
         self._show_header()
         self._show_panels()
@@ -380,7 +380,7 @@ class CopilotApp(App[None]):
 
     @work(group="ask", exclusive=True)
     async def _stream_answer(self, text: str | None) -> None:
-        from agent.providers.base import StreamChunk, StreamEnd
+        from agent.llm.base import StreamChunk, StreamEnd
 
         chat = self._chat()
         try:

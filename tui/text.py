@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 
-from agent.textsafe import safe_text
+from agent.text import safe_text
 
 # The header and the input use this module before the first paint, so the pydantic models
-# (agent.persona, agent.session_models) load only when a timeline event is described.
+# (agent.persona.persona, agent.session.models) load only when a timeline event is described.
 if TYPE_CHECKING:
-    from agent.persona import Persona
-    from agent.session_models import (
+    from agent.persona.persona import Persona
+    from agent.session.models import (
         ActivationChanged,
         ChecklistChanged,
         Notice,
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 def __getattr__(name: str) -> Any:
     """`TimelineEvent` on first use (PEP 562), so importing this module stays cheap."""
     if name == "TimelineEvent":
-        from agent.session_models import (
+        from agent.session.models import (
             ActivationChanged,
             ChecklistChanged,
             Notice,
@@ -66,14 +66,14 @@ def item_label(persona: Persona, item_id: str) -> str:
         if item.id == item_id:
             return f"{item.area} · {item.text}"
     parts = item_id.split("/")
-    if len(parts) >= 3:  # checklist/area/item slugs, as agent.persona builds them
+    if len(parts) >= 3:  # checklist/area/item slugs, as agent.persona.persona builds them
         return f"{parts[-2].replace('-', ' ').capitalize()} · {parts[-1].replace('-', ' ')}"
     return item_id
 
 
 def describe(event: TimelineEvent, persona: Persona) -> tuple[str, str]:
     """(icon, sentence) for a timeline event shown as a quiet line in the chat."""
-    from agent.session_models import (
+    from agent.session.models import (
         ActivationChanged,
         ChecklistChanged,
         PhaseChanged,

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from agent.config import McpLocal
-from agent.mcp_client import McpManager, mcp_roles
-from agent.persona import load_persona
+from agent.persona.persona import load_persona
+from agent.tools.mcp import McpManager, mcp_roles
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVER = Path(

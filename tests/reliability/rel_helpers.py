@@ -41,7 +41,7 @@ def cli_env(**extra: str) -> dict[str, str]:
 
 
 def cli_cmd(*args: str) -> list[str]:
-    return [sys.executable, "-m", "agent.cli", *args]
+    return [sys.executable, "-m", "tui.cli", *args]
 
 
 def run_cli(

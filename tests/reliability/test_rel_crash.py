@@ -21,7 +21,7 @@ from rel_helpers import (
     wait_for,
 )
 
-from agent.session import Session
+from agent.session.journal import Session
 
 STALLED = ["alpha ", "beta ", "gamma"]  # streamed at once, then the model stalls
 

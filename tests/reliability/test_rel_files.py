@@ -26,8 +26,8 @@ from rel_helpers import (
 )
 
 from agent.copilot import Copilot
-from agent.session import Session, SessionError, SessionInUse, list_sessions, parse_lines
-from agent.session_lock import lock_path
+from agent.session.journal import Session, SessionError, SessionInUse, list_sessions, parse_lines
+from agent.session.lock import lock_path
 
 
 def _saved_session(question: str = "kept question") -> Session:

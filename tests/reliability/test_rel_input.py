@@ -19,10 +19,10 @@ from oai_server import OAIServer, text
 from rel_helpers import ESCAPES, FORBIDDEN_CONTROLS, MARKUP, WAIT, oai_args, run_cli
 
 from agent.copilot import Copilot
-from agent.export import export_session
-from agent.providers.base import StreamEnd
-from agent.session import Session
-from agent.session_models import Message, Notice, SessionState
+from agent.export.render import export_session
+from agent.llm.base import StreamEnd
+from agent.session.journal import Session
+from agent.session.models import Message, Notice, SessionState
 
 PASTE = ("Our API must handle this log:\n" + "GET /v1/orders 200 12ms\n" * 250_000)[:5_000_000]
 

@@ -79,7 +79,7 @@ def test_key_is_in_no_file_after_a_kill_mid_answer(
 
 
 def test_web_mode_listens_on_loopback_unless_told_otherwise() -> None:
-    from agent.cli import build_parser
+    from tui.cli import build_parser
 
     assert build_parser().parse_args(["--web"]).host == "127.0.0.1"
     assert build_parser().parse_args(["--web", "--host", "0.0.0.0"]).host == "0.0.0.0"

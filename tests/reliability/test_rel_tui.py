@@ -13,7 +13,7 @@ sys.path.insert(0, str(ROOT / "tests" / "tui"))
 from tui_helpers import make_app, send, settle, toasts, views  # noqa: E402
 
 from agent.copilot import Copilot  # noqa: E402
-from agent.session import Session  # noqa: E402
+from agent.session.journal import Session  # noqa: E402
 from tui.app import CopilotApp  # noqa: E402
 from tui.widgets.chat import NoticeLine  # noqa: E402
 

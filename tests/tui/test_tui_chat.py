@@ -6,8 +6,8 @@ from textual.widgets import Markdown, Static
 from tui_helpers import QUESTION, make_app, send, settle, toasts, views
 
 from tui.widgets.chat import ChatView, LoadEarlier, LoadLater
+from tui.widgets.composer import PromptHelp, PromptInput
 from tui.widgets.header import CopilotHeader
-from tui.widgets.prompt import PromptHelp, PromptInput
 
 
 async def small_window(pilot, app, *, questions: int) -> ChatView:
@@ -196,7 +196,7 @@ async def test_streaming_follows_the_bottom_only_when_the_user_is_there() -> Non
 
 async def test_a_resumed_long_session_mounts_one_screenful_first() -> None:
     from agent.copilot import Copilot
-    from agent.session import Session
+    from agent.session.journal import Session
     from tui.app import CopilotApp
 
     session = Session.create("backend")
@@ -295,7 +295,7 @@ async def test_the_loaded_session_is_left_out_of_full_collections_until_the_app_
 
 
 def test_turns_in_the_same_millisecond_keep_their_order() -> None:
-    from agent.session_models import Message, Notice, SessionState
+    from agent.session.models import Message, Notice, SessionState
     from tui.widgets.chat import merged_entries
 
     ts = "2026-11-25T06:00:00.000+00:00"

@@ -10,7 +10,7 @@ from textual.widgets import Static
 from tui_helpers import send, settle, toasts, views
 
 from tui.app import CopilotApp
-from tui.commands import palette_entries
+from tui.palette import palette_entries
 from tui.widgets.header import CopilotHeader
 from tui.widgets.panels import ChecklistPanel, DecisionTreePanel, WorkflowPanel
 

@@ -19,9 +19,9 @@ from textual.pilot import Pilot
 from textual.widgets import Footer, Static
 from tui_helpers import make_app, send, settle, toasts, views
 
-from agent.providers.factory import CONNECT_HINT
-from agent.session import Session
-from agent.session_lock import SessionLock
+from agent.llm.factory import CONNECT_HINT
+from agent.session.journal import Session
+from agent.session.lock import SessionLock
 from tui.app import CopilotApp
 from tui.screens.permission import PermissionScreen
 from tui.widgets.chat import ChatView

@@ -6,10 +6,10 @@ from textual import events
 from textual.widgets import Markdown, Static
 from tui_helpers import make_app, settle, views
 
-from agent.textsafe import safe_text
+from agent.text import safe_text
 from tui.widgets.chat import PARTIAL_CHARS
+from tui.widgets.composer import PASTE_TOKEN_CHARS, PromptInput
 from tui.widgets.panels import SidePanels
-from tui.widgets.prompt import PASTE_TOKEN_CHARS, PromptInput
 
 UNIT = "Our API handles \x1b]52;c;SGVsbG8=\x07 [bold red]x[/] payloads. "
 

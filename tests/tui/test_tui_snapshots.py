@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from tui_helpers import QUESTION, make_app, send, settle
 
-from tui.widgets.prompt import PromptInput
+from tui.widgets.composer import PromptInput
 
 SIZES = {"120x40": (120, 40), "80x24": (80, 24)}
 

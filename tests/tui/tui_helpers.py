@@ -8,7 +8,7 @@ from textual.pilot import Pilot
 
 from tui.app import CopilotApp
 from tui.widgets.chat import ChatView, MessageView
-from tui.widgets.prompt import PromptInput
+from tui.widgets.composer import PromptInput
 
 QUESTION = "Our REST API needs authentication and real-time notifications"
 

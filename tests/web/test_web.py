@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from cdp_browser import Browser, find_chromium, plain
 
-from agent.session import Session, list_sessions
+from agent.session.journal import Session, list_sessions
 
 ROOT = Path(__file__).resolve().parents[2]
 # `make test-web` keeps the picture in screenshots/; a plain `make test` leaves the tree clean.
@@ -61,7 +61,7 @@ def web_app(tmp_path: Path) -> Iterator[str]:
     port = _free_port()
     env = dict(os.environ, PYTHONPATH=str(ROOT), BACKEND_COPILOT_PROVIDER="offline")
     process = subprocess.Popen(
-        [sys.executable, "-m", "agent.cli", "--web", "--port", str(port), "--provider", "offline"],
+        [sys.executable, "-m", "tui.cli", "--web", "--port", str(port), "--provider", "offline"],
         cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         start_new_session=True,  # its own group: the apps it starts per tab stop with it
     )

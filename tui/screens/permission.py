@@ -15,7 +15,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from agent.textsafe import safe_text
+from agent.text import safe_text
 from agent.tools import Decision, PermissionRequest
 
 

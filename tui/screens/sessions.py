@@ -8,7 +8,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
-from agent.session import SessionSummary
+from agent.session.journal import SessionSummary
 from tui.text import one_line, plain
 
 

@@ -25,9 +25,8 @@ from textual.widget import MountError, Widget
 from textual.widgets import Markdown, Static
 from textual.widgets.markdown import MarkdownBlock
 
-from agent.cli import usage_line
-from agent.persona import Persona
-from agent.session_models import (
+from agent.persona.persona import Persona
+from agent.session.models import (
     AnswerFinished,
     AnswerStarted,
     Message,
@@ -37,6 +36,7 @@ from agent.session_models import (
     ToolCallRecord,
     ToolCallStarted,
 )
+from tui.cli import usage_line
 from tui.text import TimelineEvent, clean, describe, one_line, plain
 from tui.widgets.tools import ToolCallBlock, finished, record_from
 

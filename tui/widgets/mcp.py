@@ -10,8 +10,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from agent.mcp_client import McpRole, ServerStatus, mcp_roles
-from agent.persona import Persona
+from agent.persona.persona import Persona
+from agent.tools.mcp import McpRole, ServerStatus, mcp_roles
 from tui.text import plain
 
 MARK = {

@@ -12,7 +12,7 @@ from rich.text import Text
 from textual.content import Content
 from textual.widgets import Collapsible, Static
 
-from agent.session_models import ToolCallFinished, ToolCallRecord, ToolCallStarted
+from agent.session.models import ToolCallFinished, ToolCallRecord, ToolCallStarted
 from tui.text import clean, one_line, plain
 
 STATUS_MARK = {

@@ -12,8 +12,8 @@ import re
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
-from agent.providers.base import ErrorKind, ProviderError
-from agent.textsafe import strip_terminal_escapes
+from agent.llm.base import ErrorKind, ProviderError
+from agent.text import strip_terminal_escapes
 
 MAX_DETAIL = 200  # characters of server-supplied text kept in a message
 MAX_MODELS_LISTED = 12

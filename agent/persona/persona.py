@@ -10,10 +10,10 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from agent import paths
-from agent.agentfile import AgentFile, Table, load_agent_file, plain_text
-from agent.mermaid import Graph
+from agent.persona.agentfile import AgentFile, Table, load_agent_file, plain_text
+from agent.persona.mermaid import Graph
 
-BUNDLED_DIR = Path(__file__).parent / "personas"
+BUNDLED_DIR = Path(__file__).parent / "bundled"
 DEFAULT_PERSONA_PATH = BUNDLED_DIR / "backend.md"
 
 

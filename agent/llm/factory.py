@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from agent.config import Settings
-from agent.providers.base import Provider
-from agent.providers.playbook import PlaybookProvider
+from agent.llm.base import Provider
+from agent.llm.offline import PlaybookProvider
 
 CONNECT_HINT = (
     "Offline playbook — connect a model: set OPENAI_API_KEY (and OPENAI_BASE_URL for a "
@@ -15,7 +15,7 @@ CONNECT_HINT = (
 def make_provider(settings: Settings, *, temperature: float | None = None) -> Provider:
     if settings.provider == "offline":
         return PlaybookProvider(delay=settings.stream_delay)
-    from agent.providers.openai_provider import OpenAIProvider
+    from agent.llm.openai_provider import OpenAIProvider
 
     return OpenAIProvider(
         name=settings.provider,

@@ -9,7 +9,7 @@ from textual import events
 from textual.message import Message
 from textual.widgets import Static, TextArea
 
-from agent.textsafe import safe_text
+from agent.text import safe_text
 from tui.text import plain
 
 IDLE_HINT = "Enter send · Shift+Enter/Ctrl+J newline · ↑↓ history · / commands · F1 help"

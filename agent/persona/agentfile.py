@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from agent.mermaid import Graph, parse_flowchart
+from agent.persona.mermaid import Graph, parse_flowchart
 
 
 class AgentFileError(Exception):

@@ -7,8 +7,8 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from agent.persona import Persona
-from agent.session_models import ChecklistEntry, Usage
+from agent.persona.persona import Persona
+from agent.session.models import ChecklistEntry, Usage
 
 
 class ChatMessage(BaseModel):

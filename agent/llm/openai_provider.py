@@ -32,9 +32,9 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from agent.providers import errors as E
-from agent.providers.base import ChatRequest, ProviderError, StreamChunk, StreamEnd, ToolCall
-from agent.session_models import Usage
+from agent.llm import errors as E
+from agent.llm.base import ChatRequest, ProviderError, StreamChunk, StreamEnd, ToolCall
+from agent.session.models import Usage
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 RETRYABLE_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504})

@@ -22,9 +22,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
-from agent.persona import Persona, Phase
-from agent.providers.base import ChatMessage
-from agent.session_models import ChecklistEntry
+from agent.llm.base import ChatMessage
+from agent.persona.persona import Persona, Phase
+from agent.session.models import ChecklistEntry
 
 CHARS_PER_TOKEN = 4
 MESSAGE_OVERHEAD_TOKENS = 4

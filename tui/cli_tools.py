@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from agent.session_models import ToolCallFinished, ToolCallStarted
-from agent.textsafe import safe_text
+from agent.session.models import ToolCallFinished, ToolCallStarted
+from agent.text import safe_text
 from agent.tools import Approver, Decision, PermissionRequest
 
 MCP_START_WAIT = 30.0  # seconds `ask` waits for configured MCP servers before answering
@@ -97,7 +97,7 @@ def tool_calls_record(message: Any) -> list[dict[str, Any]]:
 def mcp_list(cli: dict[str, Any], *, as_json: bool) -> int:
     """Print the configured MCP servers, their status after trying to start them, their tools."""
     from agent.config import load_settings
-    from agent.mcp_client import McpManager
+    from agent.tools.mcp import McpManager
 
     settings, problems = load_settings(cli)
     for problem in problems:

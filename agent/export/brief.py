@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from agent.export import _md_inline, _when
-from agent.persona import DecisionTree, Persona
-from agent.session_models import ActivationChanged, SessionState, TreeHighlighted
+from agent.export.render import _md_inline, _when
+from agent.persona.persona import DecisionTree, Persona
+from agent.session.models import ActivationChanged, SessionState, TreeHighlighted
 
 
 @dataclass

@@ -107,9 +107,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _UserFacingErrors() -> tuple[type[BaseException], ...]:
-    from agent.agentfile import AgentFileError
-    from agent.export import ExportError
-    from agent.session import SessionError
+    from agent.export.render import ExportError
+    from agent.persona.agentfile import AgentFileError
+    from agent.session.journal import SessionError
 
     return (AgentFileError, ExportError, SessionError, LookupError, OSError)
 
@@ -120,7 +120,7 @@ def _dispatch(args: argparse.Namespace, cli: dict[str, Any], agents: list[str]) 
         if command is not None:
             print("backend-copilot: --web serves the app; leave out the command.", file=sys.stderr)
             return EXIT_USAGE
-        from agent.web import serve
+        from tui.web import serve
 
         return serve(args.raw_argv, host=args.host, port=args.port)
     if command is None:
@@ -143,7 +143,7 @@ def _dispatch(args: argparse.Namespace, cli: dict[str, Any], agents: list[str]) 
     if command == "config":
         return _config(cli)
     if command == "mcp":
-        from agent.cli_tools import mcp_list
+        from tui.cli_tools import mcp_list
 
         return mcp_list(cli, as_json=args.json)
     return EXIT_USAGE
@@ -163,16 +163,16 @@ def _question(words: list[str]) -> str:
 
 def _ask(text: str, cli: dict[str, Any], agents: list[str], *, as_json: bool,
          root: str | None = None, yes: bool = False, resume: str | None = None) -> int:
-    from agent.cli_tools import (
+    from agent.copilot import Copilot
+    from agent.llm.base import StreamChunk, StreamEnd
+    from agent.text import safe_text
+    from tui.cli_tools import (
         check_root,
         prepare_tools,
         show_tool_event,
         terminal_approver,
         tool_calls_record,
     )
-    from agent.copilot import Copilot
-    from agent.providers.base import StreamChunk, StreamEnd
-    from agent.textsafe import safe_text
 
     root_problem = check_root(root)
     if root_problem is not None:
@@ -251,7 +251,7 @@ def usage_line(usage: Any) -> str:
 
 
 def _last_activation_reason(state: Any) -> str:
-    from agent.session_models import ActivationChanged
+    from agent.session.models import ActivationChanged
 
     for event in reversed(state.timeline):
         if isinstance(event, ActivationChanged):
@@ -261,7 +261,7 @@ def _last_activation_reason(state: Any) -> str:
 
 def _detect(text: str, agents: list[str], *, as_json: bool) -> int:
     """Score every persona the app would load (bundled, discovered, --agent) on TEXT."""
-    from agent.library import PersonaLibrary
+    from agent.persona.library import PersonaLibrary
     from keywords import detect
 
     problems: list[str] = []
@@ -284,7 +284,7 @@ def _detect(text: str, agents: list[str], *, as_json: bool) -> int:
 
 
 def _persona_show(path: str | None, *, as_json: bool) -> int:
-    from agent.persona import load_persona
+    from agent.persona.persona import load_persona
 
     persona = load_persona(path) if path else load_persona()
     if as_json:
@@ -310,7 +310,7 @@ def _persona_show(path: str | None, *, as_json: bool) -> int:
 
 
 def _sessions(*, as_json: bool) -> int:
-    from agent.session import list_sessions
+    from agent.session.journal import list_sessions
 
     problems: list[str] = []
     summaries = list_sessions(problems=problems)
@@ -329,9 +329,9 @@ def _sessions(*, as_json: bool) -> int:
 def _export(session_id: str, fmt: str, output: str | None, agents: list[str]) -> int:
     from pathlib import Path
 
-    from agent.export import write_export
-    from agent.library import PersonaLibrary
-    from agent.session import Session
+    from agent.export.render import write_export
+    from agent.persona.library import PersonaLibrary
+    from agent.session.journal import Session
 
     state = Session.open(session_id, read_only=True).state  # works while another app writes
     # Every persona the session may have switched on, to name its trees and checklists.
@@ -344,7 +344,7 @@ def _export(session_id: str, fmt: str, output: str | None, agents: list[str]) ->
 
 
 def _import(file: str) -> int:
-    from agent.importer import import_session
+    from agent.session.importer import import_session
 
     session = import_session(file)
     state = session.state

@@ -37,7 +37,7 @@ def app_arguments(argv: Sequence[str]) -> list[str]:
 
 def served_command(argv: Sequence[str]) -> str:
     """The shell command each browser tab runs: this Python, this program, the same flags."""
-    return shlex.join([sys.executable, "-m", "agent.cli", *app_arguments(argv)])
+    return shlex.join([sys.executable, "-m", "tui.cli", *app_arguments(argv)])
 
 
 def serve(argv: Sequence[str], host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> int:

@@ -12,9 +12,9 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from agent.agentfile import AgentFileError
-from agent.persona import Persona, discover_agent_files, load_persona
-from agent.session_models import SessionState
+from agent.persona.agentfile import AgentFileError
+from agent.persona.persona import Persona, discover_agent_files, load_persona
+from agent.session.models import SessionState
 from keywords import ActivationResult, Activator
 
 # Where a persona came from; on a name clash the higher one wins (your file beats the bundled).

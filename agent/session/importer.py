@@ -13,9 +13,9 @@ import re
 from pathlib import Path
 
 from agent import paths
-from agent.export import ExportError, import_json
-from agent.session import Session, _encode, new_session_id
-from agent.session_models import SessionStarted
+from agent.export.render import ExportError, import_json
+from agent.session.journal import Session, _encode, new_session_id
+from agent.session.models import SessionStarted
 
 _SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 

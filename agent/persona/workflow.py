@@ -9,8 +9,8 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Sequence
 
-from agent.persona import Phase
-from agent.session_models import PhaseChanged
+from agent.persona.persona import Phase
+from agent.session.models import PhaseChanged
 
 
 class WorkflowError(Exception):

@@ -25,8 +25,8 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic_core import PydanticSerializationError
 
 from agent import paths
-from agent.session_lock import SessionBusy, SessionLock
-from agent.session_models import (
+from agent.session.lock import SessionBusy, SessionLock
+from agent.session.models import (
     ActivationChanged,
     AnswerDelta,
     AnswerFinished,
@@ -48,7 +48,7 @@ from agent.session_models import (
     TreeHighlighted,
     Usage,
 )
-from agent.textsafe import safe_text
+from agent.text import safe_text
 
 DELTA_INTERVAL = 0.25  # seconds between AnswerDelta lines while streaming
 TITLE_LENGTH = 60
@@ -711,7 +711,7 @@ def _looks_like_log(path: Path) -> bool:
 
 def _set_aside(path: Path) -> str:
     """Move a non-log aside unless a live process holds it; the report line, or ''."""
-    from agent.session_lock import holder
+    from agent.session.lock import holder
 
     if holder(path) is not None:
         return ""

@@ -12,10 +12,10 @@ import asyncio
 import re
 from collections.abc import AsyncIterator, Sequence
 
-from agent.insight import TreeHint, open_items, point_tree, suggest_checklist
-from agent.persona import Persona
-from agent.providers.base import ChatRequest, StreamChunk, StreamEnd
-from agent.textsafe import safe_text
+from agent.llm.base import ChatRequest, StreamChunk, StreamEnd
+from agent.persona.insight import TreeHint, open_items, point_tree, suggest_checklist
+from agent.persona.persona import Persona
+from agent.text import safe_text
 
 HEADER = "**Offline playbook** — no model connected."
 CONNECT_LINE = (
@@ -202,7 +202,7 @@ class PlaybookProvider:
         """Keywords named when the persona is idle: the bundled persona's, else the seed's."""
         if self._idle_keywords is None:
             try:
-                from agent.persona import load_persona
+                from agent.persona.persona import load_persona
 
                 self._idle_keywords = load_persona().keywords or FALLBACK_KEYWORDS
             except Exception:  # a broken bundled file must not break the offline answer

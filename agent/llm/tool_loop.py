@@ -16,7 +16,7 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any
 
-from agent.providers.base import (
+from agent.llm.base import (
     ChatRequest,
     Provider,
     ProviderError,
@@ -24,8 +24,8 @@ from agent.providers.base import (
     StreamEnd,
     ToolCall,
 )
-from agent.session import Session
-from agent.session_models import RESULT_PREVIEW, ToolCallFinished, ToolCallStarted
+from agent.session.journal import Session
+from agent.session.models import RESULT_PREVIEW, ToolCallFinished, ToolCallStarted
 from agent.tools import Approver, Toolbox
 
 DEFAULT_STEPS = 10

@@ -23,9 +23,9 @@ from typing import Literal
 from pydantic import ValidationError
 
 from agent import paths
-from agent.persona import Persona
-from agent.session import EVENT_ADAPTER
-from agent.session_models import (
+from agent.persona.persona import Persona
+from agent.session.journal import EVENT_ADAPTER
+from agent.session.models import (
     ActivationChanged,
     AnswerDelta,
     AnswerFinished,
@@ -45,7 +45,7 @@ from agent.session_models import (
     ToolCallStarted,
     TreeHighlighted,
 )
-from agent.textsafe import safe_text
+from agent.text import safe_text
 
 ExportFormat = Literal["md", "json", "html", "brief"]
 FORMATS: tuple[str, ...] = ("md", "json", "html", "brief")
@@ -506,7 +506,7 @@ def export_session(
     persona the session switched on (defaults to `persona` alone).
     """
     if fmt == "brief":
-        from agent.brief import session_brief
+        from agent.export.brief import session_brief
 
         return session_brief(state, list(library) or ([persona] if persona else []))
     if fmt == "md":
