@@ -7,18 +7,24 @@ STAMP := $(VENV)/.installed
 .PHONY: run test test-web test-mcp lint bench screenshots clean
 
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	@echo "Creating $(VENV) ..."
+	@$(PYTHON) -m venv $(VENV)
 
+# pip's own chatter goes to a log; on failure the log is shown, otherwise one line says it is done.
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test]'
-	touch $(STAMP)
+	@echo "Installing backend-copilot and its dependencies into $(VENV) (once; about a minute) ..."
+	@$(BIN)/python -m pip install -qq --disable-pip-version-check -e '.[test]' >$(VENV)/install.log 2>&1 \
+		|| { cat $(VENV)/install.log; echo "Install failed: the log above is also in $(VENV)/install.log"; exit 1; }
+	@touch $(STAMP)
+	@echo "Installed."
 
 run: $(STAMP)
-	$(BIN)/backend-copilot
+	@$(BIN)/backend-copilot
 
+# The layer contract first (seconds), then the suite on every core.
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/python -m pytest -n auto
 
 # The browser test: serves the app with --web and drives it in headless Chromium
 # (Debian's package; installed here when missing), saving screenshots/web.png.
@@ -34,6 +40,7 @@ test-mcp: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 
 # Every benchmark runs (one failing does not hide the others); the target fails if any did.
 bench: $(STAMP)

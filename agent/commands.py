@@ -1,57 +1,114 @@
-"""Slash commands, parsed once here so the TUI and any other front end only forward lines."""
+"""Slash commands: the one registry every front end reads.
+
+Each command is declared once in COMMANDS (its usage, help, handler, palette entries and
+completions); /help, the command palette, F1 and Tab completion are all derived from it, so a
+new command shows up everywhere without touching the front end. A handler returns a typed
+result; the front end does what the result's type says.
+"""
 
 from __future__ import annotations
 
 import shlex
-from typing import TYPE_CHECKING, Literal
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
-from agent.export.render import ExportError
+from agent.errors import ExportError, WorkflowError
 from agent.persona.library import PersonaInfo
-from agent.persona.workflow import WorkflowError
 
 if TYPE_CHECKING:
     from agent.copilot import Copilot
 
-Action = Literal[
-    "none", "ask", "export", "new", "sessions", "help", "quit", "persona_list", "retry"
-]
 
-HELP: list[tuple[str, str]] = [
-    ("/phase next|prev|<name>", "move through PRD → Architecture → … → Implementation"),
-    ("/persona on|off|auto", "pin the persona on or off, or let the keywords decide"),
-    ("/persona <name>", "pin that persona on (its panels, its prompt); /persona auto unpins"),
-    ("/persona list", "the loaded personas with their keywords and current scores"),
-    ("/check <item>", "tick or untick a checklist item (by its words)"),
-    ("/export md|json|html [PATH]", "write the whole session to a file"),
-    ("/export brief [PATH]", "a short Markdown brief: decisions, open checklist items, phase"),
-    ("/retry", "answer your last message again (after an error or a stop)"),
-    ("/new", "start a new session"),
-    ("/sessions", "open a saved session"),
-    ("/help", "this list"),
-    ("/quit", "leave (the session is already saved)"),
-]
+# -- results: the front end acts on the type ------------------------------------------------
 
 
 class CommandResult(BaseModel):
-    ok: bool
+    """Done; `message` (if any) is shown as a hint. ok=False: refused, `message` says why."""
+
+    ok: bool = True
     message: str = ""
-    action: Action = "none"
-    ask_text: str = ""
-    path: str = ""
-    help_lines: list[tuple[str, str]] = Field(default_factory=list)
+
+
+class Exported(CommandResult):
+    path: str
+
+
+class NewSession(CommandResult):
+    pass
+
+
+class RetryLast(CommandResult):
+    pass
+
+
+class OpenSessions(CommandResult):
+    pass
+
+
+class ShowHelp(CommandResult):
+    lines: list[tuple[str, str]] = Field(default_factory=list)
+
+
+class ShowPersonas(CommandResult):
+    lines: list[tuple[str, str]] = Field(default_factory=list)
+
+
+class Quit(CommandResult):
+    pass
+
+
+def refused(message: str) -> CommandResult:
+    return CommandResult(ok=False, message=message)
+
+
+# -- the registry ---------------------------------------------------------------------------
+
+Handler = Callable[["Copilot", list[str]], CommandResult]
+
+
+@dataclass(frozen=True)
+class PaletteEntry:
+    title: str  # what the palette lists, e.g. "Export session as Markdown"
+    help: str
+    line: str  # the slash command it runs
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str  # "phase" for /phase
+    usage: str  # "/phase next|prev|<name>"
+    help: str
+    handler: Handler
+    palette: tuple[PaletteEntry, ...] = ()
+    # complete lines worth offering for Tab; the usage's fixed words when left out
+    completions: Callable[[Copilot], list[str]] | None = None
+    extra_help: tuple[tuple[str, str], ...] = ()  # more usage lines shown in /help
+
+
+def help_lines() -> list[tuple[str, str]]:
+    """(usage, help) for /help and F1, in registry order."""
+    lines: list[tuple[str, str]] = []
+    for command in COMMANDS:
+        lines.append((command.usage, command.help))
+        lines.extend(command.extra_help)
+    return lines
+
+
+def palette_entries() -> list[PaletteEntry]:
+    return [entry for command in COMMANDS for entry in command.palette]
 
 
 def command_names(copilot: Copilot) -> list[str]:
     """Every complete command line worth offering in completion, in a stable order."""
-    names = ["/phase next", "/phase prev"]
-    names += [f"/phase {p.name}" for p in copilot.persona.phases]
-    names += ["/persona on", "/persona off", "/persona auto", "/persona list"]
-    names += [f"/persona {p.name}" for p in copilot.library.personas]
-    names += [f"/check {item.text}" for item in copilot.persona.all_checklist_items()]
-    names += ["/export md", "/export json", "/export html", "/export brief"]
-    names += ["/retry", "/new", "/sessions", "/help", "/quit"]
+    names: list[str] = []
+    for command in COMMANDS:
+        if command.completions is not None:
+            names += command.completions(copilot)
+        else:
+            names.append(f"/{command.name}")
     return names
 
 
@@ -59,48 +116,51 @@ def run_command(copilot: Copilot, line: str) -> CommandResult:
     try:
         words = shlex.split(line.strip())
     except ValueError as exc:
-        return CommandResult(ok=False, message=f"Could not read that command ({exc}); check the quotes.")
+        return refused(f"Could not read that command ({exc}); check the quotes.")
     if not words or not words[0].startswith("/"):
-        return CommandResult(ok=False, message="Commands start with '/'. Type /help for the list.")
+        return refused("Commands start with '/'. Type /help for the list.")
     name, args = words[0][1:].lower(), words[1:]
-    handler = _HANDLERS.get(name)
-    if handler is None:
-        close = [c for c in _HANDLERS if c.startswith(name[:2])] if name else []
+    command = _BY_NAME.get(name)
+    if command is None:
+        close = [c for c in _BY_NAME if c.startswith(name[:2])] if name else []
         hint = f" Did you mean /{close[0]}?" if close else ""
-        return CommandResult(ok=False, message=f"Unknown command /{name}.{hint} Type /help for the list.")
-    return handler(copilot, args)
+        return refused(f"Unknown command /{name}.{hint} Type /help for the list.")
+    return command.handler(copilot, args)
+
+
+# -- handlers -------------------------------------------------------------------------------
 
 
 def _phase(copilot: Copilot, args: list[str]) -> CommandResult:
     if not args:
         names = " | ".join(p.name for p in copilot.persona.phases)
-        return CommandResult(ok=False, message=f"Usage: /phase next|prev|<name> ({names})")
+        return refused(f"Usage: /phase next|prev|<name> ({names})")
     if not copilot.persona.phases:
-        return CommandResult(ok=False, message="This persona defines no workflow phases.")
+        return refused("This persona defines no workflow phases.")
     try:
         phase = copilot.set_phase(" ".join(args))
     except WorkflowError as exc:
-        return CommandResult(ok=False, message=str(exc))
-    return CommandResult(ok=True, message=f"Phase: {phase}")
+        return refused(str(exc))
+    return CommandResult(message=f"Phase: {phase}")
 
 
 def _persona(copilot: Copilot, args: list[str]) -> CommandResult:
     choice = (args[0].lower() if args else "")
     if choice in ("on", "off", "auto"):
         copilot.set_persona_mode(choice)  # type: ignore[arg-type]
-        return CommandResult(ok=True, message=f"Persona {copilot.persona.name}: {choice}")
+        return CommandResult(message=f"Persona {copilot.persona.name}: {choice}")
     if choice == "list":
         lines = [_persona_line(info) for info in copilot.persona_overview()]
         message = "\n".join(f"{name} — {about}" for name, about in lines)
-        return CommandResult(ok=True, action="persona_list", help_lines=lines, message=message)
+        return ShowPersonas(lines=lines, message=message)
     wanted = " ".join(args)
     if wanted and copilot.library.get(wanted) is not None:
         copilot.set_persona_mode("on", wanted)
-        return CommandResult(ok=True, message=f"Persona {copilot.persona.name}: on (pinned)")
+        return CommandResult(message=f"Persona {copilot.persona.name}: on (pinned)")
     names = ", ".join(copilot.library.names)
     if wanted:
-        return CommandResult(ok=False, message=f"No persona named '{wanted}'; loaded: {names}.")
-    return CommandResult(ok=False, message=f"Usage: /persona on|off|auto|list|<name> ({names})")
+        return refused(f"No persona named '{wanted}'; loaded: {names}.")
+    return refused(f"Usage: /persona on|off|auto|list|<name> ({names})")
 
 
 def _persona_line(info: PersonaInfo) -> tuple[str, str]:
@@ -120,20 +180,20 @@ def _persona_line(info: PersonaInfo) -> tuple[str, str]:
 def _check(copilot: Copilot, args: list[str]) -> CommandResult:
     wanted = " ".join(args).strip().lower()
     if not wanted:
-        return CommandResult(ok=False, message="Usage: /check <item>, e.g. /check JWT")
+        return refused("Usage: /check <item>, e.g. /check JWT")
     items = copilot.persona.all_checklist_items()
     exact = [i for i in items if wanted in (i.id.lower(), i.text.lower())]
     found = exact or [i for i in items if wanted in i.text.lower() or wanted in i.id.lower()]
     if not found:
-        return CommandResult(ok=False, message=f"No checklist item matches '{wanted}'.")
+        return refused(f"No checklist item matches '{wanted}'.")
     if len(found) > 1:
         options = ", ".join(i.text for i in found[:6])
-        return CommandResult(ok=False, message=f"'{wanted}' matches several items: {options}.")
+        return refused(f"'{wanted}' matches several items: {options}.")
     item = found[0]
     copilot.toggle_item(item.id)
     state = copilot.state.checklist.get(item.id)
     done = state is not None and state.state == "done"
-    return CommandResult(ok=True, message=f"{item.area} · {item.text}: {'done' if done else 'open'}")
+    return CommandResult(message=f"{item.area} · {item.text}: {'done' if done else 'open'}")
 
 
 def _export(copilot: Copilot, args: list[str]) -> CommandResult:
@@ -145,38 +205,94 @@ def _export(copilot: Copilot, args: list[str]) -> CommandResult:
     try:
         path = copilot.export(fmt, args[1] if len(args) > 1 else None)  # type: ignore[arg-type]
     except ExportError as exc:
-        return CommandResult(ok=False, message=str(exc))
-    return CommandResult(ok=True, action="export", path=str(path), message=f"Exported to {path}")
+        return refused(str(exc))
+    return Exported(path=str(path), message=f"Exported to {path}")
 
 
 def _new(copilot: Copilot, args: list[str]) -> CommandResult:
     copilot.new_session()
-    return CommandResult(ok=True, action="new", message="New session started.")
+    return NewSession(message="New session started.")
 
 
 def _retry(copilot: Copilot, args: list[str]) -> CommandResult:
     """Only checks there is something to answer; the front end runs `copilot.retry()`."""
     if not any(m.role == "user" for m in copilot.state.messages):
-        return CommandResult(ok=False, message="Nothing to retry yet: ask something first.")
-    return CommandResult(ok=True, action="retry", message="Answering your last message again.")
+        return refused("Nothing to retry yet: ask something first.")
+    return RetryLast(message="Answering your last message again.")
 
 
-def _simple(action: Action, message: str = ""):
-    def handler(copilot: Copilot, args: list[str]) -> CommandResult:
-        return CommandResult(ok=True, action=action, message=message,
-                             help_lines=HELP if action == "help" else [])
-
-    return handler
+def _sessions(copilot: Copilot, args: list[str]) -> CommandResult:
+    return OpenSessions()
 
 
-_HANDLERS = {
-    "phase": _phase,
-    "persona": _persona,
-    "check": _check,
-    "export": _export,
-    "new": _new,
-    "retry": _retry,
-    "sessions": _simple("sessions"),
-    "help": _simple("help"),
-    "quit": _simple("quit"),
-}
+def _help(copilot: Copilot, args: list[str]) -> CommandResult:
+    return ShowHelp(lines=help_lines())
+
+
+def _quit(copilot: Copilot, args: list[str]) -> CommandResult:
+    return Quit()
+
+
+def _phase_lines(copilot: Copilot) -> list[str]:
+    return ["/phase next", "/phase prev", *(f"/phase {p.name}" for p in copilot.persona.phases)]
+
+
+def _persona_lines(copilot: Copilot) -> list[str]:
+    fixed = ["/persona on", "/persona off", "/persona auto", "/persona list"]
+    return fixed + [f"/persona {p.name}" for p in copilot.library.personas]
+
+
+def _check_lines(copilot: Copilot) -> list[str]:
+    return [f"/check {item.text}" for item in copilot.persona.all_checklist_items()]
+
+
+def _export_lines(copilot: Copilot) -> list[str]:
+    return ["/export md", "/export json", "/export html", "/export brief"]
+
+
+P = PaletteEntry
+COMMANDS: tuple[Command, ...] = (
+    Command("phase", "/phase next|prev|<name>",
+            "move through PRD → Architecture → … → Implementation", _phase,
+            palette=(P("Phase: next", "Move the workflow to the next phase", "/phase next"),
+                     P("Phase: previous", "Move the workflow to the previous phase", "/phase prev")),
+            completions=_phase_lines),
+    Command("persona", "/persona on|off|auto",
+            "pin the persona on or off, or let the keywords decide", _persona,
+            palette=(
+                P("Persona: automatic",
+                  "Let the keywords pick the persona and switch it on and off", "/persona auto"),
+                P("Persona: pin on", "Keep the persona shown now on", "/persona on"),
+                P("Persona: pin off", "Keep every persona off", "/persona off"),
+                P("Persona: list all",
+                  "Every loaded persona with its keywords and current score", "/persona list"),
+            ),
+            completions=_persona_lines,
+            extra_help=(
+                ("/persona <name>",
+                 "pin that persona on (its panels, its prompt); /persona auto unpins"),
+                ("/persona list", "the loaded personas with their keywords and current scores"),
+            )),
+    Command("check", "/check <item>", "tick or untick a checklist item (by its words)", _check,
+            completions=_check_lines),
+    Command("export", "/export md|json|html [PATH]", "write the whole session to a file", _export,
+            palette=(
+                P("Export session as Markdown", "Write the whole session to a .md file", "/export md"),
+                P("Export session as JSON", "Write the whole session to a .json file", "/export json"),
+                P("Export session as HTML", "Write the whole session to an .html file", "/export html"),
+                P("Export a brief",
+                  "A short Markdown summary for a PR: decisions, open items, phase", "/export brief"),
+            ),
+            completions=_export_lines,
+            extra_help=(("/export brief [PATH]",
+                         "a short Markdown brief: decisions, open checklist items, phase"),)),
+    Command("retry", "/retry", "answer your last message again (after an error or a stop)", _retry,
+            palette=(P("Retry the last message", "Ask the last question again", "/retry"),)),
+    Command("new", "/new", "start a new session", _new,
+            palette=(P("New session", "Start a fresh conversation (this one stays saved)", "/new"),)),
+    Command("sessions", "/sessions", "open a saved session", _sessions,
+            palette=(P("Resume a session", "Open a saved session", "/sessions"),)),
+    Command("help", "/help", "this list", _help),
+    Command("quit", "/quit", "leave (the session is already saved)", _quit),
+)
+_BY_NAME = {command.name: command for command in COMMANDS}

@@ -318,6 +318,10 @@ def load_settings(
         api_key, key_source = SecretStr(env_key), key_env
     elif file_key is not None and file_key.get_secret_value():
         api_key, key_source = file_key, str(path)
+    if api_key is not None:
+        from agent import log
+
+        log.mask([api_key.get_secret_value()])  # the log file never holds it
 
     if provider == "openrouter":
         base_url = base_url or OPENROUTER_URL

@@ -1,4 +1,4 @@
-"""Where the app keeps its files: data (sessions), config, exports.
+"""Where the app keeps its files: data (sessions), config, exports, the log.
 
 Each place comes from platformdirs and can be overridden by an environment variable, so
 tests and users with unusual setups can point it anywhere. Directories the app creates are
@@ -16,6 +16,7 @@ APP_NAME = "backend-copilot"
 DATA_ENV = "BACKEND_COPILOT_DATA_DIR"
 CONFIG_ENV = "BACKEND_COPILOT_CONFIG_DIR"
 EXPORT_ENV = "BACKEND_COPILOT_EXPORT_DIR"
+LOG_ENV = "BACKEND_COPILOT_LOG_DIR"
 DIR_MODE = 0o700
 FILE_MODE = 0o600
 
@@ -65,3 +66,12 @@ def sessions_dir(*, create: bool = False) -> Path:
 
 def config_file() -> Path:
     return config_dir() / "config.toml"
+
+
+def log_dir(*, create: bool = False) -> Path:
+    path = _override(LOG_ENV) or Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))
+    return ensure_dir(path) if create else path
+
+
+def log_file() -> Path:
+    return log_dir() / "backend-copilot.log"

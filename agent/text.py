@@ -9,6 +9,7 @@ All patterns are single-pass regular expressions without nested repetition: line
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 # One alternation, tried left to right at each ESC / 8-bit introducer.
 _SEQUENCE = re.compile(
@@ -46,3 +47,15 @@ def safe_text(s: str) -> str:
     if _SURROGATE.search(s):
         s = s.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
     return s
+
+
+# Anything shaped like an API key or a bearer token, whatever the configured key is.
+KEY_SHAPED = re.compile(r"\b(?:sk|pk|rk|gsk|xai)[-_][A-Za-z0-9_\-*.]{6,}|(?i:bearer)\s+\S+")
+
+
+def mask_secrets(text: str, secrets: Iterable[str | None] = ()) -> str:
+    """Known secrets (4+ characters) and key-shaped words become ***; lines are kept."""
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, "***")
+    return KEY_SHAPED.sub("***", text)

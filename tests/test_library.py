@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from agent.commands import ShowPersonas
 from agent.copilot import Copilot
 from agent.persona.library import PersonaLibrary
 from agent.session.models import ActivationChanged
@@ -123,8 +124,8 @@ def test_persona_list_shows_everyone_with_keywords_and_scores(project):
     copilot = _start()
     copilot._record_user_message(DEPLOY_TALK)
     result = copilot.run_command("/persona list")
-    assert result.ok and result.action == "persona_list"
-    rows = dict(result.help_lines)
+    assert result.ok and isinstance(result, ShowPersonas)
+    rows = dict(result.lines)
     assert set(rows) == {"backend · default", "devops · on", "docs-writer", "frontend"}
     assert "score 3" in rows["devops · on"] and "kubernetes" in rows["devops · on"]
     assert "no keywords" in rows["docs-writer"]

@@ -30,6 +30,7 @@ from tui.widgets.header import CopilotHeader, badge_text
 if TYPE_CHECKING:
     from textual.command import Provider
 
+    from agent.commands import CommandResult
     from agent.copilot import Copilot
     from agent.session.models import Message
     from agent.tools import Decision, PermissionRequest
@@ -190,6 +191,9 @@ class CopilotApp(App[None]):
             try:
                 self._copilot = self._factory()
             except Exception as exc:  # one line for the user, never a traceback
+                from agent.log import log_exception
+
+                log_exception("starting the co-pilot", exc)
                 self.exit(return_code=1, message=one_line(str(exc) or type(exc).__name__, 200))
                 return
             leave_long_lived_alone()
@@ -447,40 +451,43 @@ class CopilotApp(App[None]):
             self.query_one(PromptHelp).show_hint(result.message)
             self.say(result.message, severity="warning")
             return False
-        action = result.action
-        if action == "ask":
-            return self.ask(result.ask_text)
-        if action == "retry":
-            if self.busy:
-                self.query_one(PromptHelp).show_hint("Still answering — press Esc first.")
-                return False
-            self.action_retry()
-            return True
-        if action == "export":
-            self.say(f"Exported to {result.path}", title="Export", timeout=8)
-            self.last_export = result.path
-        elif action == "new":
-            self.run_worker(self.render_all(), group="render", exclusive=True)
-            self.say(result.message or "New session started.")
-        elif action == "sessions":
-            self.action_sessions()
-        elif action == "help":
-            self.action_help(result.help_lines)
-        elif action == "quit":
-            self.exit()
-        elif action == "persona_list":
-            self.say(result.message, title="Personas", timeout=8)
-        elif result.message:
-            self.query_one(PromptHelp).show_hint(result.message)
+        return self._act_on(result)
+
+    def _act_on(self, result: CommandResult) -> bool:
+        """Do what a command's typed result asks of the front end."""
+        from agent import commands as c
+
+        match result:
+            case c.RetryLast():
+                if self.busy:
+                    self.query_one(PromptHelp).show_hint("Still answering — press Esc first.")
+                    return False
+                self.action_retry()
+            case c.Exported(path=path):
+                self.say(f"Exported to {path}", title="Export", timeout=8)
+                self.last_export = path
+            case c.NewSession():
+                self.run_worker(self.render_all(), group="render", exclusive=True)
+                self.say(result.message or "New session started.")
+            case c.OpenSessions():
+                self.action_sessions()
+            case c.ShowHelp(lines=lines):
+                self.action_help(lines)
+            case c.Quit():
+                self.exit()
+            case c.ShowPersonas():
+                self.say(result.message, title="Personas", timeout=8)
+            case _ if result.message:
+                self.query_one(PromptHelp).show_hint(result.message)
         return True
 
     def action_help(self, lines: Sequence[tuple[str, str]] | None = None) -> None:
-        from agent.commands import HELP
+        from agent.commands import help_lines
         from tui.screens.help import HelpScreen
 
         if isinstance(self.screen, HelpScreen):
             return
-        self.push_screen(HelpScreen(list(lines or HELP)))
+        self.push_screen(HelpScreen(list(lines or help_lines())))
 
     def action_sessions(self) -> None:
         from tui.screens.sessions import SessionsScreen
@@ -503,6 +510,9 @@ class CopilotApp(App[None]):
         try:
             self.copilot.resume(session_id)
         except Exception as exc:  # a broken file is one line, not a crash
+            from agent.log import log_exception
+
+            log_exception(f"resuming session {session_id}", exc)
             self.say(f"Could not open that session: {exc}", severity="error")
             return
         self.run_worker(self.render_all(), group="render", exclusive=True)

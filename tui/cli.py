@@ -102,16 +102,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return EXIT_OK
     except _UserFacingErrors() as exc:  # one line, never a traceback
-        print(f"backend-copilot: {exc}", file=sys.stderr)
+        print(f"backend-copilot: {safe_line(str(exc))}", file=sys.stderr)
+        return EXIT_FAIL
+    except Exception as exc:  # a bug: one line here, the traceback in the log file
+        from agent import log, paths
+
+        log.log_exception(f"backend-copilot {' '.join(args.raw_argv)[:200]}", exc)
+        print(f"backend-copilot: unexpected error ({type(exc).__name__}: "
+              f"{safe_line(str(exc))[:200]}); the details are in {paths.log_file()}",
+              file=sys.stderr)
         return EXIT_FAIL
 
 
-def _UserFacingErrors() -> tuple[type[BaseException], ...]:
-    from agent.export.render import ExportError
-    from agent.persona.agentfile import AgentFileError
-    from agent.session.journal import SessionError
+def safe_line(text: str) -> str:
+    """Text from a file or a model, made safe for a terminal and folded onto one line."""
+    from agent.text import safe_text
 
-    return (AgentFileError, ExportError, SessionError, LookupError, OSError)
+    return " ".join(safe_text(text).split())
+
+
+def _UserFacingErrors() -> tuple[type[BaseException], ...]:
+    from agent.errors import CopilotError
+
+    return (CopilotError, LookupError, OSError)
 
 
 def _dispatch(args: argparse.Namespace, cli: dict[str, Any], agents: list[str]) -> int:
@@ -236,18 +249,12 @@ def _ask(text: str, cli: dict[str, Any], agents: list[str], *, as_json: bool,
         elif end is not None and end.error is not None:
             print(f"backend-copilot: {end.error.message}", file=sys.stderr)
         elif answer is not None and answer.usage is not None:
+            from agent.session.models import usage_line
+
             print(usage_line(answer.usage), file=sys.stderr)
     if interrupted:
         return EXIT_INTERRUPTED
     return EXIT_FAIL if end is not None and end.error is not None else EXIT_OK
-
-
-def usage_line(usage: Any) -> str:
-    """'tokens: 11 in · 7 out' — on stderr, so piping the answer stays clean."""
-    def count(value: int | None) -> str:
-        return "?" if value is None else str(value)
-
-    return f"tokens: {count(usage.prompt_tokens)} in · {count(usage.completion_tokens)} out"
 
 
 def _last_activation_reason(state: Any) -> str:
@@ -358,8 +365,11 @@ def _config(cli: dict[str, Any]) -> int:
     from agent.config import describe, load_settings
 
     settings, problems = load_settings(cli)
+    from agent import paths
+
     for key, value in describe(settings):
         print(f"{key:16} {value}")
+    print(f"{'log file':16} {paths.log_file()}")
     for problem in problems:
         print(f"problem: {problem}", file=sys.stderr)
     return EXIT_OK

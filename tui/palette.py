@@ -13,24 +13,15 @@ if TYPE_CHECKING:
 
 
 def palette_entries(app: CopilotApp) -> list[tuple[str, str, Callable[[], object]]]:
-    """(name, help, callback) for each action; slash commands go through the Copilot."""
+    """(name, help, callback): the registry's slash commands, then the app's own actions."""
+    from agent.commands import palette_entries as command_entries
+
     run = app.run_line
+    slash = [(e.title, e.help, partial(run, e.line)) for e in command_entries()]
     return [
-        ("Export session as Markdown", "Write the whole session to a .md file", partial(run, "/export md")),
-        ("Export session as JSON", "Write the whole session to a .json file", partial(run, "/export json")),
-        ("Export session as HTML", "Write the whole session to an .html file", partial(run, "/export html")),
-        ("Export a brief", "A short Markdown summary for a PR: decisions, open items, phase", partial(run, "/export brief")),
-        ("New session", "Start a fresh conversation (this one stays saved)", partial(run, "/new")),
-        ("Resume a session", "Open a saved session", app.action_sessions),
-        ("Toggle side panels", "Show or hide decision tree, checklist, workflow", app.action_toggle_panels),
-        ("Persona: automatic", "Let the keywords pick the persona and switch it on and off", partial(run, "/persona auto")),
-        ("Persona: pin on", "Keep the persona shown now on", partial(run, "/persona on")),
-        ("Persona: pin off", "Keep every persona off", partial(run, "/persona off")),
-        ("Persona: list all", "Every loaded persona with its keywords and current score", partial(run, "/persona list")),
+        *slash,
         *_persona_entries(app),
-        ("Phase: next", "Move the workflow to the next phase", partial(run, "/phase next")),
-        ("Phase: previous", "Move the workflow to the previous phase", partial(run, "/phase prev")),
-        ("Retry the last message", "Ask the last question again", app.action_retry),
+        ("Toggle side panels", "Show or hide decision tree, checklist, workflow", app.action_toggle_panels),
         ("Toggle dark / light theme", "Switch between textual-dark and textual-light", app.action_toggle_dark),
         ("Help: keys and commands", "Every key and slash command", app.action_help),
     ]
@@ -57,10 +48,9 @@ class CopilotCommands(Provider):
     """Palette hits for the co-pilot's actions."""
 
     def _entries(self) -> list[tuple[str, str, Callable[[], object]]]:
-        from tui.app import CopilotApp
-
+        # Duck-typed, not isinstance: importing the app here would make the two import each other.
         app = self.app
-        return palette_entries(app) if isinstance(app, CopilotApp) else []
+        return palette_entries(app) if hasattr(app, "copilot") else []  # type: ignore[arg-type]
 
     async def discover(self) -> Hits:
         for name, help_text, callback in self._entries():

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from agent.export.render import _md_inline, _when
+from agent.export.common import md_inline, when
 from agent.persona.persona import DecisionTree, Persona
 from agent.session.models import ActivationChanged, SessionState, TreeHighlighted
 
@@ -67,14 +67,14 @@ def session_brief(state: SessionState, personas: Sequence[Persona] = ()) -> str:
     involved = [known[n] for n in on if n in known]
     if not involved and state.persona in known:
         involved = [known[state.persona]]
-    out = [f"# {_md_inline(state.title or 'Untitled session')} — brief\n\n"]
+    out = [f"# {md_inline(state.title or 'Untitled session')} — brief\n\n"]
     users = sum(m.role == "user" for m in state.messages)
-    when = f", last {_md_inline(_when(state.updated))}" if state.updated else ""
+    last = f", last {md_inline(when(state.updated))}" if state.updated else ""
     asked = f"{users} question{'' if users == 1 else 's'}"
-    out.append(f"- Session: {_md_inline(state.id)} ({asked}{when})\n")
+    out.append(f"- Session: {md_inline(state.id)} ({asked}{last})\n")
     if on:
         current = state.persona if state.persona_active else ""
-        named = [f"{_md_inline(n)}{' (on now)' if n == current else ''}" for n in on]
+        named = [f"{md_inline(n)}{' (on now)' if n == current else ''}" for n in on]
         out.append(f"- Personas: {', '.join(named)}\n")
     else:
         out.append("- Personas: none switched on\n")
@@ -83,12 +83,12 @@ def session_brief(state: SessionState, personas: Sequence[Persona] = ()) -> str:
         for persona in involved:
             phase = persona.phase(state.phase)
             if phase is not None:
-                role = f" ({_md_inline(phase.role)} role for {_md_inline(persona.name)})"
+                role = f" ({md_inline(phase.role)} role for {md_inline(persona.name)})"
                 break
-        out.append(f"- Phase reached: {_md_inline(state.phase)}{role}\n")
+        out.append(f"- Phase reached: {md_inline(state.phase)}{role}\n")
     else:
         first = next((p.phases[0] for p in involved if p.phases), None)
-        start = f"{_md_inline(first.name)} (the first; never moved on)" if first else "none"
+        start = f"{md_inline(first.name)} (the first; never moved on)" if first else "none"
         out.append(f"- Phase reached: {start}\n")
 
     out.append("\n## Decisions\n\n")
@@ -100,8 +100,8 @@ def session_brief(state: SessionState, personas: Sequence[Persona] = ()) -> str:
         branch = f"{d.question}: {d.condition} → " if d.question and d.condition else ""
         words = f"(words: {', '.join(d.words)})" if d.words and not d.chosen else ""
         out.append(
-            f"- **{_md_inline(d.recommendation)}** — {_md_inline(d.tree)}: "
-            f"{_md_inline(branch + d.recommendation)}, {how}{' ' + _md_inline(words) if words else ''}\n"
+            f"- **{md_inline(d.recommendation)}** — {md_inline(d.tree)}: "
+            f"{md_inline(branch + d.recommendation)}, {how}{' ' + md_inline(words) if words else ''}\n"
         )
 
     out.append("\n## Checklist\n")
@@ -110,7 +110,7 @@ def session_brief(state: SessionState, personas: Sequence[Persona] = ()) -> str:
     for title, areas in groups:
         total = sum(len(items) for _, items in areas)
         done = sum(st == "done" for _, items in areas for _, st in items)
-        out.append(f"\n**{_md_inline(title)}**: {done}/{total} done\n\n")
+        out.append(f"\n**{md_inline(title)}**: {done}/{total} done\n\n")
         for area, items in areas:
             ticked = [text for text, st in items if st == "done"]
             still_open += [
@@ -119,12 +119,12 @@ def session_brief(state: SessionState, personas: Sequence[Persona] = ()) -> str:
                 if st != "done"
             ]
             shown = ", ".join(ticked) if ticked else "nothing yet"
-            out.append(f"- {_md_inline(area)} {len(ticked)}/{len(items)} done: {_md_inline(shown)}\n")
+            out.append(f"- {md_inline(area)} {len(ticked)}/{len(items)} done: {md_inline(shown)}\n")
     if not groups:
         out.append("\nNo checklist in play.\n")
     elif still_open:
         out.append("\n### Still open\n\n")
-        out.extend(f"- [ ] {_md_inline(item)}\n" for item in still_open)
+        out.extend(f"- [ ] {md_inline(item)}\n" for item in still_open)
     else:
         out.append("\nEverything on the checklist is done.\n")
     return "".join(out)

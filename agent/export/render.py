@@ -16,13 +16,16 @@ import re
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
 from pydantic import ValidationError
 
 from agent import paths
+from agent.errors import ExportError
+from agent.export.common import md_block as _md_block
+from agent.export.common import md_inline as _md_inline
+from agent.export.common import when as _when
 from agent.persona.persona import Persona
 from agent.session.journal import EVENT_ADAPTER
 from agent.session.models import (
@@ -55,19 +58,7 @@ JSON_VERSION = 1
 TimelineEvent = ActivationChanged | PhaseChanged | ChecklistChanged | TreeHighlighted | Notice
 
 
-class ExportError(Exception):
-    """One line saying what could not be written or read, and what to do instead."""
-
-
 # -- shared helpers ------------------------------------------------------------------------
-
-
-def _when(ts: str) -> str:
-    try:
-        moment = datetime.fromisoformat(ts)
-    except ValueError:
-        return safe_text(ts)
-    return moment.strftime("%Y-%m-%d %H:%M:%S") + (" UTC" if moment.utcoffset() is not None else "")
 
 
 def _speaker(message: Message) -> str:
@@ -211,21 +202,7 @@ _STATUS_MARK = {"done": "x", "suggested": "~", "open": " "}
 
 # -- Markdown ------------------------------------------------------------------------------
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|~#&!])")
-_BACKTICKS = re.compile(r"`+")
 
-
-def _md_inline(text: str) -> str:
-    """One line of literal text: escaped so no markup, link or HTML is interpreted."""
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(safe_text(text).split()))
-
-
-def _md_block(text: str) -> str:
-    """Content in a fence longer than any backtick run inside it, so it stays literal."""
-    text = safe_text(text)
-    longest = max((len(m) for m in _BACKTICKS.findall(text)), default=0)
-    fence = "`" * max(3, longest + 1)
-    return f"{fence}text\n{text}\n{fence}\n"
 
 
 def _to_markdown(state: SessionState, persona: Persona | None) -> str:

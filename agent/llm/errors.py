@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
+from agent.errors import CopilotError
 from agent.llm.base import ErrorKind, ProviderError
 from agent.text import strip_terminal_escapes
 
@@ -157,7 +158,9 @@ def no_choices_message(base_url: str) -> str:
             "Check the model name and try again.")
 
 
-class ProviderFailure(Exception):
+class ProviderFailure(CopilotError):
+    title = "Model"
+
     """Raised by the few provider calls that return data (e.g. list_models) when they fail."""
 
     def __init__(self, error: ProviderError) -> None:

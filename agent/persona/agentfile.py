@@ -13,18 +13,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from agent.errors import AgentFileError
 from agent.persona.mermaid import Graph, parse_flowchart
-
-
-class AgentFileError(Exception):
-    """One line a person can act on: which file, which line, what was expected."""
-
-    def __init__(self, path: str | Path, line: int | None, message: str) -> None:
-        self.path = str(path)
-        self.line = line
-        self.message = message
-        where = f"{self.path}:{line}" if line else self.path
-        super().__init__(f"{where}: {message}")
 
 
 class Table(BaseModel):

@@ -11,6 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from agent.errors import AgentFileError
+
 NodeShape = Literal["rect", "diamond", "round", "circle", "flag", "plain"]
 EdgeStyle = Literal["arrow", "line", "dotted", "thick"]
 Direction = Literal["TD", "TB", "LR", "RL", "BT"]
@@ -272,7 +274,6 @@ def parse_flowchart(text: str, *, path: str = "<text>", first_line: int = 1) -> 
     first_line is the file line of the body's first line, so errors point into the real
     file; Graph.line is the line before it (where the fence opened), 0 for bare text.
     """
-    from agent.persona.agentfile import AgentFileError  # late: agentfile imports this module
 
     builder = _Builder()
     direction: Direction | None = None

@@ -9,12 +9,9 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Sequence
 
+from agent.errors import WorkflowError
 from agent.persona.persona import Phase
 from agent.session.models import PhaseChanged
-
-
-class WorkflowError(Exception):
-    """An unknown or ambiguous phase name; the message lists the valid names."""
 
 
 class Workflow:

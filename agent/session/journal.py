@@ -25,6 +25,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic_core import PydanticSerializationError
 
 from agent import paths
+from agent.errors import SessionError
 from agent.session.lock import SessionBusy, SessionLock
 from agent.session.models import (
     ActivationChanged,
@@ -56,10 +57,6 @@ TITLE_LENGTH = 60
 EVENT_ADAPTER: TypeAdapter[SessionEvent] = TypeAdapter(SessionEvent)
 Subscriber = Callable[[SessionEvent], None]
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
-
-
-class SessionError(Exception):
-    """A session that cannot be opened; the message says which file and what to do."""
 
 
 class SessionInUse(SessionError):

@@ -13,10 +13,11 @@ import fcntl
 import os
 from pathlib import Path
 
+from agent.errors import SessionError
 from agent.paths import FILE_MODE
 
 
-class SessionBusy(Exception):
+class SessionBusy(SessionError):
     """Another live process holds the session's lock."""
 
     def __init__(self, path: Path, pid: int | None) -> None:

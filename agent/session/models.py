@@ -22,6 +22,14 @@ class Usage(BaseModel):
     completion_tokens: int | None = None
 
 
+def usage_line(usage: Usage) -> str:
+    """'tokens: 11 in · 7 out' (a '?' for a count the server did not send)."""
+    def count(value: int | None) -> str:
+        return "?" if value is None else str(value)
+
+    return f"tokens: {count(usage.prompt_tokens)} in · {count(usage.completion_tokens)} out"
+
+
 MessageStatus = Literal["complete", "streaming", "stopped", "interrupted", "error"]
 
 

@@ -14,9 +14,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-
-class ToolError(Exception):
-    """One line the model sees as the tool's result (the call failed, the loop goes on)."""
+from agent.errors import ToolError
 
 
 class ProjectRoot:

@@ -46,6 +46,16 @@ def _table(title: str, rows: list[tuple[str, str]]) -> Table:
     return table
 
 
+def _files() -> list[tuple[str, str]]:
+    from agent import paths
+
+    return [
+        ("Log", f"{paths.log_file()} (errors in full; keys masked)"),
+        ("Config", str(paths.config_file())),
+        ("Sessions", str(paths.sessions_dir())),
+    ]
+
+
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,f1,q,question_mark", "dismiss", "Close")]
 
@@ -58,3 +68,4 @@ class HelpScreen(ModalScreen[None]):
             box.border_title = "Help · Esc closes"
             yield Static(_table("Keys", KEYS), classes="help-table")
             yield Static(_table("Slash commands", self.commands), classes="help-table")
+            yield Static(_table("Files", _files()), classes="help-table")

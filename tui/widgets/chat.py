@@ -35,8 +35,8 @@ from agent.session.models import (
     ToolCallFinished,
     ToolCallRecord,
     ToolCallStarted,
+    usage_line,
 )
-from tui.cli import usage_line
 from tui.text import TimelineEvent, clean, describe, one_line, plain
 from tui.widgets.tools import ToolCallBlock, finished, record_from
 

@@ -1,0 +1,77 @@
+"""The log file: every traceback the screen does not show, with keys masked.
+
+The screen and stderr get one line a person can act on (CopilotError.headline); the detail a
+maintainer needs goes here. Rotating (1 MB x 3), private (0600), opened only when the first
+record is written, so the first frame pays nothing for it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import logging.handlers
+import os
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+
+from agent import paths
+from agent.text import mask_secrets, safe_text
+
+LOGGER_NAME = "backend_copilot"
+MAX_BYTES = 1_000_000
+BACKUPS = 3
+
+_lock = threading.Lock()
+_secrets: set[str] = set()
+
+
+class _MaskSecrets(logging.Filter):
+    """Known keys and anything shaped like one become *** before a record is formatted."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = mask_secrets(safe_text(record.getMessage()), _secrets)
+        record.args = None
+        if record.exc_info:
+            formatted = logging.Formatter().formatException(record.exc_info)
+            record.exc_text = mask_secrets(safe_text(formatted), _secrets)
+            record.exc_info = None
+            record.msg = f"{record.msg}\n{record.exc_text}"
+            record.exc_text = None
+        return True
+
+
+class _PrivateRotatingHandler(logging.handlers.RotatingFileHandler):
+    def _open(self):  # type: ignore[override]
+        paths.ensure_dir(Path(self.baseFilename).parent)
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, paths.FILE_MODE)
+        os.chmod(self.baseFilename, paths.FILE_MODE)
+        return os.fdopen(fd, self.mode, encoding=self.encoding, errors=self.errors)
+
+
+def mask(secrets: Iterable[str | None]) -> None:
+    """Add secrets (the configured API key) to what every record masks."""
+    _secrets.update(s for s in secrets if s)
+
+
+def logger() -> logging.Logger:
+    """The app's logger, its file handler attached on first use (lazily, once)."""
+    log = logging.getLogger(LOGGER_NAME)
+    with _lock:
+        if not log.handlers:
+            handler = _PrivateRotatingHandler(
+                paths.log_file(), maxBytes=MAX_BYTES, backupCount=BACKUPS, delay=True,
+                encoding="utf-8",
+            )
+            handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+            handler.addFilter(_MaskSecrets())
+            log.addHandler(handler)
+            log.setLevel(logging.INFO)
+            log.propagate = False
+    return log
+
+
+def log_exception(context: str, exc: BaseException) -> None:
+    """Write exc's traceback under a one-line context; never raises (a full disk included)."""
+    with contextlib.suppress(Exception):  # logging must never become the failure
+        logger().error(context, exc_info=(type(exc), exc, exc.__traceback__))
