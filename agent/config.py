@@ -33,33 +33,6 @@ DEFAULT_MODELS: dict[str, str] = {
     "offline": "",
 }
 
-# Keys a user may set (file: all of them; CLI: these too, usually provider/model/base_url).
-FILE_KEYS: tuple[str, ...] = (
-    "provider",
-    "model",
-    "base_url",
-    "api_key",
-    "connect_timeout",
-    "read_timeout",
-    "max_retries",
-    "token_budget",
-    "theme",
-    "stream_delay",
-)
-HINTS: dict[str, str] = {
-    "provider": f"use one of: {', '.join(PROVIDERS)}",
-    "model": "use a model name such as gpt-4o-mini or openrouter/anthropic/claude-sonnet-4",
-    "base_url": "use an http:// or https:// URL such as http://localhost:11434/v1",
-    "api_key": "use the key as a string (or set OPENAI_API_KEY / OPENROUTER_API_KEY)",
-    "connect_timeout": "use a number of seconds between 0 and 600, e.g. 10",
-    "read_timeout": "use a number of seconds between 0 and 3600, e.g. 60",
-    "max_retries": "use a whole number from 0 to 10, e.g. 3",
-    "token_budget": "use a whole number of tokens from 500 up, e.g. 12000",
-    "theme": "use a Textual theme name such as textual-dark or textual-light",
-    "stream_delay": "use a number of seconds from 0 to 1, e.g. 0.01",
-}
-
-
 class McpLocal(BaseModel):
     """`[mcp.NAME]` with type = "local": a stdio server (OpenCode's shape: the command and its
     arguments in one list, extra environment variables in `environment`)."""
@@ -113,16 +86,32 @@ class Settings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    provider: ProviderName = "offline"
-    model: str = ""
-    base_url: str | None = None
-    api_key: SecretStr | None = None
-    connect_timeout: float = Field(default=10.0, gt=0, le=600)
-    read_timeout: float = Field(default=60.0, gt=0, le=3600)
-    max_retries: int = Field(default=3, ge=0, le=10)
-    token_budget: int = Field(default=12000, ge=500, le=10_000_000)
-    theme: str = Field(default="textual-dark", min_length=1)
-    stream_delay: float = Field(default=0.01, ge=0, le=1)
+    # A user key is a field with a description: the description is the hint shown when its
+    # value is wrong, and FILE_KEYS / HINTS below are derived from these fields.
+    provider: ProviderName = Field(
+        default="offline", description=f"use one of: {', '.join(PROVIDERS)}")
+    model: str = Field(
+        default="",
+        description="use a model name such as gpt-4o-mini or openrouter/anthropic/claude-sonnet-4")
+    base_url: str | None = Field(
+        default=None, description="use an http:// or https:// URL such as http://localhost:11434/v1")
+    api_key: SecretStr | None = Field(
+        default=None,
+        description="use the key as a string (or set OPENAI_API_KEY / OPENROUTER_API_KEY)")
+    connect_timeout: float = Field(
+        default=10.0, gt=0, le=600, description="use a number of seconds between 0 and 600, e.g. 10")
+    read_timeout: float = Field(
+        default=60.0, gt=0, le=3600, description="use a number of seconds between 0 and 3600, e.g. 60")
+    max_retries: int = Field(
+        default=3, ge=0, le=10, description="use a whole number from 0 to 10, e.g. 3")
+    token_budget: int = Field(
+        default=12000, ge=500, le=10_000_000,
+        description="use a whole number of tokens from 500 up, e.g. 12000")
+    theme: str = Field(
+        default="textual-dark", min_length=1,
+        description="use a Textual theme name such as textual-dark or textual-light")
+    stream_delay: float = Field(
+        default=0.01, ge=0, le=1, description="use a number of seconds from 0 to 1, e.g. 0.01")
     mcp: dict[str, McpServerConfig] = Field(default_factory=dict)  # [mcp.NAME] tables
     # Filled in by load_settings, not user keys:
     key_env: str = "OPENAI_API_KEY"  # the variable the provider reads the key from
@@ -142,6 +131,17 @@ class Settings(BaseModel):
     @classmethod
     def _strip(cls, value: str) -> str:
         return value.strip()
+
+
+# Keys a user may set (file: all of them; CLI: these too, usually provider/model/base_url).
+FILE_KEYS: tuple[str, ...] = tuple(
+    name for name, field in Settings.model_fields.items() if field.description
+)
+HINTS: dict[str, str] = {
+    name: field.description
+    for name, field in Settings.model_fields.items()
+    if field.description
+}
 
 
 # -- loading -------------------------------------------------------------------------------

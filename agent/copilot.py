@@ -408,9 +408,6 @@ class Copilot:
                 )
             )
 
-    def activator_active(self) -> bool:
-        return bool(self.activator.state().get("active", self.state.persona_active))
-
     def toggle_item(self, item_id: str) -> None:
         """open/suggested -> done -> open: the user's word always wins over a suggestion."""
         entry = self.state.checklist.get(item_id)

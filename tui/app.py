@@ -25,7 +25,7 @@ from textual.worker import Worker
 from tui.gc_pause import IdleFullCollections, collect_long_lived_again, leave_long_lived_alone
 from tui.text import clean, one_line
 from tui.widgets.composer import PromptHelp, PromptInput
-from tui.widgets.header import CopilotHeader, badge_text
+from tui.widgets.header import CopilotHeader
 
 if TYPE_CHECKING:
     from textual.command import Provider
@@ -577,13 +577,6 @@ class CopilotApp(App[None]):
             return
         question = self.copilot.choose_branch(message.tree_id, message.node_id)
         self.ask(question)
-
-    # -- for tests -----------------------------------------------------------------------
-
-    @property
-    def badge(self) -> str:
-        state = self.copilot.state
-        return badge_text(self.copilot.persona.name, state.persona_mode, state.persona_active)
 
     async def on_unmount(self) -> None:
         if self._unsubscribe is not None:

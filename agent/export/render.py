@@ -500,10 +500,6 @@ def export_file_name(state: SessionState, fmt: ExportFormat) -> str:
     return f"{state.id}-brief.md" if fmt == "brief" else f"{state.id}.{fmt}"
 
 
-def default_export_path(state: SessionState, fmt: ExportFormat) -> Path:
-    return paths.export_dir() / export_file_name(state, fmt)
-
-
 def write_export(
     state: SessionState,
     fmt: ExportFormat,

@@ -9,6 +9,7 @@ from tui_helpers import QUESTION, make_app, send, settle, toasts, views
 
 from tui.screens.help import HelpScreen
 from tui.screens.sessions import SessionsScreen
+from tui.widgets.header import CopilotHeader
 from tui.widgets.panels import ChecklistPanel, DecisionTreePanel, WorkflowPanel
 
 
@@ -73,7 +74,7 @@ async def test_resume_restores_everything() -> None:
         for item_id, entry in checklist.items():
             if entry.state == "suggested":
                 assert panel.item_state_label(item_id).startswith("◇")
-        assert "backend · auto · active" in second.badge
+        assert "backend · auto · active" in second.query_one(CopilotHeader).badge
 
 
 async def test_new_session_clears_the_chat_and_help_opens() -> None:
@@ -85,7 +86,7 @@ async def test_new_session_clears_the_chat_and_help_opens() -> None:
         await send(pilot, "/new")
         assert app.copilot.state.id != old
         assert views(app) == []
-        assert "idle" in app.badge
+        assert "idle" in app.query_one(CopilotHeader).badge
         await send(pilot, "/help")
         assert isinstance(app.screen, HelpScreen)
         await pilot.press("escape")
