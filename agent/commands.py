@@ -9,13 +9,14 @@ from pydantic import BaseModel, Field
 
 from agent.export.render import ExportError
 from agent.persona.library import PersonaInfo
-from agent.persona.workflow import WorkflowError
+from agent.persona.workflow import Workflow, WorkflowError
 
 if TYPE_CHECKING:
     from agent.copilot import Copilot
 
 Action = Literal[
-    "none", "ask", "export", "new", "sessions", "help", "quit", "persona_list", "retry"
+    "none", "ask", "export", "new", "sessions", "help", "quit", "persona_list", "retry",
+    "deliver",
 ]
 
 HELP: list[tuple[str, str]] = [
@@ -26,6 +27,8 @@ HELP: list[tuple[str, str]] = [
     ("/check <item>", "tick or untick a checklist item (by its words)"),
     ("/export md|json|html [PATH]", "write the whole session to a file"),
     ("/export brief [PATH]", "a short Markdown brief: decisions, open checklist items, phase"),
+    ("/deliver [PHASE]", "write the phases' documents into docs/ (asks before overwriting)"),
+    ("/resource NAME [OPS]", "add an API resource by hand (ops: list create get update delete)"),
     ("/retry", "answer your last message again (after an error or a stop)"),
     ("/new", "start a new session"),
     ("/sessions", "open a saved session"),
@@ -41,6 +44,7 @@ class CommandResult(BaseModel):
     ask_text: str = ""
     path: str = ""
     help_lines: list[tuple[str, str]] = Field(default_factory=list)
+    target: str = ""  # deliver: the phase named ("" = every phase reached)
 
 
 def command_names(copilot: Copilot) -> list[str]:
@@ -51,6 +55,8 @@ def command_names(copilot: Copilot) -> list[str]:
     names += [f"/persona {p.name}" for p in copilot.library.personas]
     names += [f"/check {item.text}" for item in copilot.persona.all_checklist_items()]
     names += ["/export md", "/export json", "/export html", "/export brief"]
+    names += ["/deliver"] + [f"/deliver {p.name}" for p in copilot.persona.phases]
+    names += ["/resource "]
     names += ["/retry", "/new", "/sessions", "/help", "/quit"]
     return names
 
@@ -149,6 +155,41 @@ def _export(copilot: Copilot, args: list[str]) -> CommandResult:
     return CommandResult(ok=True, action="export", path=str(path), message=f"Exported to {path}")
 
 
+def _deliver(copilot: Copilot, args: list[str]) -> CommandResult:
+    """Checks the phase name; the front end runs `copilot.deliver()` (it may ask to overwrite)."""
+    named = " ".join(args).strip()
+    if not copilot.persona.phases:
+        return CommandResult(ok=False, message="This persona defines no workflow phases.")
+    if named:
+        try:
+            named = Workflow(copilot.persona.phases).jump(named).name
+        except WorkflowError as exc:
+            return CommandResult(ok=False, message=str(exc))
+    what = named or "every phase reached"
+    return CommandResult(ok=True, action="deliver", target=named,
+                         message=f"Writing the documents of {what} into {copilot.root.path}/docs")
+
+
+def _resource(copilot: Copilot, args: list[str]) -> CommandResult:
+    from agent.export.deliverables.models import OPERATIONS
+
+    if not args:
+        return CommandResult(ok=False, message="Usage: /resource NAME [list create get update "
+                                               "delete], e.g. /resource orders list create")
+    ops = [a.lower() for a in args[1:]]
+    unknown = [o for o in ops if o not in OPERATIONS]
+    if unknown:
+        return CommandResult(ok=False, message=f"Unknown operation(s) {', '.join(unknown)}; "
+                                               f"use {', '.join(OPERATIONS)}.")
+    try:
+        name = copilot.add_resource(args[0], ops)
+    except ValueError as exc:
+        return CommandResult(ok=False, message=str(exc))
+    shown = ", ".join(ops) if ops else "all operations"
+    return CommandResult(ok=True, message=f"Resource /{name}: {shown} (in the API contract "
+                                          "and stories on the next /deliver)")
+
+
 def _new(copilot: Copilot, args: list[str]) -> CommandResult:
     copilot.new_session()
     return CommandResult(ok=True, action="new", message="New session started.")
@@ -176,6 +217,8 @@ _HANDLERS = {
     "export": _export,
     "new": _new,
     "retry": _retry,
+    "deliver": _deliver,
+    "resource": _resource,
     "sessions": _simple("sessions"),
     "help": _simple("help"),
     "quit": _simple("quit"),

@@ -28,6 +28,7 @@ from agent.session.models import (
     ActivationChanged,
     ChecklistChanged,
     PhaseChanged,
+    ResourceAdded,
     SessionEvent,
     SessionState,
     ToolCallFinished,
@@ -365,8 +366,13 @@ class Copilot:
     # -- panels and commands ------------------------------------------------------------
 
     def set_phase(self, target: str) -> str:
-        """Move the workflow ('next', 'prev' or a phase name); returns the phase now current."""
+        """Move the workflow ('next', 'prev' or a phase name); returns the phase now current.
+
+        Moving on past a phase whose document still lacks something goes on anyway and leaves
+        a warning saying what is missing (`phase_warning`).
+        """
         previous = self.workflow.current_name
+        before = self.workflow.index
         if target == "next":
             self.workflow.next()
         elif target in ("prev", "previous"):
@@ -381,7 +387,35 @@ class Copilot:
                     role=self.workflow.current.role if self.workflow.current else "",
                 )
             )
+            if self.workflow.index > before:
+                from agent.export.deliverables.deliver import phase_warning
+
+                warning = phase_warning(self.state, self.persona, previous)
+                if warning:
+                    self.session.notice(warning, level="warning")
         return self.workflow.current_name
+
+    async def deliver(self, phase: str | None = None, folder: str = "docs"):  # -> DeliveryReport
+        """Write the phases' documents into the project root (asking before overwrites) and
+        record what was written. Raises WorkflowError for an unknown phase name."""
+        from agent.export.deliverables.deliver import deliver, record
+
+        report = await deliver(state=self.state, persona=self.persona, root=self.root,
+                               phase=phase, folder=folder, provider=self.provider,
+                               approver=self.approver)
+        if report.files:
+            self.session.append(record(report))
+        return report
+
+    def add_resource(self, name: str, operations: Sequence[str] = ()) -> str:
+        """Name an API resource by hand; returns its path name ("order" -> "orders")."""
+        from agent.export.deliverables.extract import resource_name
+
+        path_name = resource_name(name)
+        if not path_name:
+            raise ValueError(f"'{name}' is not a resource name (letters and digits).")
+        self.session.append(ResourceAdded(name=path_name, operations=list(operations)))
+        return path_name
 
     def set_persona_mode(self, mode: PersonaMode, persona: str | None = None) -> None:
         """Pin on ("on", this persona or the one shown), pin off, or let the keywords decide.
