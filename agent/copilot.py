@@ -369,7 +369,7 @@ class Copilot:
         """Move the workflow ('next', 'prev' or a phase name); returns the phase now current.
 
         Moving on past a phase whose document still lacks something goes on anyway and leaves
-        a warning saying what is missing (`phase_warning`).
+        a warning per such phase saying what is missing (`phase_warning`).
         """
         previous = self.workflow.current_name
         before = self.workflow.index
@@ -387,12 +387,13 @@ class Copilot:
                     role=self.workflow.current.role if self.workflow.current else "",
                 )
             )
-            if self.workflow.index > before:
+            if self.workflow.index > before:  # every phase left behind, skipped ones too
                 from agent.export.deliverables.deliver import phase_warning
 
-                warning = phase_warning(self.state, self.persona, previous)
-                if warning:
-                    self.session.notice(warning, level="warning")
+                for left in self.workflow.phases[max(before, 0) : self.workflow.index]:
+                    warning = phase_warning(self.state, self.persona, left.name)
+                    if warning:
+                        self.session.notice(warning, level="warning")
         return self.workflow.current_name
 
     async def deliver(self, phase: str | None = None, folder: str = "docs"):  # -> DeliveryReport

@@ -68,6 +68,6 @@ class DeliveryReport(BaseModel):
         for f in self.files:
             how = " (drafted by the model)" if f.source == "model" else ""
             note = f" — {f.note}" if f.note else ""
-            out.append(f"{f.status:9} {f.path}{how}{note}")
+            out.append(f"{f.status} {f.path}{how}{note}")
         out.extend(self.problems)
         return out
