@@ -167,7 +167,8 @@ def _deliver(copilot: Copilot, args: list[str]) -> CommandResult:
             return CommandResult(ok=False, message=str(exc))
     what = named or "every phase reached"
     return CommandResult(ok=True, action="deliver", target=named,
-                         message=f"Writing the documents of {what} into {copilot.root.path}/docs")
+                         message=f"Writing the documents of {what} into "
+                                 f"{copilot.root.path / copilot.settings.docs_dir}")
 
 
 def _resource(copilot: Copilot, args: list[str]) -> CommandResult:

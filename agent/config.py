@@ -45,6 +45,7 @@ FILE_KEYS: tuple[str, ...] = (
     "token_budget",
     "theme",
     "stream_delay",
+    "docs_dir",
 )
 HINTS: dict[str, str] = {
     "provider": f"use one of: {', '.join(PROVIDERS)}",
@@ -57,6 +58,7 @@ HINTS: dict[str, str] = {
     "token_budget": "use a whole number of tokens from 500 up, e.g. 12000",
     "theme": "use a Textual theme name such as textual-dark or textual-light",
     "stream_delay": "use a number of seconds from 0 to 1, e.g. 0.01",
+    "docs_dir": "use a folder relative to the project root, e.g. docs or documentation",
 }
 
 
@@ -123,6 +125,7 @@ class Settings(BaseModel):
     token_budget: int = Field(default=12000, ge=500, le=10_000_000)
     theme: str = Field(default="textual-dark", min_length=1)
     stream_delay: float = Field(default=0.01, ge=0, le=1)
+    docs_dir: str = Field(default="docs", min_length=1)  # where /deliver writes, under the root
     mcp: dict[str, McpServerConfig] = Field(default_factory=dict)  # [mcp.NAME] tables
     # Filled in by load_settings, not user keys:
     key_env: str = "OPENAI_API_KEY"  # the variable the provider reads the key from
@@ -385,6 +388,7 @@ def describe(settings: Settings) -> list[tuple[str, str]]:
         ("token_budget", str(settings.token_budget)),
         ("theme", settings.theme),
         ("stream_delay", f"{settings.stream_delay:g} s"),
+        ("docs_dir", settings.docs_dir),
         ("config file", f"{config_path}" + ("" if config_path.exists() else " (not found)")),
         ("sessions", str(paths.sessions_dir())),
         ("exports", str(paths.export_dir())),

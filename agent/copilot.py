@@ -396,13 +396,15 @@ class Copilot:
                         self.session.notice(warning, level="warning")
         return self.workflow.current_name
 
-    async def deliver(self, phase: str | None = None, folder: str = "docs"):  # -> DeliveryReport
-        """Write the phases' documents into the project root (asking before overwrites) and
-        record what was written. Raises WorkflowError for an unknown phase name."""
+    async def deliver(self, phase: str | None = None, folder: str | None = None):
+        """Write the phases' documents under the project root (`docs_dir`, asking before
+        overwrites) and record what was written; returns the DeliveryReport. Raises
+        WorkflowError for an unknown phase name."""
         from agent.export.deliverables.deliver import deliver, record
 
         report = await deliver(state=self.state, persona=self.persona, root=self.root,
-                               phase=phase, folder=folder, provider=self.provider,
+                               phase=phase, folder=folder or self.settings.docs_dir,
+                               provider=self.provider,
                                approver=self.approver)
         if report.files:
             self.session.append(record(report))

@@ -321,3 +321,13 @@ def test_leaving_a_phase_warns_what_its_document_lacks_and_goes_on(project):
     before = len(copilot.state.timeline)
     copilot.set_phase("next")
     assert not [e for e in copilot.state.timeline[before:] if e.type == "notice"]
+
+
+def test_the_folder_comes_from_the_config(project, isolated_dirs):
+    isolated_dirs["config"].mkdir(parents=True, exist_ok=True)
+    (isolated_dirs["config"] / "config.toml").write_text('docs_dir = "design/docs"\n')
+    copilot = scripted(project)
+    assert not copilot.problems
+    report = asyncio.run(copilot.deliver("PRD"))
+    assert report.files[0].path == "design/docs/prd.md"
+    assert (project / "design/docs/prd.md").is_file()

@@ -86,8 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
                          help="the session (default: latest)")
     deliver.add_argument("--phase", metavar="NAME",
                          help="only this phase's document (default: every phase reached)")
-    deliver.add_argument("--dir", default="docs", metavar="DIR",
-                         help="the folder under the project root (default: docs)")
+    deliver.add_argument("--dir", default=None, metavar="DIR",
+                         help="the folder under the project root (default: docs_dir, docs)")
     deliver.add_argument("--yes", action="store_true",
                          help="overwrite changed documents without asking (never the default)")
 
@@ -360,7 +360,7 @@ def _export(session_id: str, fmt: str, output: str | None, agents: list[str]) ->
 
 
 def _deliver(session_id: str, cli: dict[str, Any], agents: list[str], *, phase: str | None,
-             folder: str, root: str | None, yes: bool) -> int:
+             folder: str | None, root: str | None, yes: bool) -> int:
     """Write the documents of a saved session; overwrites ask at a terminal, or need --yes."""
     from agent.copilot import Copilot
     from agent.text import safe_text
