@@ -331,3 +331,20 @@ def test_the_folder_comes_from_the_config(project, isolated_dirs):
     report = asyncio.run(copilot.deliver("PRD"))
     assert report.files[0].path == "design/docs/prd.md"
     assert (project / "design/docs/prd.md").is_file()
+
+
+def test_a_websocket_or_grpc_decision_adds_its_stub_beside_the_contract(project):
+    copilot = scripted(project)
+    copilot.choose_branch(TREE, "E")  # WebSocket
+    report = deliver(copilot, "Feature Breakdown")
+    assert [f.path for f in report.files] == ["docs/api/openapi.yaml", "docs/api/asyncapi.yaml"]
+    events = yaml.safe_load((project / "docs/api/asyncapi.yaml").read_text())
+    assert events["asyncapi"] == "3.0.0" and set(events["channels"]) == {"orders"}
+    assert set(events["components"]["messages"]) == {"OrderCreated"}
+    copilot.choose_branch(TREE, "F")  # gRPC
+    report = deliver(copilot, "Feature Breakdown")
+    assert "docs/api/service.proto" in [f.path for f in report.files]
+    proto = (project / "docs/api/service.proto").read_text()
+    assert proto.startswith('syntax = "proto3";')
+    assert "rpc ListOrders(ListOrdersRequest) returns (ListOrdersResponse);" in proto
+    assert "rpc CreateOrder(Order) returns (Order);" in proto

@@ -20,6 +20,7 @@ def palette_entries(app: CopilotApp) -> list[tuple[str, str, Callable[[], object
         ("Export session as JSON", "Write the whole session to a .json file", partial(run, "/export json")),
         ("Export session as HTML", "Write the whole session to an .html file", partial(run, "/export html")),
         ("Export a brief", "A short Markdown summary for a PR: decisions, open items, phase", partial(run, "/export brief")),
+        ("Deliver the phases' documents", "Write PRD, ADRs, OpenAPI, stories and plan into docs/ (asks before overwriting)", partial(run, "/deliver")),
         ("New session", "Start a fresh conversation (this one stays saved)", partial(run, "/new")),
         ("Resume a session", "Open a saved session", app.action_sessions),
         ("Toggle side panels", "Show or hide decision tree, checklist, workflow", app.action_toggle_panels),

@@ -181,7 +181,7 @@ class ResourceAdded(BaseModel):
 
 class DeliveredFile(BaseModel):
     path: str  # relative to the project root
-    kind: str  # prd | adr | openapi | stories | plan
+    kind: str  # prd | adr | openapi | asyncapi | proto | stories | plan
     phase: str
     status: Literal["created", "updated", "unchanged", "denied", "failed"]
     source: Literal["offline", "model"] = "offline"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from agent.export.deliverables import adr, openapi, plan, prd, stories
+from agent.export.deliverables import adr, openapi, plan, prd, stories, stubs
 from agent.export.deliverables.context import DeliveryContext, build_context
 from agent.export.deliverables.drafting import Check, model_drafts
 from agent.export.deliverables.gaps import gaps
@@ -41,6 +41,7 @@ def build_drafts(ctx: DeliveryContext, phases: Sequence[Phase], folder: str,
             drafts.extend(adr.draft(ctx, phase.name, folder, root))
         elif kind == "openapi":
             drafts.append(openapi.draft(ctx, phase.name, folder))
+            drafts.extend(stubs.drafts(ctx, phase.name, folder))
         elif kind == "stories":
             drafts.append(stories.draft(ctx, phase.name, folder))
         elif kind == "plan":

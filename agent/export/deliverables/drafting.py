@@ -62,6 +62,9 @@ async def model_drafts(provider: Provider, drafts: Sequence[Draft], ctx: Deliver
                        checks: dict[str, Check]) -> list[Draft]:
     out: list[Draft] = []
     for draft in drafts:
+        if draft.kind not in checks:  # stubs (AsyncAPI, .proto): the offline shape only
+            out.append(draft)
+            continue
         text, problem = await _ask(provider, draft, ctx)
         if problem is None:
             problem = checks[draft.kind](text, draft)

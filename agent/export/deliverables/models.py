@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 Operation = Literal["list", "create", "get", "update", "delete"]
 OPERATIONS: tuple[Operation, ...] = ("list", "create", "get", "update", "delete")
-DocumentKind = Literal["prd", "adr", "openapi", "stories", "plan"]
+DocumentKind = Literal["prd", "adr", "openapi", "asyncapi", "proto", "stories", "plan"]
 
 
 class Resource(BaseModel):
