@@ -20,7 +20,7 @@ _MARK = {"done": "x", "suggested": " ", "open": " "}
 def _item_line(entry: ItemState) -> str:
     state = {"done": "done", "suggested": "suggested, not settled", "open": "open"}[entry.state]
     evidence = f"; evidence: {entry.evidence}" if entry.evidence else ""
-    return (f"  - [{_MARK[entry.state]}] {inline(entry.item.area)} · {inline(entry.item.text)} "
+    return (f"- [{_MARK[entry.state]}] {inline(entry.item.area)} · {inline(entry.item.text)} "
             f"({inline(state + evidence)})\n")
 
 
