@@ -348,3 +348,16 @@ def test_a_websocket_or_grpc_decision_adds_its_stub_beside_the_contract(project)
     assert proto.startswith('syntax = "proto3";')
     assert "rpc ListOrders(ListOrdersRequest) returns (ListOrdersResponse);" in proto
     assert "rpc CreateOrder(Order) returns (Order);" in proto
+
+
+def test_without_the_validator_installed_the_contract_check_still_refuses_a_broken_one(
+        monkeypatch):
+    from agent.export.deliverables.openapi import validate as check_contract
+
+    monkeypatch.setitem(__import__("sys").modules, "openapi_spec_validator", None)  # not installed
+    assert check_contract({"openapi": "3.0.3", "info": {}}) == \
+        "the contract does not declare openapi: 3.1.x"
+    assert check_contract({"openapi": "3.1.0", "info": {"title": "x"}, "paths": {}}) == \
+        "the contract lacks info.title or info.version"
+    assert check_contract({"openapi": "3.1.0", "info": {"title": "x", "version": "1"},
+                           "paths": {}}) is None
