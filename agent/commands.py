@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 
 from agent.errors import ExportError, WorkflowError
 from agent.persona.library import PersonaInfo
+from agent.persona.workflow import Workflow
 
 if TYPE_CHECKING:
     from agent.copilot import Copilot
@@ -58,6 +59,12 @@ class ShowPersonas(CommandResult):
 
 class Quit(CommandResult):
     pass
+
+
+class Deliver(CommandResult):
+    """The front end runs `copilot.deliver(phase)` in a worker (it may ask to overwrite)."""
+
+    phase: str = ""  # the phase named ("" = every phase reached)
 
 
 def refused(message: str) -> CommandResult:
@@ -209,6 +216,42 @@ def _export(copilot: Copilot, args: list[str]) -> CommandResult:
     return Exported(path=str(path), message=f"Exported to {path}")
 
 
+def _deliver(copilot: Copilot, args: list[str]) -> CommandResult:
+    """Checks the phase name; the front end runs `copilot.deliver()` (it may ask to overwrite)."""
+    named = " ".join(args).strip()
+    if not copilot.persona.phases:
+        return CommandResult(ok=False, message="This persona defines no workflow phases.")
+    if named:
+        try:
+            named = Workflow(copilot.persona.phases).jump(named).name
+        except WorkflowError as exc:
+            return CommandResult(ok=False, message=str(exc))
+    what = named or "every phase reached"
+    return CommandResult(ok=True, action="deliver", target=named,
+                         message=f"Writing the documents of {what} into "
+                                 f"{copilot.root.path / copilot.settings.docs_dir}")
+
+
+def _resource(copilot: Copilot, args: list[str]) -> CommandResult:
+    from agent.export.deliverables.models import OPERATIONS
+
+    if not args:
+        return CommandResult(ok=False, message="Usage: /resource NAME [list create get update "
+                                               "delete], e.g. /resource orders list create")
+    ops = [a.lower() for a in args[1:]]
+    unknown = [o for o in ops if o not in OPERATIONS]
+    if unknown:
+        return CommandResult(ok=False, message=f"Unknown operation(s) {', '.join(unknown)}; "
+                                               f"use {', '.join(OPERATIONS)}.")
+    try:
+        name = copilot.add_resource(args[0], ops)
+    except ValueError as exc:
+        return CommandResult(ok=False, message=str(exc))
+    shown = ", ".join(ops) if ops else "all operations"
+    return CommandResult(ok=True, message=f"Resource /{name}: {shown} (in the API contract "
+                                          "and stories on the next /deliver)")
+
+
 def _new(copilot: Copilot, args: list[str]) -> CommandResult:
     copilot.new_session()
     return NewSession(message="New session started.")
@@ -219,6 +262,44 @@ def _retry(copilot: Copilot, args: list[str]) -> CommandResult:
     if not any(m.role == "user" for m in copilot.state.messages):
         return refused("Nothing to retry yet: ask something first.")
     return RetryLast(message="Answering your last message again.")
+
+
+def _deliver(copilot: Copilot, args: list[str]) -> CommandResult:
+    """Checks the phase name; the front end runs `copilot.deliver()` (it may ask to overwrite)."""
+    named = " ".join(args).strip()
+    if not copilot.persona.phases:
+        return refused("This persona defines no workflow phases.")
+    if named:
+        try:
+            named = Workflow(copilot.persona.phases).jump(named).name
+        except WorkflowError as exc:
+            return refused(str(exc))
+    what = named or "every phase reached"
+    return Deliver(phase=named, message=f"Writing the documents of {what} into "
+                                        f"{copilot.root.path / copilot.settings.docs_dir}")
+
+
+def _resource(copilot: Copilot, args: list[str]) -> CommandResult:
+    from agent.export.deliverables.models import OPERATIONS
+
+    if not args:
+        return refused("Usage: /resource NAME [list create get update delete], "
+                       "e.g. /resource orders list create")
+    ops = [a.lower() for a in args[1:]]
+    unknown = [o for o in ops if o not in OPERATIONS]
+    if unknown:
+        return refused(f"Unknown operation(s) {', '.join(unknown)}; use {', '.join(OPERATIONS)}.")
+    try:
+        name = copilot.add_resource(args[0], ops)
+    except ValueError as exc:
+        return refused(str(exc))
+    shown = ", ".join(ops) if ops else "all operations"
+    return CommandResult(message=f"Resource /{name}: {shown} (in the API contract "
+                                 "and stories on the next /deliver)")
+
+
+def _deliver_lines(copilot: Copilot) -> list[str]:
+    return ["/deliver", *(f"/deliver {p.name}" for p in copilot.persona.phases)]
 
 
 def _sessions(copilot: Copilot, args: list[str]) -> CommandResult:
@@ -286,6 +367,15 @@ COMMANDS: tuple[Command, ...] = (
             completions=_export_lines,
             extra_help=(("/export brief [PATH]",
                          "a short Markdown brief: decisions, open checklist items, phase"),)),
+    Command("deliver", "/deliver [PHASE]",
+            "write the phases' documents into docs/ (asks before overwriting)", _deliver,
+            palette=(P("Deliver the phases' documents",
+                       "Write PRD, ADRs, OpenAPI, stories and plan into docs/ "
+                       "(asks before overwriting)", "/deliver"),),
+            completions=_deliver_lines),
+    Command("resource", "/resource NAME [OPS]",
+            "add an API resource by hand (ops: list create get update delete)", _resource,
+            completions=lambda copilot: ["/resource "]),
     Command("retry", "/retry", "answer your last message again (after an error or a stop)", _retry,
             palette=(P("Retry the last message", "Ask the last question again", "/retry"),)),
     Command("new", "/new", "start a new session", _new,

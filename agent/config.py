@@ -112,6 +112,9 @@ class Settings(BaseModel):
         description="use a Textual theme name such as textual-dark or textual-light")
     stream_delay: float = Field(
         default=0.01, ge=0, le=1, description="use a number of seconds from 0 to 1, e.g. 0.01")
+    docs_dir: str = Field(  # where /deliver writes, under the root
+        default="docs", min_length=1,
+        description="use a folder relative to the project root, e.g. docs or documentation")
     mcp: dict[str, McpServerConfig] = Field(default_factory=dict)  # [mcp.NAME] tables
     # Filled in by load_settings, not user keys:
     key_env: str = "OPENAI_API_KEY"  # the variable the provider reads the key from
@@ -389,6 +392,7 @@ def describe(settings: Settings) -> list[tuple[str, str]]:
         ("token_budget", str(settings.token_budget)),
         ("theme", settings.theme),
         ("stream_delay", f"{settings.stream_delay:g} s"),
+        ("docs_dir", settings.docs_dir),
         ("config file", f"{config_path}" + ("" if config_path.exists() else " (not found)")),
         ("sessions", str(paths.sessions_dir())),
         ("exports", str(paths.export_dir())),

@@ -28,6 +28,7 @@ from agent.session.models import (
     ActivationChanged,
     ChecklistChanged,
     PhaseChanged,
+    ResourceAdded,
     SessionEvent,
     SessionState,
     ToolCallFinished,
@@ -365,8 +366,13 @@ class Copilot:
     # -- panels and commands ------------------------------------------------------------
 
     def set_phase(self, target: str) -> str:
-        """Move the workflow ('next', 'prev' or a phase name); returns the phase now current."""
+        """Move the workflow ('next', 'prev' or a phase name); returns the phase now current.
+
+        Moving on past a phase whose document still lacks something goes on anyway and leaves
+        a warning per such phase saying what is missing (`phase_warning`).
+        """
         previous = self.workflow.current_name
+        before = self.workflow.index
         if target == "next":
             self.workflow.next()
         elif target in ("prev", "previous"):
@@ -381,7 +387,38 @@ class Copilot:
                     role=self.workflow.current.role if self.workflow.current else "",
                 )
             )
+            if self.workflow.index > before:  # every phase left behind, skipped ones too
+                from agent.export.deliverables.deliver import phase_warning
+
+                for left in self.workflow.phases[max(before, 0) : self.workflow.index]:
+                    warning = phase_warning(self.state, self.persona, left.name)
+                    if warning:
+                        self.session.notice(warning, level="warning")
         return self.workflow.current_name
+
+    async def deliver(self, phase: str | None = None, folder: str | None = None):
+        """Write the phases' documents under the project root (`docs_dir`, asking before
+        overwrites) and record what was written; returns the DeliveryReport. Raises
+        WorkflowError for an unknown phase name."""
+        from agent.export.deliverables.deliver import deliver, record
+
+        report = await deliver(state=self.state, persona=self.persona, root=self.root,
+                               phase=phase, folder=folder or self.settings.docs_dir,
+                               provider=self.provider,
+                               approver=self.approver)
+        if report.files:
+            self.session.append(record(report))
+        return report
+
+    def add_resource(self, name: str, operations: Sequence[str] = ()) -> str:
+        """Name an API resource by hand; returns its path name ("order" -> "orders")."""
+        from agent.export.deliverables.extract import resource_name
+
+        path_name = resource_name(name)
+        if not path_name:
+            raise ValueError(f"'{name}' is not a resource name (letters and digits).")
+        self.session.append(ResourceAdded(name=path_name, operations=list(operations)))
+        return path_name
 
     def set_persona_mode(self, mode: PersonaMode, persona: str | None = None) -> None:
         """Pin on ("on", this persona or the one shown), pin off, or let the keywords decide.

@@ -106,6 +106,7 @@ class CopilotApp(App[None]):
         self._panels_forced: bool | None = None
         self.ready = False
         self.last_export = ""
+        self.last_delivery: Any = None  # the last /deliver's DeliveryReport
         self._full_collections = IdleFullCollections()
         self._theme_given = theme is not None
         if theme:
@@ -477,9 +478,27 @@ class CopilotApp(App[None]):
                 self.exit()
             case c.ShowPersonas():
                 self.say(result.message, title="Personas", timeout=8)
+            case c.Deliver(phase=phase):
+                self.say(result.message, title="Deliver")
+                self.run_worker(self._deliver(phase), group="deliver", exclusive=True,
+                                exit_on_error=False)
             case _ if result.message:
                 self.query_one(PromptHelp).show_hint(result.message)
         return True
+
+    async def _deliver(self, phase: str) -> None:
+        """/deliver in a worker: an overwrite asks through the permission modal (its diff)."""
+        try:
+            report = await self.copilot.deliver(phase or None)
+        except Exception as exc:  # an unknown phase, a folder that cannot be made: one line
+            self.say(f"Could not write the documents: {exc}", severity="error")
+            return
+        self.last_delivery = report
+        for line in report.lines():  # one transcript line per file: what was written where
+            self.copilot.session.notice(f"Deliver: {line}", level="info")
+        written = len(report.written)
+        self.say(f"{written} document{'s' if written != 1 else ''} written under {report.root}",
+                 title="Deliver", timeout=8)
 
     def action_help(self, lines: Sequence[tuple[str, str]] | None = None) -> None:
         from agent.commands import help_lines

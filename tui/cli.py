@@ -79,6 +79,18 @@ def build_parser() -> argparse.ArgumentParser:
                               help="make a saved session from a JSON export (resume it after)")
     imported.add_argument("file", metavar="FILE.json")
 
+    deliver = sub.add_parser("deliver", parents=[common],
+                             help="write the phases' documents (PRD, ADRs, OpenAPI, stories, "
+                                  "plan) from a saved session into the project")
+    deliver.add_argument("session_id", metavar="ID", nargs="?", default="latest",
+                         help="the session (default: latest)")
+    deliver.add_argument("--phase", metavar="NAME",
+                         help="only this phase's document (default: every phase reached)")
+    deliver.add_argument("--dir", default=None, metavar="DIR",
+                         help="the folder under the project root (default: docs_dir, docs)")
+    deliver.add_argument("--yes", action="store_true",
+                         help="overwrite changed documents without asking (never the default)")
+
     sub.add_parser("config", parents=[common], help="print the effective settings (keys masked)")
 
     mcp = sub.add_parser("mcp", parents=[common], help="MCP server commands")
@@ -153,6 +165,9 @@ def _dispatch(args: argparse.Namespace, cli: dict[str, Any], agents: list[str]) 
         return _export(args.session_id, args.format, args.output, agents)
     if command == "import":
         return _import(args.file)
+    if command == "deliver":
+        return _deliver(args.session_id, cli, agents, phase=args.phase, folder=args.dir,
+                        root=getattr(args, "root", None), yes=args.yes)
     if command == "config":
         return _config(cli)
     if command == "mcp":
@@ -348,6 +363,49 @@ def _export(session_id: str, fmt: str, output: str | None, agents: list[str]) ->
                         library=library.personas)
     print(path)
     return EXIT_OK
+
+
+def _deliver(session_id: str, cli: dict[str, Any], agents: list[str], *, phase: str | None,
+             folder: str | None, root: str | None, yes: bool) -> int:
+    """Write the documents of a saved session; overwrites ask at a terminal, or need --yes."""
+    from agent.copilot import Copilot
+    from agent.text import safe_text
+    from tui.cli_tools import check_root, terminal_approver
+
+    root_problem = check_root(root)
+    if root_problem is not None:
+        print(f"backend-copilot: {root_problem}", file=sys.stderr)
+        return EXIT_USAGE
+    copilot = Copilot.start(cli=cli, agent_paths=agents, strict=True, root=root,
+                            resume=session_id)
+    copilot.approver = terminal_approver(yes=yes)
+    for problem in copilot.problems:
+        print(f"backend-copilot: {problem}", file=sys.stderr)
+
+    async def run() -> Any:
+        try:
+            return await copilot.deliver(phase, folder=folder)
+        finally:
+            await copilot.aclose()
+            aclose = getattr(copilot.provider, "aclose", None)
+            if aclose is not None:
+                await aclose()
+
+    try:
+        report = asyncio.run(run())
+    finally:
+        copilot.session.close()
+    for f in report.files:
+        print(safe_text(f"{f.status:9} {f.path}" + (" (drafted by the model)"
+                                                    if f.source == "model" else "")))
+        if f.note:
+            print(f"backend-copilot: {f.path}: {safe_text(f.note)}", file=sys.stderr)
+    for problem in report.problems:
+        print(f"backend-copilot: {safe_text(problem)}", file=sys.stderr)
+    if any(f.status == "denied" for f in report.files) and not yes:
+        print("backend-copilot: changed documents were kept as they are; answer the prompt at "
+              "a terminal, or pass --yes to overwrite them.", file=sys.stderr)
+    return EXIT_FAIL if any(f.status == "failed" for f in report.files) else EXIT_OK
 
 
 def _import(file: str) -> int:

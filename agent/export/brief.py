@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from agent.export.common import md_inline, when
+from agent.export.common import deliverable_lines, md_inline, when
 from agent.persona.persona import DecisionTree, Persona
 from agent.session.models import ActivationChanged, SessionState, TreeHighlighted
 
@@ -127,6 +127,10 @@ def session_brief(state: SessionState, personas: Sequence[Persona] = ()) -> str:
         out.extend(f"- [ ] {md_inline(item)}\n" for item in still_open)
     else:
         out.append("\nEverything on the checklist is done.\n")
+    delivered = deliverable_lines(state)
+    if delivered:
+        out.append("\n## Deliverables written\n\n")
+        out.extend(f"- {md_inline(line)}\n" for line in delivered)
     return "".join(out)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from agent.session.models import SessionState
 from agent.text import safe_text
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|~#&!])")
@@ -35,3 +36,14 @@ def md_block(text: str) -> str:
     longest = max((len(m) for m in _BACKTICKS.findall(text)), default=0)
     fence = "`" * max(3, longest + 1)
     return f"{fence}text\n{text}\n{fence}\n"
+
+
+def deliverable_lines(state: SessionState) -> list[str]:
+    """Each document the session's deliveries touched, its last outcome: "docs/prd.md: created
+    (PRD, 2026-11-29 18:40:00 UTC)"; newest delivery wins per path."""
+    latest: dict[str, str] = {}
+    for run in state.deliverables:
+        for f in run.files:
+            via = ", drafted by the model" if f.source == "model" else ""
+            latest[f.path] = f"{f.path}: {f.status} ({f.phase}{via}, {when(run.ts)})"
+    return list(latest.values())

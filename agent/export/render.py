@@ -23,6 +23,7 @@ from pydantic import ValidationError
 
 from agent import paths
 from agent.errors import ExportError
+from agent.export.common import deliverable_lines
 from agent.export.common import md_block as _md_block
 from agent.export.common import md_inline as _md_inline
 from agent.export.common import when as _when
@@ -255,6 +256,10 @@ def _to_markdown(state: SessionState, persona: Persona | None) -> str:
     if tree:
         out.append("\n## Decision tree\n\n")
         out.extend(f"- {_md_inline(line)}\n" for line in tree)
+    delivered = deliverable_lines(state)
+    if delivered:
+        out.append("\n## Deliverables\n\n")
+        out.extend(f"- {_md_inline(line)}\n" for line in delivered)
     return "".join(out)
 
 
@@ -343,6 +348,11 @@ def _to_html(state: SessionState, persona: Persona | None) -> str:
         out.append("<h2>Decision tree</h2>\n<ul>\n")
         out.extend(f"<li>{_h(line)}</li>\n" for line in tree)
         out.append("</ul>\n")
+    delivered = deliverable_lines(state)
+    if delivered:
+        out.append("<h2>Deliverables</h2>\n<ul>\n")
+        out.extend(f"<li>{_h(line)}</li>\n" for line in delivered)
+        out.append("</ul>\n")
     out.append("</body>\n</html>\n")
     return "".join(out)
 
@@ -361,6 +371,10 @@ def state_events(state: SessionState) -> list[SessionEvent]:
     # Merge messages and timeline by time, keeping each list's own order.
     messages_part = [(m.ts, _message_events(m)) for m in state.messages]
     timeline_part: list[tuple[str, list[SessionEvent]]] = [(e.ts, [e]) for e in state.timeline]
+    # Resources named by hand and deliveries are not on the timeline; they merge in by time.
+    extra = [*state.resources, *state.deliverables]
+    if extra:
+        timeline_part = sorted(timeline_part + [(e.ts, [e]) for e in extra], key=lambda p: p[0])
     i = j = 0
     while i < len(messages_part) or j < len(timeline_part):
         take_message = j >= len(timeline_part) or (

@@ -34,11 +34,13 @@ from agent.session.models import (
     AnswerStarted,
     ChecklistChanged,
     ChecklistEntry,
+    DeliverablesWritten,
     Message,
     MessageAdded,
     MessageStatus,
     Notice,
     PhaseChanged,
+    ResourceAdded,
     SessionEvent,
     SessionStarted,
     SessionState,
@@ -160,6 +162,10 @@ def apply_event(state: SessionState, event: SessionEvent, *, title_set: bool = F
             state.tree = event
         case Notice():
             state.timeline.append(event)
+        case ResourceAdded():
+            state.resources = [r for r in state.resources if r.name != event.name] + [event]
+        case DeliverablesWritten():
+            state.deliverables.append(event)
         case ToolCallStarted():
             message = _find_message(state, event.id)
             if message is not None:

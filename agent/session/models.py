@@ -178,6 +178,34 @@ class ToolCallFinished(BaseModel):
 RESULT_PREVIEW = 2000
 
 
+class ResourceAdded(BaseModel):
+    """The user named an API resource by hand (/resource NAME [OPERATIONS])."""
+
+    type: Literal["resource"] = "resource"
+    ts: str = Field(default_factory=now_iso)
+    name: str
+    operations: list[str] = Field(default_factory=list)  # list/create/get/update/delete; [] = all
+
+
+class DeliveredFile(BaseModel):
+    path: str  # relative to the project root
+    kind: str  # prd | adr | openapi | asyncapi | proto | stories | plan
+    phase: str
+    status: Literal["created", "updated", "unchanged", "denied", "failed"]
+    source: Literal["offline", "model"] = "offline"
+    note: str = ""
+
+
+class DeliverablesWritten(BaseModel):
+    """A `deliver` run: which phase documents went where (denied and failed ones too)."""
+
+    type: Literal["deliverables"] = "deliverables"
+    ts: str = Field(default_factory=now_iso)
+    root: str
+    phases: list[str] = Field(default_factory=list)
+    files: list[DeliveredFile] = Field(default_factory=list)
+
+
 SessionEvent = Annotated[
     SessionStarted
     | TitleChanged
@@ -191,7 +219,9 @@ SessionEvent = Annotated[
     | TreeHighlighted
     | Notice
     | ToolCallStarted
-    | ToolCallFinished,
+    | ToolCallFinished
+    | ResourceAdded
+    | DeliverablesWritten,
     Field(discriminator="type"),
 ]
 
@@ -251,4 +281,6 @@ class SessionState(BaseModel):
     phase: str = ""
     checklist: dict[str, ChecklistEntry] = Field(default_factory=dict)
     tree: TreeHighlighted | None = None
+    resources: list[ResourceAdded] = Field(default_factory=list)  # named by hand
+    deliverables: list[DeliverablesWritten] = Field(default_factory=list)  # every deliver run
     skipped_lines: list[int] = Field(default_factory=list)  # torn/invalid lines skipped on load
