@@ -101,7 +101,7 @@ class AgentFile(BaseModel):
 # One forward pass over the lines. Inline patterns have bounded repeats, so no line can make a
 # regex backtrack for long; sections nest through an explicit stack, never recursion.
 
-MAX_BYTES = 5 * 1024 * 1024
+MAX_BYTES = 1024 * 1024  # the largest real agent files are tens of kilobytes
 
 # Each body stops at the next marker character, so a scan from one opening never runs past
 # the next opening: total work stays linear however the markers are arranged.
@@ -261,7 +261,12 @@ def _frontmatter(lines: list[str], path: str) -> tuple[Frontmatter, int]:
         raise AgentFileError(path, 1, "frontmatter is never closed; expected a '---' line after it")
     block = "\n".join(lines[1:end])
     try:
-        data = yaml.safe_load(block)
+        data = yaml.load(block, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
+    except _AliasRefused as exc:
+        raise AgentFileError(
+            path, exc.line + 2,
+            "frontmatter uses a YAML alias (*name); agent files may not use anchors or aliases",
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 2 if mark is not None else 1
@@ -278,6 +283,25 @@ def _frontmatter(lines: list[str], path: str) -> tuple[Frontmatter, int]:
     if not isinstance(data, dict):
         raise AgentFileError(path, 2, "frontmatter must be 'key: value' lines, not a list or text")
     return _frontmatter_model(data, lines[1:end], path), end + 1
+
+
+class _AliasRefused(Exception):
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """SafeLoader that stops at the first alias, before anything is expanded.
+
+    A few hundred bytes of nested aliases ("billion laughs") expand to gigabytes once walked;
+    no agent file needs them, so refusing them bounds the work by the text's size.
+    """
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            raise _AliasRefused(self.peek_event().start_mark.line)
+        return super().compose_node(parent, index)
 
 
 def _key_line(key: str, block: list[str]) -> int:
@@ -340,7 +364,7 @@ def _frontmatter_model(data: dict[Any, Any], block: list[str], path: str) -> Fro
 def parse_agent_text(text: str, *, path: str = "<text>") -> AgentFile:
     """Frontmatter + markdown -> AgentFile. Raises AgentFileError naming path and line."""
     if len(text) > MAX_BYTES:
-        raise AgentFileError(path, None, "too large; agent files must be under 5 MB")
+        raise AgentFileError(path, None, "too large; agent files must be under 1 MB")
     text = text.removeprefix("\ufeff")
     lines = _split_lines(text)
     frontmatter, start = _frontmatter(lines, path)
@@ -447,7 +471,7 @@ def load_agent_file(path: str | Path) -> AgentFile:
         size = file.stat().st_size
         if size > MAX_BYTES:
             raise AgentFileError(
-                file, None, f"too large ({size / 1_048_576:.1f} MB); agent files must be under 5 MB"
+                file, None, f"too large ({size / 1_048_576:.1f} MB); agent files must be under 1 MB"
             )
         data = file.read_bytes()
     except FileNotFoundError:
@@ -458,7 +482,7 @@ def load_agent_file(path: str | Path) -> AgentFile:
         reason = exc.strerror or "read error"
         raise AgentFileError(file, None, f"cannot be read ({reason}); check the path") from None
     if len(data) > MAX_BYTES:
-        raise AgentFileError(file, None, "too large; agent files must be under 5 MB")
+        raise AgentFileError(file, None, "too large; agent files must be under 1 MB")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

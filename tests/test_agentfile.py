@@ -269,3 +269,29 @@ def test_arbitrary_text_only_raises_agent_file_error(text: str) -> None:
     else:
         for table in agent.tables:
             assert all(len(row) == len(table.header) for row in table.rows)
+
+
+def _alias_bomb() -> str:
+    """Nine levels of nine aliases each: 9**9 (387 million) strings once expanded."""
+    lines = ["---", "name: bomb", 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    prev = "a"
+    for name in "bcdefghi":
+        lines.append(f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]")
+        prev = name
+    lines += [f"tools: *{prev}", "---", "# Bomb", ""]
+    return "\n".join(lines)
+
+
+def test_a_yaml_alias_bomb_is_refused_at_its_first_alias(tmp_path: Path) -> None:
+    bomb = tmp_path / "bomb.md"
+    bomb.write_text(_alias_bomb())
+    assert bomb.stat().st_size < 600
+    with pytest.raises(AgentFileError) as info:
+        load_agent_file(bomb)
+    message = str(info.value)
+    assert message.startswith(f"{bomb}:4: ") and "alias" in message and "\n" not in message
+
+
+def test_a_plain_alias_is_refused_too() -> None:
+    with pytest.raises(AgentFileError, match="alias"):
+        parse_agent_text("---\nx: &t read\ntools: *t\n---\n", path="a.md")

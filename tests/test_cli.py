@@ -139,3 +139,36 @@ def test_detect_scores_every_persona_the_app_would_load(tmp_path: Path) -> None:
     data = json.loads(result.stdout)
     assert data["persona"] == "devops" and data["active"] is True
     assert data["scores"]["devops"] > data["scores"].get("backend", 0)
+
+
+def _capped_memory() -> None:  # runs in the child before exec: 1 GB of address space at most
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+
+
+def test_persona_show_on_a_yaml_alias_bomb_is_one_line(tmp_path: Path) -> None:
+    lines = ["---", "name: bomb", 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    prev = "a"
+    for name in "bcdefghi":  # 9**9 strings once expanded, from a few hundred bytes
+        lines.append(f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]")
+        prev = name
+    lines += [f"tools: *{prev}", "---", "# Bomb", ""]
+    bomb = tmp_path / "bomb.md"
+    bomb.write_text("\n".join(lines))
+    result = subprocess.run(
+        [sys.executable, "-m", "agent.cli", "persona", "show", str(bomb)],
+        capture_output=True, text=True, cwd=ROOT, timeout=60, preexec_fn=_capped_memory,
+    )
+    assert result.returncode != 0 and result.stdout == ""
+    assert result.stderr.strip().count("\n") == 0, result.stderr
+    assert str(bomb) in result.stderr and "alias" in result.stderr
+
+
+def test_persona_show_on_a_huge_agent_file_is_one_line(tmp_path: Path) -> None:
+    big = tmp_path / "big.md"
+    big.write_text("---\nname: big\n---\n# Big\n\n" + ("- a checklist item\n" * 400_000))
+    result = run_cli("persona", "show", str(big))
+    assert result.returncode != 0 and result.stdout == ""
+    assert result.stderr.strip().count("\n") == 0, result.stderr
+    assert str(big) in result.stderr and "too large" in result.stderr
