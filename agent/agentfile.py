@@ -97,7 +97,8 @@ class AgentFile(BaseModel):
 # sections nest through an explicit stack, never recursion. The inline patterns below only
 # strip markup from short strings; their bounded repeats keep any line from backtracking long.
 
-MAX_BYTES = 1024 * 1024  # the largest real agent files are tens of kilobytes
+# The largest real agent files are tens of kilobytes; parsing is about 3 s per MB.
+MAX_BYTES = 256 * 1024
 
 # Each body stops at the next marker character, so a scan from one opening never runs past
 # the next opening: total work stays linear however the markers are arranged.
@@ -297,7 +298,7 @@ def _frontmatter_model(data: dict[Any, Any], block: list[str], path: str) -> Fro
 def parse_agent_text(text: str, *, path: str = "<text>") -> AgentFile:
     """Frontmatter + markdown -> AgentFile. Raises AgentFileError naming path and line."""
     if len(text) > MAX_BYTES:
-        raise AgentFileError(path, None, "too large; agent files must be under 1 MB")
+        raise AgentFileError(path, None, "too large; agent files must be under 256 KB")
     text = text.removeprefix("\ufeff")
     lines = _split_lines(text)
     frontmatter, start, warnings = _frontmatter(lines, path)
@@ -404,7 +405,7 @@ def load_agent_file(path: str | Path) -> AgentFile:
         size = file.stat().st_size
         if size > MAX_BYTES:
             raise AgentFileError(
-                file, None, f"too large ({size / 1_048_576:.1f} MB); agent files must be under 1 MB"
+                file, None, f"too large ({size // 1024:,} KB); agent files must be under 256 KB"
             )
         data = file.read_bytes()
     except FileNotFoundError:
@@ -415,7 +416,7 @@ def load_agent_file(path: str | Path) -> AgentFile:
         reason = exc.strerror or "read error"
         raise AgentFileError(file, None, f"cannot be read ({reason}); check the path") from None
     if len(data) > MAX_BYTES:
-        raise AgentFileError(file, None, "too large; agent files must be under 1 MB")
+        raise AgentFileError(file, None, "too large; agent files must be under 256 KB")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
