@@ -12,10 +12,12 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from agent.activation_profile import relevance_model
 from agent.agentfile import AgentFileError
 from agent.persona import Persona, discover_agent_files, load_persona
 from agent.session_models import SessionState
 from keywords import ActivationResult, Activator
+from keywords.profile import RelevanceModel
 
 # Where a persona came from; on a name clash the higher one wins (your file beats the bundled).
 BUNDLED, DISCOVERED, EXPLICIT = 0, 1, 2
@@ -54,6 +56,7 @@ class PersonaLibrary:
         self.personas: tuple[Persona, ...] = tuple(personas)
         self._ranks = tuple(ranks) if ranks is not None else (BUNDLED,) * len(self.personas)
         self.discovered = discovered
+        self._relevance: RelevanceModel | None = None
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -78,9 +81,23 @@ class PersonaLibrary:
     def keywords(self) -> dict[str, list[str]]:
         return {p.name: list(p.keywords) for p in self.personas}
 
+    def relevance(self) -> RelevanceModel:
+        """Every persona's activation profile, scored over this library (built once)."""
+        if self._relevance is None:
+            self._relevance = relevance_model(self.personas)
+        return self._relevance
+
+    def activator(self) -> Activator:
+        """A fresh engine: explicit keywords plus each persona's profile."""
+        return Activator(self.keywords(), relevance=self.relevance())
+
+    def detect(self, text: str) -> ActivationResult:
+        """One message, a fresh conversation: which persona would switch on, and why."""
+        return self.activator().feed(text)
+
     def activator_for(self, state: SessionState) -> Activator:
         """The engine as the session left it: its user messages replayed, its decision restored."""
-        activator = Activator(self.keywords())
+        activator = self.activator()
         activator.replay_tail([m.content for m in state.messages if m.role == "user"])
         on = state.persona if state.persona_active else None
         activator.restore(state.persona_mode, on)
@@ -130,6 +147,7 @@ class PersonaLibrary:
             except (OSError, UnicodeError, ValueError) as exc:  # never a traceback
                 problems.append(f"{path}: {exc}")
                 continue
+            problems.extend(persona.warnings)
             library = library._with(persona, DISCOVERED, problems)
         return PersonaLibrary(library.personas, ranks=library._ranks, discovered=True), problems
 
@@ -140,7 +158,17 @@ class PersonaLibrary:
             personas.append(persona)
             ranks.append(rank)
         elif rank > ranks[clash]:
+            replaced = personas[clash]
             personas[clash], ranks[clash] = persona, rank
+            if ranks[clash] > BUNDLED and self._ranks[clash] == BUNDLED:
+                derived = "" if persona.keywords else (
+                    "; it has no keywords section, so it switches on by its description and "
+                    "headings"
+                )
+                problems.append(
+                    f"{persona.source_path}: replaces the bundled persona '{persona.name}' "
+                    f"({replaced.source_path}){derived}."
+                )
         else:
             problems.append(
                 f"{persona.source_path}: a persona named '{persona.name}' is already loaded from "

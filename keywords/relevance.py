@@ -48,6 +48,13 @@ def tokenize(text: str) -> list[str]:
     return [stem(t) for t in _TOKEN.findall(text.lower()) if t not in STOPWORDS and len(t) > 1]
 
 
+def tokenize_with_words(text: str) -> list[tuple[str, str]]:
+    """(term, the word as written, lower case) pairs, for explaining what matched."""
+    return [
+        (stem(t), t) for t in _TOKEN.findall(text.lower()) if t not in STOPWORDS and len(t) > 1
+    ]
+
+
 @dataclass
 class BM25Index:
     """Okapi BM25 (k1, b) over weighted fields of each document.
@@ -78,6 +85,11 @@ class BM25Index:
         for text, weight in fields.items():
             for term in tokenize(text):
                 counts[term] += weight
+        self.add_counts(counts)
+
+    def add_counts(self, counts: Mapping[str, float]) -> None:
+        """Add a document already counted (term -> weighted occurrences), e.g. from a cache."""
+        counts = Counter(counts)
         self._docs.append(counts)
         self._lengths.append(sum(counts.values()))
         self._df.update(counts.keys())
@@ -94,6 +106,10 @@ class BM25Index:
 
     def __len__(self) -> int:
         return len(self._docs)
+
+    def posting(self, term: str) -> list[tuple[int, float]]:
+        """(document, BM25 term-frequency part) for every document holding `term`."""
+        return self._postings.get(term, [])
 
     def idf(self, term: str) -> float:
         """Non-negative IDF: a term in every document is worth (almost) nothing."""
