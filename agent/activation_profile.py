@@ -38,5 +38,11 @@ def profile_of(persona: Persona) -> Profile:
     return profile
 
 
+def remember_profile(persona: Persona, profile: Profile) -> None:
+    """Seed the cache with a profile read back from disk (agent/persona_cache.py)."""
+    with _LOCK:
+        _CACHE[id(persona)] = (persona, profile)
+
+
 def relevance_model(personas: Sequence[Persona]) -> RelevanceModel:
     return RelevanceModel([profile_of(p) for p in personas])

@@ -12,9 +12,10 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from agent.activation_profile import relevance_model
+from agent.activation_profile import profile_of, relevance_model, remember_profile
 from agent.agentfile import AgentFileError
 from agent.persona import Persona, discover_agent_files, load_persona
+from agent.persona_cache import PersonaCache
 from agent.session_models import SessionState
 from keywords import ActivationResult, Activator
 from keywords.profile import RelevanceModel
@@ -136,11 +137,18 @@ class PersonaLibrary:
         problems: list[str] = []
         library = self
         known = {str(Path(p.source_path).resolve()) for p in self.personas if p.source_path}
+        cache = PersonaCache()
         for path in discover_agent_files(cwd=cwd, config_dir=config_dir):
             if str(path.resolve()) in known:
                 continue  # also given with --agent
             try:
-                persona = load_persona(path)
+                cached = cache.get(path)
+                if cached is not None and cached[1] is not None:
+                    persona = cached[0]
+                    remember_profile(persona, cached[1])
+                else:
+                    persona = load_persona(path)
+                    cache.put(path, persona, profile_of(persona))
             except AgentFileError as exc:
                 problems.append(str(exc))
                 continue
@@ -149,6 +157,7 @@ class PersonaLibrary:
                 continue
             problems.extend(persona.warnings)
             library = library._with(persona, DISCOVERED, problems)
+        cache.save()
         return PersonaLibrary(library.personas, ranks=library._ranks, discovered=True), problems
 
     def _with(self, persona: Persona, rank: int, problems: list[str]) -> PersonaLibrary:

@@ -89,7 +89,7 @@ class BM25Index:
 
     def add_counts(self, counts: Mapping[str, float]) -> None:
         """Add a document already counted (term -> weighted occurrences), e.g. from a cache."""
-        counts = Counter(counts)
+        counts = counts if isinstance(counts, Counter) else Counter(counts)
         self._docs.append(counts)
         self._lengths.append(sum(counts.values()))
         self._df.update(counts.keys())
@@ -98,10 +98,15 @@ class BM25Index:
         """Build the postings; call once after the last `add`."""
         self._avg = (sum(self._lengths) / len(self._lengths)) if self._lengths else 0.0
         postings: dict[str, list[tuple[int, float]]] = {}
+        k1, b, avg = self.k1, self.b, self._avg or 1.0
+        top = k1 + 1
         for i, counts in enumerate(self._docs):
-            norm = self.k1 * (1 - self.b + self.b * self._lengths[i] / (self._avg or 1.0))
+            norm = k1 * (1 - b + b * self._lengths[i] / avg)
             for term, tf in counts.items():
-                postings.setdefault(term, []).append((i, tf * (self.k1 + 1) / (tf + norm)))
+                posting = postings.get(term)
+                if posting is None:
+                    postings[term] = posting = []
+                posting.append((i, tf * top / (tf + norm)))
         self._postings = postings
 
     def __len__(self) -> int:

@@ -178,3 +178,64 @@ def test_agent_option_makes_its_persona_the_default(tmp_path, monkeypatch):
     assert copilot.persona.name == "frontend" and copilot.state.persona == "frontend"
     # a frontend persona has no phases: the workflow is empty, not an error
     assert copilot.workflow.current_name == ""
+
+
+def _discover() -> tuple[PersonaLibrary, list[str]]:
+    from agent import activation_profile, persona
+
+    persona._load_cached.cache_clear()  # what a new run starts without
+    activation_profile._CACHE.clear()
+    return PersonaLibrary.initial([], [], strict=True).with_discovered()
+
+
+def test_agent_files_are_cached_between_runs_and_an_edited_file_is_read_again(
+    project, isolated_dirs, monkeypatch
+):
+    from agent import persona as persona_module
+    from agent.persona_cache import CACHE_NAME
+
+    first, _ = _discover()
+    cache = isolated_dirs["data"] / CACHE_NAME
+    assert cache.exists() and (cache.stat().st_mode & 0o777) == 0o600
+
+    real_load = persona_module.load_agent_file
+
+    def no_parsing(path):
+        if Path(path) == persona_module.DEFAULT_PERSONA_PATH:
+            return real_load(path)  # the bundled one loads before discovery, uncached
+        raise AssertionError(f"parsed {path} again")
+
+    with monkeypatch.context() as patch:  # a second run reads every file back from the cache
+        patch.setattr(persona_module, "load_agent_file", no_parsing)
+        second, problems = _discover()
+    assert problems == []
+    assert [p.model_dump() for p in second.personas] == [p.model_dump() for p in first.personas]
+    assert second.detect(DEPLOY_TALK).persona == "devops"
+
+    devops = project / ".opencode" / "agent" / "devops.md"
+    devops.write_text(devops.read_text().replace("description:", "description: Renamed.", 1))
+    third, _ = _discover()
+    assert third.get("devops").description.startswith("Renamed.")
+
+    cache.write_text('{"version": "x", "entries": {"' + str(devops) + '": 1}}')  # damaged
+    fourth, problems = _discover()
+    assert problems == [] and fourth.get("devops").description.startswith("Renamed.")
+
+
+def test_a_user_file_replacing_the_bundled_persona_says_so_and_still_activates(
+    tmp_path, monkeypatch
+):
+    folder = tmp_path / ".claude" / "agents"
+    folder.mkdir(parents=True)
+    edge = Path(__file__).parent / "fixtures" / "agents_edge" / "backend.md"
+    shutil.copy(edge, folder / "backend.md")
+    shutil.copy(LIBRARY / "devops.md", folder / "devops.md")
+    monkeypatch.chdir(tmp_path)
+    library, problems = _discover()
+    (note,) = [p for p in problems if "replaces the bundled persona" in p]
+    assert note.startswith(str(folder / "backend.md")) and "no keywords section" in note
+    backend = library.get("backend")
+    assert backend is not None and backend.keywords == () and "FastAPI" in backend.description
+    result = library.detect("Our FastAPI routers and Celery workers need a cleanup")
+    assert (result.persona, result.active) == ("backend", True)
+    assert "from its description" in result.reason
