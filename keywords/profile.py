@@ -43,37 +43,45 @@ class Profile:
     name: str
     terms: dict[str, float]
     sources: dict[str, str]
+    words: dict[str, str] = field(default_factory=dict)  # term -> a word as written (strong)
 
     def top(self, n: int = 12) -> list[tuple[str, str]]:
-        """The heaviest terms from the strong fields, with where each comes from."""
+        """The heaviest words from the strong fields, with where each comes from."""
         strong = [(t, w) for t, w in self.terms.items() if self.sources[t] in STRONG_FIELDS]
         strong.sort(key=lambda p: (-p[1], p[0]))
-        return [(t, self.sources[t]) for t, _ in strong[:n]]
+        return [(self.words.get(t, t), self.sources[t]) for t, _ in strong[:n]]
 
     def to_dict(self) -> dict[str, object]:
-        return {"name": self.name, "terms": dict(self.terms), "sources": dict(self.sources)}
+        return {"name": self.name, "terms": dict(self.terms), "sources": dict(self.sources),
+                "words": dict(self.words)}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, object]) -> Profile:
-        terms = data["terms"]
-        sources = data["sources"]
-        assert isinstance(terms, dict) and isinstance(sources, dict)
+        terms, sources, words = data["terms"], data["sources"], data.get("words") or {}
+        assert isinstance(terms, dict) and isinstance(sources, dict) and isinstance(words, dict)
         return cls(str(data["name"]), {str(k): float(v) for k, v in terms.items()},
-                   {str(k): str(v) for k, v in sources.items()})
+                   {str(k): str(v) for k, v in sources.items()},
+                   {str(k): str(v) for k, v in words.items()})
 
 
 def build_profile(name: str, fields: Mapping[str, str | Sequence[str]]) -> Profile:
     """Weighted term counts from named fields (keys of FIELD_WEIGHTS; lists are joined)."""
     terms: Counter[str] = Counter()
     best: dict[str, tuple[float, str]] = {}
+    words: dict[str, str] = {}
     for field_name, value in fields.items():
         weight = FIELD_WEIGHTS.get(field_name, 1.0)
         text = value if isinstance(value, str) else "\n".join(value)
-        for term, count in Counter(tokenize(text)).items():
+        pairs = tokenize(text) if field_name == "body" else tokenize_with_words(text)
+        counted = Counter(p if isinstance(p, str) else p[0] for p in pairs)
+        if field_name != "body":
+            for term, word in pairs:
+                words.setdefault(term, word)
+        for term, count in counted.items():
             terms[term] += weight * count
             if term not in best or weight > best[term][0]:
                 best[term] = (weight, field_name)
-    return Profile(name, dict(terms), {t: f for t, (_, f) in best.items()})
+    return Profile(name, dict(terms), {t: f for t, (_, f) in best.items()}, words)
 
 
 @dataclass(slots=True)
