@@ -239,3 +239,24 @@ def test_a_user_file_replacing_the_bundled_persona_says_so_and_still_activates(
     result = library.detect("Our FastAPI routers and Celery workers need a cleanup")
     assert (result.persona, result.active) == ("backend", True)
     assert "from its description" in result.reason
+
+
+async def test_an_agent_without_keywords_switches_on_by_its_description(tmp_path, monkeypatch):
+    folder = tmp_path / ".claude" / "agents"
+    folder.mkdir(parents=True)
+    real = Path(__file__).parent / "fixtures" / "agents_real"
+    for name in ("e2e-test-engineer", "terraform-engineer", "ci-cd-engineer"):
+        shutil.copy(real / f"{name}.md", folder / f"{name}.md")
+    monkeypatch.chdir(tmp_path)
+    copilot = _start()
+    await _say(copilot, "Our Playwright tests are flaky, about one run in five fails")
+    on = _activations(copilot)[-1]
+    assert (on.persona, on.active) == ("e2e-test-engineer", True)
+    assert {"playwright", "flaky"} <= set(on.matches)
+    assert "from its description" in on.reason
+    assert copilot.persona.name == "e2e-test-engineer"
+    assert [c.title for c in copilot.persona.checklists] == ["E2E checklist"]
+    await _say(copilot, "Move the Terraform remote state to S3 with locking")
+    assert _activations(copilot)[-1].persona == "terraform-engineer"
+    assert copilot.workflow.current_name == "Assessment"
+    copilot.session.close()
