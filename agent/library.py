@@ -31,6 +31,7 @@ class PersonaInfo(BaseModel):
     title: str
     description: str = ""
     keywords: list[str]
+    profile: list[str] = []  # its activation profile's heaviest words (name, description, ...)
     score: float  # over the current keyword window
     active: bool  # on right now
     shown: bool  # its panels are the ones on screen
@@ -206,6 +207,7 @@ class PersonaLibrary:
                 title=p.title,
                 description=p.description,
                 keywords=list(p.keywords),
+                profile=[word for word, _ in profile_of(p).top(8)],
                 score=round(scores.get(p.name, 0.0), 2),
                 active=active and p.name == shown,
                 shown=p.name == shown,

@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from _common import ROOT, isolated_home, median, verdict
+from _common import ROOT, isolated_home, median, percentile, verdict
 
 FIXTURES = ROOT / "tests" / "fixtures" / "agents_real"
 MESSAGES = ROOT / "bench" / "data" / "activation_messages.json"
@@ -139,11 +139,11 @@ def main() -> int:
                 start = time.perf_counter()
                 activator.feed(text)
                 fed.append((time.perf_counter() - start) * 1000)
-        worst = max(one_shot)
+        worst = percentile(one_shot, 95)
         good = median(one_shot) <= DETECT_TARGET_MS
         ok &= good
         print(f"detect with {len(library.personas)} personas loaded: one-shot median "
-              f"{median(one_shot):.1f} ms (worst {worst:.1f}), next message in a conversation "
+              f"{median(one_shot):.1f} ms (p95 {worst:.1f}), next message in a conversation "
               f"median {median(fed):.2f} ms (target <= {DETECT_TARGET_MS:.0f} ms) {verdict(good)}")
     return 0 if ok else 1
 

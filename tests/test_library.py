@@ -136,6 +136,7 @@ def test_persona_list_shows_everyone_with_keywords_and_scores(project):
     info = {i.name: i for i in copilot.persona_overview()}
     assert info["devops"].active and info["devops"].score == scores["devops · on"]
     assert (info["docs-writer"].phases, info["docs-writer"].trees) == (0, 0)
+    assert info["docs-writer"].keywords == [] and info["docs-writer"].profile  # derived
 
 
 def test_persona_name_pins_it_and_auto_unpins(project):
