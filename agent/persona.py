@@ -524,11 +524,13 @@ def _grants(agent_file: AgentFile) -> _Grants:
                 grants.add(name)
             else:
                 grants.refused.add(name.lower())
-        for name in DEFAULT_TOOLS:
-            if name not in grants.refused:
-                grants.add(name)
+        if "*" not in grants.refused:  # `"*": false` switches every default off
+            for name in DEFAULT_TOOLS:
+                if name not in grants.refused:
+                    grants.add(name)
+        grants.names = [n for n in grants.names if n != "*"]
         grants.unlimited.update(n.lower() for n in grants.names)
-    for tool, rule in fm.permission.items():
+    for tool, rule in [*fm.permission.items(), *_permission_list(fm.extra.get("permissions"))]:
         key = tool.lower()
         covered = _PERMISSION_COVERS.get(key, (key,))
         if isinstance(rule, dict):
@@ -552,6 +554,40 @@ def _grants(agent_file: AgentFile) -> _Grants:
             elif rule in ("allow", "ask") and k not in grants.refused:
                 grants.add(k)
     return grants
+
+
+# OpenCode's newer `permissions:` list names actions; map them to our tool names.
+_ACTIONS = {"shell": "bash", "edit": "edit", "read": "read", "write": "write", "grep": "grep",
+            "glob": "glob", "list": "glob", "webfetch": "webfetch"}
+
+
+def _permission_list(value: Any) -> list[tuple[str, Any]]:
+    """`permissions: [{action: edit, resource: "*", effect: deny}, ...]` -> (tool, rule) pairs.
+
+    A rule for every resource ("*") acts on the whole tool; a shell rule for a command pattern
+    becomes a bash pattern rule, as in the `permission: {bash: {...}}` map.
+    """
+    if not isinstance(value, list):
+        return []
+    shell: dict[str, str] = {}
+    out: list[tuple[str, Any]] = []
+    for entry in value:
+        if not isinstance(entry, dict):
+            continue
+        tool = _ACTIONS.get(str(entry.get("action", "")).strip().lower())
+        effect = str(entry.get("effect", "")).strip().lower()
+        resource = str(entry.get("resource", "*")).strip() or "*"
+        if tool is None or effect not in ("allow", "ask", "deny"):
+            continue
+        if tool == "bash":
+            shell[resource] = effect
+        elif resource == "*":
+            out.append((tool, effect))
+    if list(shell) == ["*"]:
+        out.append(("bash", shell["*"]))
+    elif shell:
+        out.append(("bash", shell))
+    return out
 
 
 def _allowed_without_asking(agent_file: AgentFile, tools: tuple[str, ...]) -> tuple[str, ...]:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from agent.activation_profile import profile_of
 from agent.agentfile import AgentFileError, parse_agent_text
 from agent.persona import (
     DEFAULT_PERSONA_PATH,
@@ -211,6 +212,23 @@ def test_tool_grants_as_each_format_means_them() -> None:
     assert shell.allowed_without_asking == ("edit", "write")
 
 
+def test_opencode_permissions_list_and_a_star_switch() -> None:
+    # OpenCode's newer `permissions:` list: edit and shell denied for every resource
+    p = persona_of(
+        "---\ndescription: Reviews changes\nmode: subagent\npermissions:\n"
+        "  - action: edit\n    resource: '*'\n    effect: deny\n"
+        "  - action: shell\n    resource: '*'\n    effect: deny\n---\nReview.\n"
+    )
+    assert p.tools == ("read", "grep", "glob")
+    p = persona_of(
+        "---\ndescription: x\npermissions:\n"
+        "  - action: shell\n    resource: '*'\n    effect: deny\n"
+        "  - action: shell\n    resource: 'git *'\n    effect: allow\n---\n"
+    )
+    assert "bash" in p.tools and p.bash_commands == ("git *",)
+    assert persona_of("---\ntools:\n  '*': false\n  read: true\n---\n").tools == ("read",)
+
+
 def test_checklists_phases_and_keywords_from_lists_and_steps() -> None:
     tf = load_persona(REAL / "terraform-engineer.md")
     (checklist,) = tf.checklists
@@ -251,6 +269,7 @@ def test_checklists_phases_and_keywords_from_lists_and_steps() -> None:
 def test_every_real_shaped_fixture_yields_something_to_show(path: Path) -> None:
     p = load_persona(path)
     assert p.description and p.tools
+    assert any(f == "description" for _, f in profile_of(p).top(40))
     if path.stem != "git-workflow":  # rules and common tasks: no steps, no checklist
         assert p.checklists or p.phases, "neither a checklist nor workflow phases"
 
