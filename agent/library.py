@@ -121,6 +121,7 @@ class PersonaLibrary:
         for path in agent_paths:
             try:
                 explicit.append(load_persona(path))
+                problems.extend(explicit[-1].warnings)
             except AgentFileError as exc:
                 if strict:
                     raise
