@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from agent.activation_profile import profile_of, relevance_model, remember_profile
 from agent.agentfile import AgentFileError
-from agent.persona import Persona, discover_agent_files, load_persona
+from agent.persona import DEFAULT_PERSONA_PATH, Persona, discover_agent_files, load_persona
 from agent.persona_cache import PersonaCache
 from agent.session_models import SessionState
 from keywords import ActivationResult, Activator
@@ -116,16 +116,19 @@ class PersonaLibrary:
         strict=True lets a broken `--agent` file's AgentFileError reach the caller (the CLI);
         otherwise it becomes a problem line and the rest still load.
         """
-        library = cls([load_persona()], ranks=[BUNDLED])
+        cache = PersonaCache()
+        library = cls([_load(cache, DEFAULT_PERSONA_PATH)], ranks=[BUNDLED])
         explicit: list[Persona] = []
         for path in agent_paths:
             try:
-                explicit.append(load_persona(path))
+                explicit.append(_load(cache, Path(path)))
                 problems.extend(explicit[-1].warnings)
             except AgentFileError as exc:
                 if strict:
+                    cache.save()
                     raise
                 problems.append(f"{exc} — using the other personas instead.")
+        cache.save()
         for persona in explicit:
             library = library._with(persona, EXPLICIT, problems)
         if explicit:
@@ -144,13 +147,7 @@ class PersonaLibrary:
             if str(path.resolve()) in known:
                 continue  # also given with --agent
             try:
-                cached = cache.get(path)
-                if cached is not None and cached[1] is not None:
-                    persona = cached[0]
-                    remember_profile(persona, cached[1])
-                else:
-                    persona = load_persona(path)
-                    cache.put(path, persona, profile_of(persona))
+                persona = _load(cache, path)
             except AgentFileError as exc:
                 problems.append(str(exc))
                 continue
@@ -221,6 +218,19 @@ class PersonaLibrary:
             )
             for i, p in enumerate(self.personas)
         ]
+
+
+def _load(cache: PersonaCache, path: Path) -> Persona:
+    """The persona at path, from the cache when the file has not changed since it was read."""
+    cached = cache.get(path)
+    if cached is not None:
+        persona, profile = cached
+        if profile is not None:
+            remember_profile(persona, profile)
+            return persona
+    persona = load_persona(path)
+    cache.put(path, persona, profile_of(persona))
+    return persona
 
 
 def explain(result: ActivationResult, previous: str = "") -> str:

@@ -25,6 +25,7 @@ from keywords.profile import Profile
 
 CACHE_NAME = "agent-files.cache.json"
 MAX_CACHE_BYTES = 64 * 1024 * 1024
+MAX_ENTRIES = 2000
 _CODE = ("agentfile.py", "markdown_blocks.py", "persona.py", "mermaid.py",
          "activation_profile.py")
 
@@ -49,6 +50,11 @@ def stamp_of(path: Path) -> tuple[int, int] | None:
     except OSError:
         return None
     return st.st_mtime_ns, st.st_size
+
+
+def _fresh(key: str, entry: Any) -> bool:
+    stamp = stamp_of(Path(key))
+    return isinstance(entry, dict) and stamp is not None and entry.get("stamp") == list(stamp)
 
 
 class PersonaCache:
@@ -102,10 +108,13 @@ class PersonaCache:
         self._dirty = True
 
     def save(self) -> None:
-        """Write the entries used in this run (atomic; any OS error leaves the old file)."""
-        if not self._dirty and set(self._entries) == self._used:
+        """Write the entries (atomic; any OS error leaves the old file). Entries of files that
+        changed or went away are dropped; the others stay for the next run's other loads."""
+        if not self._dirty:
             return
-        entries = {k: v for k, v in self._entries.items() if k in self._used}
+        entries = {k: v for k, v in self._entries.items() if k in self._used or _fresh(k, v)}
+        if len(entries) > MAX_ENTRIES:
+            entries = {k: v for k, v in entries.items() if k in self._used}
         text = json.dumps({"version": self._version, "entries": entries}, ensure_ascii=False)
         try:
             folder = paths.ensure_dir(self.file.parent)
