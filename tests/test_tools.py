@@ -229,3 +229,20 @@ async def test_bash_limited_by_the_agent_file_runs_only_its_commands(project: Pa
 def test_bash_without_a_pattern_is_the_plain_tool() -> None:
     persona = load_persona(REAL_AGENTS / "kubernetes-specialist.md")
     assert next(s for s in tools_for(persona) if s.name == "bash") is BUILTIN[-1]
+
+
+async def test_a_bash_limit_holds_even_when_the_file_also_allows_bash_without_asking(
+    project: Path,
+) -> None:
+    from agent.agentfile import parse_agent_text
+    from agent.persona import persona_from_agent_file
+
+    persona = persona_from_agent_file(parse_agent_text(
+        "---\nname: x\ntools: Read, Bash(git status)\npermission:\n  bash: allow\n---\n"
+    ))
+    assert persona.allowed_without_asking == ("bash",) and persona.bash_commands == ("git status",)
+    tb = Toolbox(ProjectRoot(project), tools_for(persona))
+    out = await tb.run("bash", json.dumps({"command": "touch pwned"}), approver=None,
+                       allowed=set(), preapproved=frozenset(persona.allowed_without_asking))
+    assert out.status == "error" and "limits bash to git status" in out.content
+    assert not (project / "pwned").exists()
