@@ -227,7 +227,8 @@ class Copilot:
                         pinned=result.mode != "auto",
                         mode=result.mode,
                         reason=explain(result, before if now != before else ""),
-                        matches=sorted({m.keyword for m in result.matches})
+                        matches=sorted({m.keyword for m in result.matches}
+                                       | {word for word, _ in result.terms})
                         if result.active else [],
                         previous=before if now != before else "",
                         runner_up=result.runner_up or "",

@@ -42,6 +42,7 @@ from typing import Any, Literal
 
 from keywords.engine import KeywordMatch, KeywordSet
 from keywords.inflect import normalize
+from keywords.profile import Hit, RelevanceModel, describe
 
 Mode = Literal["auto", "on", "off"]
 MODES: tuple[Mode, ...] = ("auto", "on", "off")
@@ -77,6 +78,8 @@ class ActivationResult:
     why: str | Callable[[], str] = ""
     runner_up: str | None = None
     scores: dict[str, float] = field(default_factory=dict)
+    # profile words behind the score, (word as written, field), most telling first
+    terms: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def reason(self) -> str:
@@ -114,6 +117,7 @@ class ActivationResult:
             "reason": self.reason,
             "runner_up": self.runner_up,
             "scores": dict(self.scores),
+            "terms": [{"word": w, "from": f} for w, f in self.terms],
         }
 
 
@@ -137,20 +141,25 @@ class Activator:
         off_after: int = DEFAULT_OFF_AFTER,
         decay: float = DEFAULT_DECAY,
         weights: Mapping[str, float] | None = None,
+        relevance: RelevanceModel | None = None,
     ) -> None:
         if window < 1 or off_after < 1:
             raise ValueError("window and off_after must be at least 1")
         self.names: tuple[str, ...] = tuple(personas)
+        if relevance is not None and [p.name for p in relevance.profiles] != list(self.names):
+            raise ValueError("relevance profiles must be the personas, in the same order")
+        self._relevance = relevance
         self._sets = tuple(KeywordSet(personas[name]) for name in self.names)
-        self._single = len(self.names) == 1
+        self._single = len(self.names) == 1 and relevance is None
         self.window = window
         self.on_threshold = on_threshold
         self.off_after = off_after
         self._recency = tuple(decay**age for age in range(window))
-        # each entry: (per persona: its matches in the message, per persona: distinct keywords)
-        self._entries: deque[tuple[list[list[KeywordMatch]], list[list[str]]]] = deque(
-            maxlen=window
-        )
+        # each entry: (per persona: its matches in the message, per persona: distinct keywords,
+        # per persona: its profile's relevance to the message, or None without profiles)
+        self._entries: deque[
+            tuple[list[list[KeywordMatch]], list[list[str]], list[Hit] | None]
+        ] = deque(maxlen=window)
         # keyword -> weight, per persona (keys are the normalised keywords)
         given = {normalize(k): v for k, v in weights.items()} if weights else None
         self._weight = tuple(
@@ -184,24 +193,27 @@ class Activator:
                         keys.append(key)
                         total += weight[key]
             words = [keys]
-            self._entries.append(([found], words))
+            self._entries.append(([found], words, None))
             self._counts.append(total)
+            hits = None
         else:
             founds = [kws.find(text, seq) for kws in self._sets]
             words = [list(dict.fromkeys([m.keyword for m in f])) for f in founds]
-            self._entries.append((founds, words))
+            hits = self._relevance.hits(text) if self._relevance is not None else None
+            self._entries.append((founds, words, hits))
         before = active = self._active
         scores = self._scores()
         best = 0 if self._single else self._best(scores)
         note = ""
         if self.mode == "auto":
             if active is not None:
-                if words[active]:
+                if words[active] or (hits is not None and hits[active].score > 0):
                     self._misses = 0
                 else:
                     self._misses += 1
                     if self._misses >= self.off_after:
-                        note = f"no keyword in the last {self._misses} messages"
+                        what = "keyword" if self._relevance is None else "word on topic"
+                        note = f"no {what} in the last {self._misses} messages"
                         active = None
             if best is not None and scores[best] >= self.on_threshold and (
                 active is None or (best != active and scores[best] > scores[active])
@@ -244,8 +256,8 @@ class Activator:
         self._active = self.names.index(active) if active in self.names else None
         self._misses = 0
         if self._active is not None:
-            for _, words in reversed(self._entries):
-                if words[self._active]:
+            for _, words, hits in reversed(self._entries):
+                if words[self._active] or (hits is not None and hits[self._active].score > 0):
                     break
                 self._misses += 1
 
@@ -293,7 +305,7 @@ class Activator:
                 {
                     name: list(words[i]) for i, name in enumerate(self.names)
                 }
-                for _, words in self._entries
+                for _, words, _hits in self._entries
             ],
         }
 
@@ -304,16 +316,24 @@ class Activator:
         if self._single:
             return [sum(map(mul, recency, reversed(self._counts)))]
         scores = [0.0] * len(self.names)
-        for pos, (_, words) in enumerate(self._entries):
+        for pos, (_, words, hits) in enumerate(self._entries):
             w = recency[n - pos]
             for i, found in enumerate(words):
                 if found:
                     weight = self._weight[i]
                     scores[i] += w * sum([weight[k] for k in found])
+            if hits is not None:
+                for i, hit in enumerate(hits):
+                    if hit.score:
+                        scores[i] += w * hit.score
         return scores
 
     def _distinct(self, index: int) -> int:
-        return len({k for _, words in self._entries for k in words[index]})
+        found = {k for _, words, _h in self._entries for k in words[index]}
+        for _, _w, hits in self._entries:
+            if hits is not None:
+                found.update(word for word, _ in hits[index].words)
+        return len(found)
 
     def _ranked(self, scores: list[float]) -> list[int]:
         if len(scores) == 1:
@@ -332,20 +352,27 @@ class Activator:
         shown = now if now is not None else best
         matches: list[KeywordMatch] = []
         keywords: list[str] = []
+        terms: list[tuple[str, str]] = []
         if self._single:
             runner_up = None
             score = scores[0]
             all_scores = {self.names[0]: score}
-            for found, words in self._entries:
+            for found, words, _hits in self._entries:
                 if words[0]:
                     matches += found[0]
                     keywords += words[0]
         else:
-            runner_up = next((self.names[i] for i in self._ranked(scores) if i != shown), None)
+            runner_up = next(
+                (self.names[i] for i in self._ranked(scores) if i != shown and scores[i] > 0),
+                None,
+            )
             score = scores[shown] if shown is not None else 0.0
             all_scores = dict(zip(self.names, scores, strict=True))
             if shown is not None:
-                for found, words in self._entries:
+                for _found, _words, hits in reversed(self._entries):
+                    if hits is not None and hits[shown].score:
+                        terms += [t for t in hits[shown].words if t not in terms]
+                for found, words, _hits in self._entries:
                     if words[shown]:
                         matches += found[shown]
                         keywords += words[shown]
@@ -355,10 +382,10 @@ class Activator:
             reason = f"pinned {mode} by user"
         elif note:
             reason = note
-        elif keywords:
+        elif keywords or terms:
             reason = partial(
                 _matched_reason, keywords, now is not None and score < threshold, score,
-                threshold, self._threshold_text, self._misses, self.off_after,
+                threshold, self._threshold_text, self._misses, self.off_after, terms,
             )
         elif now is not None:
             reason = f"no keyword in {self._misses} messages; stays on until {self.off_after}"
@@ -375,12 +402,19 @@ class Activator:
             reason,
             runner_up,
             all_scores,
+            terms,
         )
 
 
 def _matched_reason(keywords: list[str], still_on: bool, score: float, threshold: float,
-                    threshold_text: str, misses: int, off_after: int) -> str:
-    listed = ", ".join(dict.fromkeys(keywords)) if len(keywords) > 1 else keywords[0]
+                    threshold_text: str, misses: int, off_after: int,
+                    terms: Sequence[tuple[str, str]] = ()) -> str:
+    if terms:  # words from the profile: say which field each came from
+        shown = [(k, "keywords") for k in dict.fromkeys(keywords)]
+        shown += [t for t in terms if t[1] != "keywords" or t[0] not in keywords]
+        listed = describe(shown[:8])
+    else:
+        listed = ", ".join(dict.fromkeys(keywords)) if len(keywords) > 1 else keywords[0]
     if still_on:
         return (f"still on topic: matched {listed} "
                 f"({misses} of {off_after} messages without a keyword)")

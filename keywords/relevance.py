@@ -48,6 +48,13 @@ def tokenize(text: str) -> list[str]:
     return [stem(t) for t in _TOKEN.findall(text.lower()) if t not in STOPWORDS and len(t) > 1]
 
 
+def tokenize_with_words(text: str) -> list[tuple[str, str]]:
+    """(term, the word as written, lower case) pairs, for explaining what matched."""
+    return [
+        (stem(t), t) for t in _TOKEN.findall(text.lower()) if t not in STOPWORDS and len(t) > 1
+    ]
+
+
 @dataclass
 class BM25Index:
     """Okapi BM25 (k1, b) over weighted fields of each document.
@@ -78,6 +85,11 @@ class BM25Index:
         for text, weight in fields.items():
             for term in tokenize(text):
                 counts[term] += weight
+        self.add_counts(counts)
+
+    def add_counts(self, counts: Mapping[str, float]) -> None:
+        """Add a document already counted (term -> weighted occurrences), e.g. from a cache."""
+        counts = counts if isinstance(counts, Counter) else Counter(counts)
         self._docs.append(counts)
         self._lengths.append(sum(counts.values()))
         self._df.update(counts.keys())
@@ -86,14 +98,23 @@ class BM25Index:
         """Build the postings; call once after the last `add`."""
         self._avg = (sum(self._lengths) / len(self._lengths)) if self._lengths else 0.0
         postings: dict[str, list[tuple[int, float]]] = {}
+        k1, b, avg = self.k1, self.b, self._avg or 1.0
+        top = k1 + 1
         for i, counts in enumerate(self._docs):
-            norm = self.k1 * (1 - self.b + self.b * self._lengths[i] / (self._avg or 1.0))
+            norm = k1 * (1 - b + b * self._lengths[i] / avg)
             for term, tf in counts.items():
-                postings.setdefault(term, []).append((i, tf * (self.k1 + 1) / (tf + norm)))
+                posting = postings.get(term)
+                if posting is None:
+                    postings[term] = posting = []
+                posting.append((i, tf * top / (tf + norm)))
         self._postings = postings
 
     def __len__(self) -> int:
         return len(self._docs)
+
+    def posting(self, term: str) -> list[tuple[int, float]]:
+        """(document, BM25 term-frequency part) for every document holding `term`."""
+        return self._postings.get(term, [])
 
     def idf(self, term: str) -> float:
         """Non-negative IDF: a term in every document is worth (almost) nothing."""

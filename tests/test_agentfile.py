@@ -12,6 +12,7 @@ from agent.persona.agentfile import AgentFileError, load_agent_file, parse_agent
 from agent.persona.persona import DEFAULT_PERSONA_PATH
 
 FIXTURES = Path(__file__).parent / "fixtures" / "agents"
+EDGE = Path(__file__).parent / "fixtures" / "agents_edge"
 SEED = (Path(__file__).parents[1] / "../shared/seeds/backend-agent.md").resolve()
 
 PERSONA_FILES = [
@@ -84,6 +85,7 @@ def test_no_frontmatter_is_fine() -> None:
         "temperature": None,
         "steps": None,
         "tools": {},
+        "tools_form": "",
         "permission": {},
         "extra": {},
     }
@@ -144,7 +146,6 @@ def test_other_mermaid_diagrams_are_skipped() -> None:
     ("name", "line", "words"),
     [
         ("bad-yaml.md", 4, "YAML"),
-        ("unclosed-fence.md", 9, "never closed"),
         ("bad-mermaid.md", 11, "expected an edge"),
     ],
 )
@@ -155,6 +156,58 @@ def test_broken_files_name_path_and_line(name: str, line: int, words: str) -> No
     assert info.value.line == line
     assert str(info.value).startswith(f"{path}:{line}: ")
     assert words in str(info.value)
+
+
+def test_an_unclosed_fence_runs_to_the_end_of_the_file_as_commonmark_says() -> None:
+    agent = load_agent_file(FIXTURES / "unclosed-fence.md")
+    assert agent.sections[0].title == "Unclosed"
+    assert agent.sections[0].text.endswith('print("never closed")')
+    edge = load_agent_file(EDGE / "long-fence.md")
+    checklist = edge.find_section("Checklist")
+    assert checklist is not None and [i.text for i in checklist.lists[0].items] == [
+        "First item", "Second item",
+    ]
+    assert [s.title for s in edge.all_sections()] == ["Long fence", "Checklist", "Example"]
+
+
+def test_a_value_with_a_colon_is_read_as_text_with_a_warning_as_opencode_does() -> None:
+    agent = load_agent_file(EDGE / "colon-description.md")
+    fm = agent.frontmatter
+    assert fm.description == "Helps with dependency upgrades. Triggers on: 'renovate', " \
+        "'dependabot', 'upgrade'"
+    assert fm.model == "sonnet" and fm.name == "colon-description"
+    (warning,) = agent.warnings
+    assert warning.startswith(f"{EDGE / 'colon-description.md'}:3: ") and "quotes" in warning
+    # still an error when quoting does not help, at the line YAML stopped on
+    with pytest.raises(AgentFileError) as info:
+        parse_agent_text("---\nname: x: y\ntools: [read\n---\n", path="b.md")
+    assert str(info.value).startswith("b.md:") and "YAML" in str(info.value)
+
+
+def test_a_template_placeholder_name_is_the_one_rejected_shape() -> None:
+    with pytest.raises(AgentFileError) as info:
+        load_agent_file(EDGE / "placeholder.md")
+    assert info.value.line == 2 and "placeholder" in str(info.value)
+
+
+def test_lists_with_their_lead_line_checkboxes_and_bold_heads() -> None:
+    text = (
+        "Intro line.\n\nBackend checklist:\n- [ ] Tests pass\n- [x] Docs\n- plain\n\n"
+        "## Workflow\n\n1. **Design** - sketch it\n2. **Build** - write it\n"
+        "   - nested detail\n"
+    )
+    agent = parse_agent_text(text)
+    (intro,) = agent.intro_lists
+    assert intro.lead == "Backend checklist:" and not intro.ordered
+    assert [(i.text, i.checked) for i in intro.items] == [
+        ("Tests pass", False), ("Docs", True), ("plain", None),
+    ]
+    steps, nested = agent.sections[0].lists
+    assert steps.ordered and [(i.head, i.text) for i in steps.items] == [
+        ("Design", "Design - sketch it"), ("Build", "Build - write it"),
+    ]
+    assert steps.items[0].line == 10
+    assert nested.lead == "Build - write it" and nested.items[0].text == "nested detail"
 
 
 def test_frontmatter_type_errors_point_at_the_key() -> None:
@@ -269,3 +322,29 @@ def test_arbitrary_text_only_raises_agent_file_error(text: str) -> None:
     else:
         for table in agent.tables:
             assert all(len(row) == len(table.header) for row in table.rows)
+
+
+def _alias_bomb() -> str:
+    """Nine levels of nine aliases each: 9**9 (387 million) strings once expanded."""
+    lines = ["---", "name: bomb", 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    prev = "a"
+    for name in "bcdefghi":
+        lines.append(f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]")
+        prev = name
+    lines += [f"tools: *{prev}", "---", "# Bomb", ""]
+    return "\n".join(lines)
+
+
+def test_a_yaml_alias_bomb_is_refused_at_its_first_alias(tmp_path: Path) -> None:
+    bomb = tmp_path / "bomb.md"
+    bomb.write_text(_alias_bomb())
+    assert bomb.stat().st_size < 600
+    with pytest.raises(AgentFileError) as info:
+        load_agent_file(bomb)
+    message = str(info.value)
+    assert message.startswith(f"{bomb}:4: ") and "alias" in message and "\n" not in message
+
+
+def test_a_plain_alias_is_refused_too() -> None:
+    with pytest.raises(AgentFileError, match="alias"):
+        parse_agent_text("---\nx: &t read\ntools: *t\n---\n", path="a.md")

@@ -139,3 +139,91 @@ def test_detect_scores_every_persona_the_app_would_load(tmp_path: Path) -> None:
     data = json.loads(result.stdout)
     assert data["persona"] == "devops" and data["active"] is True
     assert data["scores"]["devops"] > data["scores"].get("backend", 0)
+
+
+def _capped_memory() -> None:  # runs in the child before exec: 1 GB of address space at most
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+
+
+def test_persona_show_on_a_yaml_alias_bomb_is_one_line(tmp_path: Path) -> None:
+    lines = ["---", "name: bomb", 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    prev = "a"
+    for name in "bcdefghi":  # 9**9 strings once expanded, from a few hundred bytes
+        lines.append(f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]")
+        prev = name
+    lines += [f"tools: *{prev}", "---", "# Bomb", ""]
+    bomb = tmp_path / "bomb.md"
+    bomb.write_text("\n".join(lines))
+    result = subprocess.run(
+        [sys.executable, "-m", "tui.cli", "persona", "show", str(bomb)],
+        capture_output=True, text=True, cwd=ROOT, timeout=60, preexec_fn=_capped_memory,
+    )
+    assert result.returncode != 0 and result.stdout == ""
+    assert result.stderr.strip().count("\n") == 0, result.stderr
+    assert str(bomb) in result.stderr and "alias" in result.stderr
+
+
+def test_persona_show_on_a_huge_agent_file_is_one_line(tmp_path: Path) -> None:
+    big = tmp_path / "big.md"
+    big.write_text("---\nname: big\n---\n# Big\n\n" + ("- a checklist item\n" * 400_000))
+    result = run_cli("persona", "show", str(big))
+    assert result.returncode != 0 and result.stdout == ""
+    assert result.stderr.strip().count("\n") == 0, result.stderr
+    assert str(big) in result.stderr and "too large" in result.stderr
+
+
+REAL_AGENTS = ROOT / "tests" / "fixtures" / "agents_real"
+
+
+def _project_with_real_agents(root: Path) -> Path:
+    agents = root / ".claude" / "agents"
+    agents.mkdir(parents=True)
+    for name in ("terraform-engineer", "api-docs-writer", "e2e-test-engineer", "ci-cd-engineer",
+                 "kubernetes-specialist", "postgres-expert"):
+        (agents / f"{name}.md").write_text((REAL_AGENTS / f"{name}.md").read_text())
+    return root
+
+
+def _detect_in(root: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "tui.cli", "detect", *args],
+        capture_output=True, text=True, cwd=root, timeout=60,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+
+
+def test_detect_json_explains_a_pick_made_from_a_description(tmp_path: Path) -> None:
+    root = _project_with_real_agents(tmp_path)
+    # no keywords section anywhere: "api" alone must not hand this to the bundled backend
+    result = _detect_in(root, "--json", "Write the API reference for the billing endpoints")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert (data["persona"], data["active"]) == ("api-docs-writer", True)
+    assert {"word": "reference", "from": "description"} in data["terms"]
+    assert "reference" in data["reason"] and "from its description" in data["reason"]
+    assert data["scores"]["api-docs-writer"] > data["scores"]["backend"]
+    assert data["runner_up"] in data["scores"] and data["scores"][data["runner_up"]] > 0
+
+    data = json.loads(_detect_in(
+        root, "--json", "Move our Terraform remote state backend to S3 with DynamoDB locking"
+    ).stdout)
+    assert (data["persona"], data["active"]) == ("terraform-engineer", True)
+    assert data["scores"]["terraform-engineer"] > data["scores"]["backend"]
+
+    chat = json.loads(_detect_in(root, "--json", "Good morning! How was your day?").stdout)
+    assert chat["active"] is False and chat["runner_up"] is None and chat["terms"] == []
+
+
+def test_persona_show_prints_the_derived_activation_profile() -> None:
+    path = REAL_AGENTS / "e2e-test-engineer.md"
+    result = run_cli("persona", "show", str(path))
+    assert result.returncode == 0, result.stderr
+    line = next(ln for ln in result.stdout.splitlines() if ln.startswith("activation profile:"))
+    assert "playwright" in line and "cypress" in line and "(from its description)" in line
+    assert "bash only: npx playwright *" in result.stdout
+    assert "checklist: E2E checklist" in result.stdout
+    data = json.loads(run_cli("persona", "show", str(path), "--json").stdout)
+    assert {"term": "playwright", "from": "description"} in data["activation_profile"]
+    assert data["bash_commands"] == ["npx playwright *"]

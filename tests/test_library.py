@@ -104,8 +104,10 @@ def test_discovery_waits_for_load_library(project):
 
 
 async def test_ties_go_to_the_earlier_persona_every_time(tmp_path, monkeypatch):
-    # devops and frontend both score "performance" + one word of their own: 2.0 each.
+    # devops and frontend both score "performance" + one word of their own (keywords 2.0
+    # each; their profiles add a little more); the outcome never depends on the copy order
     tie = "The browser and the pipeline both need performance work."
+    outcomes = set()
     for attempt in range(3):
         root = tmp_path / str(attempt)
         # copy in a different order each time: discovery sorts, so the outcome cannot change
@@ -115,9 +117,10 @@ async def test_ties_go_to_the_earlier_persona_every_time(tmp_path, monkeypatch):
         copilot = _start()
         await _say(copilot, tie)
         last = _activations(copilot)[-1]
-        assert last.scores["devops"] == last.scores["frontend"] == 2.0
-        assert (last.persona, last.runner_up) == ("devops", "frontend")
+        assert last.scores["devops"] >= 2.0 and last.scores["frontend"] >= 2.0
+        outcomes.add((last.persona, last.runner_up, tuple(sorted(last.scores.items()))))
         copilot.session.close()
+    assert len(outcomes) == 1
 
 
 def test_persona_list_shows_everyone_with_keywords_and_scores(project):
@@ -127,11 +130,14 @@ def test_persona_list_shows_everyone_with_keywords_and_scores(project):
     assert result.ok and isinstance(result, ShowPersonas)
     rows = dict(result.lines)
     assert set(rows) == {"backend · default", "devops · on", "docs-writer", "frontend"}
-    assert "score 3" in rows["devops · on"] and "kubernetes" in rows["devops · on"]
+    assert "kubernetes" in rows["devops · on"]
+    scores = {name: float(row.split("score ")[1].split(" ")[0]) for name, row in rows.items()}
+    assert scores["devops · on"] == max(scores.values()) >= 1.5
     assert "no keywords" in rows["docs-writer"]
     info = {i.name: i for i in copilot.persona_overview()}
-    assert info["devops"].active and info["devops"].score == 3.0
+    assert info["devops"].active and info["devops"].score == scores["devops · on"]
     assert (info["docs-writer"].phases, info["docs-writer"].trees) == (0, 0)
+    assert info["docs-writer"].keywords == [] and info["docs-writer"].profile  # derived
 
 
 def test_persona_name_pins_it_and_auto_unpins(project):
@@ -174,3 +180,85 @@ def test_agent_option_makes_its_persona_the_default(tmp_path, monkeypatch):
     assert copilot.persona.name == "frontend" and copilot.state.persona == "frontend"
     # a frontend persona has no phases: the workflow is empty, not an error
     assert copilot.workflow.current_name == ""
+
+
+def _discover() -> tuple[PersonaLibrary, list[str]]:
+    from agent.persona import activation_profile, persona
+
+    persona._load_cached.cache_clear()  # what a new run starts without
+    activation_profile._CACHE.clear()
+    return PersonaLibrary.initial([], [], strict=True).with_discovered()
+
+
+def test_agent_files_are_cached_between_runs_and_an_edited_file_is_read_again(
+    project, isolated_dirs, monkeypatch
+):
+    from agent.persona import persona as persona_module
+    from agent.persona.cache import CACHE_NAME
+
+    first, _ = _discover()
+    cache = isolated_dirs["data"] / CACHE_NAME
+    assert cache.exists() and (cache.stat().st_mode & 0o777) == 0o600
+
+    real_load = persona_module.load_agent_file
+
+    def no_parsing(path):
+        if Path(path) == persona_module.DEFAULT_PERSONA_PATH:
+            return real_load(path)  # the bundled one loads before discovery, uncached
+        raise AssertionError(f"parsed {path} again")
+
+    with monkeypatch.context() as patch:  # a second run reads every file back from the cache
+        patch.setattr(persona_module, "load_agent_file", no_parsing)
+        second, problems = _discover()
+    assert problems == []
+    assert [p.model_dump() for p in second.personas] == [p.model_dump() for p in first.personas]
+    assert second.detect(DEPLOY_TALK).persona == "devops"
+
+    devops = project / ".opencode" / "agent" / "devops.md"
+    devops.write_text(devops.read_text().replace("description:", "description: Renamed.", 1))
+    third, _ = _discover()
+    assert third.get("devops").description.startswith("Renamed.")
+
+    cache.write_text('{"version": "x", "entries": {"' + str(devops) + '": 1}}')  # damaged
+    fourth, problems = _discover()
+    assert problems == [] and fourth.get("devops").description.startswith("Renamed.")
+
+
+def test_a_user_file_replacing_the_bundled_persona_says_so_and_still_activates(
+    tmp_path, monkeypatch
+):
+    folder = tmp_path / ".claude" / "agents"
+    folder.mkdir(parents=True)
+    edge = Path(__file__).parent / "fixtures" / "agents_edge" / "backend.md"
+    shutil.copy(edge, folder / "backend.md")
+    shutil.copy(LIBRARY / "devops.md", folder / "devops.md")
+    monkeypatch.chdir(tmp_path)
+    library, problems = _discover()
+    (note,) = [p for p in problems if "replaces the bundled persona" in p]
+    assert note.startswith(str(folder / "backend.md")) and "no keywords section" in note
+    backend = library.get("backend")
+    assert backend is not None and backend.keywords == () and "FastAPI" in backend.description
+    result = library.detect("Our FastAPI routers and Celery workers need a cleanup")
+    assert (result.persona, result.active) == ("backend", True)
+    assert "from its description" in result.reason
+
+
+async def test_an_agent_without_keywords_switches_on_by_its_description(tmp_path, monkeypatch):
+    folder = tmp_path / ".claude" / "agents"
+    folder.mkdir(parents=True)
+    real = Path(__file__).parent / "fixtures" / "agents_real"
+    for name in ("e2e-test-engineer", "terraform-engineer", "ci-cd-engineer"):
+        shutil.copy(real / f"{name}.md", folder / f"{name}.md")
+    monkeypatch.chdir(tmp_path)
+    copilot = _start()
+    await _say(copilot, "Our Playwright tests are flaky, about one run in five fails")
+    on = _activations(copilot)[-1]
+    assert (on.persona, on.active) == ("e2e-test-engineer", True)
+    assert {"playwright", "flaky"} <= set(on.matches)
+    assert "from its description" in on.reason
+    assert copilot.persona.name == "e2e-test-engineer"
+    assert [c.title for c in copilot.persona.checklists] == ["E2E checklist"]
+    await _say(copilot, "Move the Terraform remote state to S3 with locking")
+    assert _activations(copilot)[-1].persona == "terraform-engineer"
+    assert copilot.workflow.current_name == "Assessment"
+    copilot.session.close()

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from agent.persona.activation_profile import profile_of
 from agent.persona.agentfile import AgentFileError, parse_agent_text
 from agent.persona.persona import (
     DEFAULT_PERSONA_PATH,
@@ -174,9 +175,103 @@ def test_claude_code_agent_has_empty_collections() -> None:
 
 def test_opencode_permission_rules_adjust_tools() -> None:
     p = load_persona(FIXTURES / "opencode-permissions.md")
-    # write: deny removes it; webfetch: allow grants it; bash keeps its per-command rules
-    assert p.tools == ("read", "bash", "webfetch")
+    # OpenCode: the map switches tools over the defaults (edit, grep, glob stay on); write:
+    # deny removes it; webfetch: allow grants it; a bash map without "*": deny is no limit
+    assert p.tools == ("read", "bash", "edit", "grep", "glob", "webfetch")
+    assert p.bash_commands == ()
     assert (p.temperature, p.steps) == (0.1, 12)
+
+
+REAL = Path(__file__).parent / "fixtures" / "agents_real"
+
+
+def test_tool_grants_as_each_format_means_them() -> None:
+    # Claude Code, no tools line: every tool
+    assert load_persona(REAL / "postgres-expert.md").tools == (
+        "read", "write", "edit", "bash", "grep", "glob",
+    )
+    # Claude Code list with Bash(pattern): bash limited to those commands
+    reviewer = load_persona(REAL / "code-reviewer.md")
+    assert reviewer.tools == ("read", "grep", "glob", "bash")
+    assert reviewer.bash_commands == ("git diff*", "git log*")
+    git = load_persona(REAL / "git-workflow.md")
+    assert (git.tools, git.bash_commands) == (("read", "bash"), ("git *",))
+    # a plain "Read, Grep, Glob" list: exactly those, bash not granted
+    auditor = load_persona(REAL / "security-auditor.md")
+    assert (auditor.tools, auditor.bash_commands) == (("read", "grep", "glob"), ())
+    # OpenCode tools map {bash: false}: the rest stay on
+    docs = load_persona(REAL / "api-docs-writer.md")
+    assert docs.tools == ("edit", "write", "read", "grep", "glob")
+    # OpenCode {write: false, edit: false} + bash {"psql *": ask, "*": deny}
+    analyst = load_persona(REAL / "reporting-analyst.md")
+    assert (analyst.tools, analyst.bash_commands) == (("read", "bash", "grep", "glob"), ("psql *",))
+    assert analyst.allowed_without_asking == ()
+    # OpenCode permission only: edit allow covers write too, webfetch deny, bash ask
+    shell = load_persona(REAL / "shell-scripter.md")
+    assert shell.tools == ("read", "write", "edit", "bash", "grep", "glob")
+    assert shell.allowed_without_asking == ("edit", "write")
+
+
+def test_opencode_permissions_list_and_a_star_switch() -> None:
+    # OpenCode's newer `permissions:` list: edit and shell denied for every resource
+    p = persona_of(
+        "---\ndescription: Reviews changes\nmode: subagent\npermissions:\n"
+        "  - action: edit\n    resource: '*'\n    effect: deny\n"
+        "  - action: shell\n    resource: '*'\n    effect: deny\n---\nReview.\n"
+    )
+    assert p.tools == ("read", "grep", "glob")
+    p = persona_of(
+        "---\ndescription: x\npermissions:\n"
+        "  - action: shell\n    resource: '*'\n    effect: deny\n"
+        "  - action: shell\n    resource: 'git *'\n    effect: allow\n---\n"
+    )
+    assert "bash" in p.tools and p.bash_commands == ("git *",)
+    assert persona_of("---\ntools:\n  '*': false\n  read: true\n---\n").tools == ("read",)
+
+
+def test_checklists_phases_and_keywords_from_lists_and_steps() -> None:
+    tf = load_persona(REAL / "terraform-engineer.md")
+    (checklist,) = tf.checklists
+    assert checklist.title == "Terraform checklist" and len(checklist.items) == 6
+    assert checklist.items[0].text == "Provider and module versions pinned"
+    assert [p.name for p in tf.phases] == ["Assessment", "Implementation", "Verification"]
+    assert tf.phases[0].primary and "Inventory providers" in tf.phases[0].contribution
+
+    docs = load_persona(REAL / "api-docs-writer.md")
+    assert [p.name for p in docs.phases] == ["Audience", "Outline", "Draft", "Review"]
+    assert [c.title for c in docs.checklists] == ["Docs checklist"]
+
+    migration = load_persona(REAL / "migration-specialist.md")
+    assert [p.name for p in migration.phases] == ["Expand", "Migrate", "Contract"]
+
+    k8s = load_persona(REAL / "kubernetes-specialist.md")
+    assert [p.name for p in k8s.phases] == [
+        "Read the manifests and the…", "Check requests, limits and…",
+        "Change one thing at a time and…", "Keep secrets in a secret store…",
+    ]
+    assert k8s.phases[1].contribution == "Check requests, limits and probes first; most " \
+        "outages start there"
+    assert [c.title for c in k8s.checklists] == ["Cluster readiness checklist"]
+    assert [c.title for c in load_persona(REAL / "redis-caching.md").checklists] == [
+        "Cache checklist"
+    ]
+    assert all(i.text and i.cues for i in k8s.all_checklist_items())
+
+    sec = load_persona(REAL / "security-auditor.md")
+    assert sec.keywords == ("OWASP", "vulnerability", "pentest", "threat model", "CVE")
+    assert [p.name for p in sec.phases] == ["Scope", "Analysis", "Reporting"]
+    gateway = load_persona(REAL / "api-gateway-keeper.md")
+    assert gateway.keywords[:3] == ("kong", "envoy", "nginx") and "mtls" in gateway.keywords
+    assert [p.name for p in gateway.phases] == ["Shadow", "Canary", "Promote"]
+
+
+@pytest.mark.parametrize("path", sorted(REAL.glob("*.md")), ids=lambda p: p.stem)
+def test_every_real_shaped_fixture_yields_something_to_show(path: Path) -> None:
+    p = load_persona(path)
+    assert p.description and p.tools
+    assert any(f == "description" for _, f in profile_of(p).top(40))
+    if path.stem != "git-workflow":  # rules and common tasks: no steps, no checklist
+        assert p.checklists or p.phases, "neither a checklist nor workflow phases"
 
 
 def test_name_falls_back_to_file_stem_and_title_to_h1() -> None:

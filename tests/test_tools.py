@@ -198,3 +198,51 @@ async def test_bash_when_granted_runs_in_root(project: Path) -> None:
 
     out = await call(box(project, ("bash",)), "bash", approver=allow, command="cat notes.txt")
     assert out.status == "ok" and "remember the migration" in out.content
+
+
+REAL_AGENTS = Path(__file__).parent / "fixtures" / "agents_real"
+
+
+async def test_bash_limited_by_the_agent_file_runs_only_its_commands(project: Path) -> None:
+    # Claude Code `Bash(git diff:*), Bash(git log:*)`: only those commands, each still asked
+    persona = load_persona(REAL_AGENTS / "code-reviewer.md")
+    tb = Toolbox(ProjectRoot(project), tools_for(persona))
+    asked: list[str] = []
+
+    async def yes(request: PermissionRequest) -> str:
+        asked.append(request.title)
+        return "once"
+
+    ran = await call(tb, "bash", approver=yes, command="git log --oneline -1")
+    assert ran.decision == "once" and "[exit code" in ran.content
+    assert asked == ["run: git log --oneline -1"]
+    for command in ("touch pwned", "git log; touch pwned", "git diff $(touch pwned)",
+                    "git log > pwned", "git log\ntouch pwned"):
+        out = await call(tb, "bash", approver=yes, command=command)
+        assert out.status == "error" and "limits bash to git diff*, git log*" in out.content
+    assert asked == ["run: git log --oneline -1"]  # refused before anyone was asked
+    assert not (project / "pwned").exists()
+    spec = next(s for s in tb.specs() if s.name == "bash")
+    assert "git diff*, git log*" in spec.description  # the model is told its limits
+
+
+def test_bash_without_a_pattern_is_the_plain_tool() -> None:
+    persona = load_persona(REAL_AGENTS / "kubernetes-specialist.md")
+    assert next(s for s in tools_for(persona) if s.name == "bash") is BUILTIN[-1]
+
+
+async def test_a_bash_limit_holds_even_when_the_file_also_allows_bash_without_asking(
+    project: Path,
+) -> None:
+    from agent.persona.agentfile import parse_agent_text
+    from agent.persona.persona import persona_from_agent_file
+
+    persona = persona_from_agent_file(parse_agent_text(
+        "---\nname: x\ntools: Read, Bash(git status)\npermission:\n  bash: allow\n---\n"
+    ))
+    assert persona.allowed_without_asking == ("bash",) and persona.bash_commands == ("git status",)
+    tb = Toolbox(ProjectRoot(project), tools_for(persona))
+    out = await tb.run("bash", json.dumps({"command": "touch pwned"}), approver=None,
+                       allowed=set(), preapproved=frozenset(persona.allowed_without_asking))
+    assert out.status == "error" and "limits bash to git status" in out.content
+    assert not (project / "pwned").exists()

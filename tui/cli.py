@@ -284,37 +284,51 @@ def _last_activation_reason(state: Any) -> str:
 def _detect(text: str, agents: list[str], *, as_json: bool) -> int:
     """Score every persona the app would load (bundled, discovered, --agent) on TEXT."""
     from agent.persona.library import PersonaLibrary
-    from keywords import detect
+    from agent.text import safe_text
 
     problems: list[str] = []
     library, found = PersonaLibrary.initial(agents, problems, strict=True).with_discovered()
     for problem in problems + found:
-        print(f"backend-copilot: {problem}", file=sys.stderr)
-    keywords = library.keywords()
-    if len(keywords) == 1:
-        name, words = next(iter(keywords.items()))
-        result = detect(text, words, persona=name)
-    else:
-        result = detect(text, keywords)
+        print(f"backend-copilot: {safe_text(problem)}", file=sys.stderr)
+    result = library.detect(text)  # keywords and every persona's activation profile
     if as_json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:
-        print(f"{result.persona}: {'active' if result.active else 'idle'} — {result.reason}")
+        state = "active" if result.active else "idle"
+        print(safe_text(f"{result.persona}: {state} — {result.reason}"))
         for m in result.matches:
-            print(f"  {m.keyword!s:16} '{m.text}' at {m.start}-{m.end}")
+            print(safe_text(f"  {m.keyword!s:16} '{m.text}' at {m.start}-{m.end}"))
+        if result.runner_up:
+            print(safe_text(f"  runner-up {result.runner_up} "
+                            f"({round(result.scores.get(result.runner_up, 0.0), 2)})"))
     return EXIT_OK
 
 
 def _persona_show(path: str | None, *, as_json: bool) -> int:
+    from agent.persona.activation_profile import profile_of
     from agent.persona.persona import load_persona
+    from agent.text import safe_text
 
     persona = load_persona(path) if path else load_persona()
+    profile = profile_of(persona).top(16)
     if as_json:
-        print(persona.model_dump_json(indent=2))
+        data = persona.model_dump(mode="json")
+        data["activation_profile"] = [{"term": t, "from": f} for t, f in profile]
+        print(json.dumps(data, ensure_ascii=False, indent=2))
         return EXIT_OK
-    print(f"{persona.title} ({persona.name}) — {persona.source_path}")
-    print(f"model: {persona.model or '(none)'}   tools: {', '.join(persona.tools) or '(none)'}")
-    print(f"keywords: {', '.join(persona.keywords) or '(none)'}")
+    for warning in persona.warnings:
+        print(f"backend-copilot: {safe_text(warning)}", file=sys.stderr)
+    print(safe_text(f"{persona.title} ({persona.name}) — {persona.source_path}"))
+    tools = ", ".join(persona.tools) or "(none)"
+    if persona.bash_commands:
+        tools += f" (bash only: {', '.join(persona.bash_commands)})"
+    print(safe_text(f"model: {persona.model or '(none)'}   tools: {tools}"))
+    print(safe_text(f"keywords: {', '.join(persona.keywords) or '(none)'}"))
+    by_field: dict[str, list[str]] = {}
+    for term, field in profile:
+        by_field.setdefault(field, []).append(term)
+    derived = "; ".join(f"{', '.join(terms)} (from its {field})" for field, terms in by_field.items())
+    print(safe_text(f"activation profile: {derived or '(empty)'}"))
     for i, phase in enumerate(persona.phases, 1):
         print(f"phase {i}: {phase.name} — {phase.role}: {phase.contribution}")
     for tree in persona.decision_trees:

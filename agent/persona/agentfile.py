@@ -14,19 +14,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from agent.errors import AgentFileError
+from agent.persona.markdown_blocks import Blocks, ListItem, MdList, Table, read_blocks  # noqa: F401
 from agent.persona.mermaid import Graph, parse_flowchart
-
-
-class Table(BaseModel):
-    model_config = ConfigDict(frozen=True)
-    header: tuple[str, ...]
-    rows: tuple[tuple[str, ...], ...] = ()
-    line: int = 0
-
-    def column(self, name: str) -> int | None:
-        """Index of a header cell, case-insensitive; None when absent."""
-        lowered = [h.lower() for h in self.header]
-        return lowered.index(name.lower()) if name.lower() in lowered else None
 
 
 class Section(BaseModel):
@@ -36,6 +25,7 @@ class Section(BaseModel):
     line: int
     text: str = ""  # the section's own markdown, up to its first subsection
     tables: tuple[Table, ...] = ()
+    lists: tuple[MdList, ...] = ()  # every list under it, nested ones too, in file order
     flowcharts: tuple[Graph, ...] = ()
     children: tuple[Section, ...] = ()
 
@@ -55,6 +45,9 @@ class Frontmatter(BaseModel):
     temperature: float | None = None
     steps: int | None = None
     tools: dict[str, bool] = Field(default_factory=dict)  # comma strings become {name: True}
+    # how `tools` was written: "" no line (every tool), "list" Claude Code's "Read, Grep"
+    # (only those), "map" OpenCode's {write: false} (switches over the defaults)
+    tools_form: str = ""
     permission: dict[str, Any] = Field(default_factory=dict)
     extra: dict[str, Any] = Field(default_factory=dict)  # unknown keys, kept
 
@@ -66,7 +59,9 @@ class AgentFile(BaseModel):
     title: str | None = None  # first level-1 heading
     body: str = ""  # markdown after the frontmatter
     sections: tuple[Section, ...] = ()  # top-level sections, nested
-    intro_text: str = ""  # body text before the first heading (with title removed)
+    intro_text: str = ""  # body text before the first heading
+    intro_lists: tuple[MdList, ...] = ()  # lists before the first heading
+    warnings: tuple[str, ...] = ()  # "path:line: ..." notes on what was read leniently
 
     def all_sections(self) -> list[Section]:
         out: list[Section] = []
@@ -88,10 +83,12 @@ class AgentFile(BaseModel):
 
 
 # --- parser ---------------------------------------------------------------------------------
-# One forward pass over the lines. Inline patterns have bounded repeats, so no line can make a
-# regex backtrack for long; sections nest through an explicit stack, never recursion.
+# The body is read by markdown-it (CommonMark + GFM tables, see agent/persona/markdown_blocks.py);
+# sections nest through an explicit stack, never recursion. The inline patterns below only
+# strip markup from short strings; their bounded repeats keep any line from backtracking long.
 
-MAX_BYTES = 5 * 1024 * 1024
+# The largest real agent files are tens of kilobytes; parsing is about 3 s per MB.
+MAX_BYTES = 256 * 1024
 
 # Each body stops at the next marker character, so a scan from one opening never runs past
 # the next opening: total work stays linear however the markers are arranged.
@@ -101,7 +98,7 @@ _BOLD = re.compile(
 _EM = re.compile(r"(?<![\w*])\*(?=[^\s*])([^*\n]{1,2000})(?<=\S)\*(?![\w*])")
 _CODE = re.compile(r"`([^`\n]{1,2000})`")
 _LINK = re.compile(r"!?\[([^\[\]\n]{0,2000})\]\([^()\n]{0,2000}\)")
-_KNOWN_KEYS = frozenset(Frontmatter.model_fields) - {"extra"}
+_KNOWN_KEYS = frozenset(Frontmatter.model_fields) - {"extra", "tools_form"}
 
 
 def plain_text(markdown: str) -> str:
@@ -118,140 +115,72 @@ def _split_lines(text: str) -> list[str]:
     return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
 
-def _fence_open(line: str) -> tuple[str, int, str] | None:
-    """(fence char, fence length, info word) when the line opens a code fence."""
-    stripped = line.lstrip(" ")
-    if len(line) - len(stripped) > 3 or stripped[:3] not in ("```", "~~~"):
-        return None
-    char = stripped[0]
-    length = len(stripped) - len(stripped.lstrip(char))
-    info = stripped[length:].strip()
-    if char == "`" and "`" in info:
-        return None
-    return char, length, (info.split()[0].lower() if info else "")
-
-
-def _fence_closes(line: str, char: str, length: int) -> bool:
-    stripped = line.strip()
-    return (
-        len(line) - len(line.lstrip(" ")) <= 3
-        and len(stripped) >= length
-        and stripped == char * len(stripped)
-    )
-
-
-def _heading(line: str) -> tuple[int, str] | None:
-    """(level, plain title) for an ATX heading line."""
-    stripped = line.lstrip(" ")
-    if len(line) - len(stripped) > 3 or not stripped.startswith("#"):
-        return None
-    level = len(stripped) - len(stripped.lstrip("#"))
-    rest = stripped[level:]
-    if level > 6 or (rest and rest[0] not in " \t"):
-        return None
-    title = rest.strip()
-    closing = title.rstrip("#")
-    if closing != title and (not closing or closing[-1] in " \t"):
-        title = closing.strip()
-    return level, plain_text(title)
-
-
-def _cells(line: str) -> list[str]:
-    """Split a table row on unescaped pipes, dropping the outer ones."""
-    row = line.strip()
-    if row.startswith("|"):
-        row = row[1:]
-    if row.endswith("|") and not row.endswith("\\|"):
-        row = row[:-1]
-    cells: list[str] = []
-    current: list[str] = []
-    i, n = 0, len(row)
-    while i < n:
-        ch = row[i]
-        if ch == "\\" and i + 1 < n and row[i + 1] == "|":
-            current.append("|")
-            i += 2
-            continue
-        if ch == "|":
-            cells.append("".join(current))
-            current = []
-        else:
-            current.append(ch)
-        i += 1
-    cells.append("".join(current))
-    return [c.strip() for c in cells]
-
-
-def _is_separator(line: str) -> bool:
-    if "-" not in line:
-        return False
-    for cell in _cells(line):
-        core = cell.strip(":")
-        if not core or core != "-" * len(core) or len(cell) - len(core) > 2:
-            return False
-    return True
-
-
-class _Draft:
-    """A section being read; frozen into Section once all its lines are in."""
-
-    def __init__(self, title: str, level: int, line: int) -> None:
-        self.title, self.level, self.line = title, level, line
-        self.text: list[str] = []
-        self.tables: list[Table] = []
-        self.flowcharts: list[Graph] = []
-        self.children: list[_Draft] = []
-        self.in_text = True  # false once the first subsection starts
-
-
-def _freeze(roots: list[_Draft]) -> tuple[Section, ...]:
-    """Post-order, with an explicit stack, so depth never meets the recursion limit."""
-    done: dict[int, Section] = {}
-    stack: list[tuple[_Draft, bool]] = [(d, False) for d in reversed(roots)]
-    while stack:
-        draft, expanded = stack.pop()
-        if not expanded:
-            stack.append((draft, True))
-            stack.extend((c, False) for c in reversed(draft.children))
-            continue
-        done[id(draft)] = Section(
-            title=draft.title,
-            level=draft.level,
-            line=draft.line,
-            text="\n".join(draft.text).strip("\n"),
-            tables=tuple(draft.tables),
-            flowcharts=tuple(draft.flowcharts),
-            children=tuple(done[id(c)] for c in draft.children),
-        )
-    return tuple(done[id(d)] for d in roots)
-
-
-def _table(lines: list[str], start: int, first_line: int) -> tuple[Table, int]:
-    """Read the table whose header is lines[start]; return it and the index after it."""
-    header = tuple(plain_text(c) for c in _cells(lines[start]))
-    width = len(header)
-    rows: list[tuple[str, ...]] = []
-    i = start + 2
-    while i < len(lines) and lines[i].strip() and "|" in lines[i]:
-        if _fence_open(lines[i]) or _heading(lines[i]):
-            break
-        cells = [plain_text(c) for c in _cells(lines[i])][:width]
-        cells += [""] * (width - len(cells))
-        rows.append(tuple(cells))
-        i += 1
-    return Table(header=header, rows=tuple(rows), line=first_line + start), i
-
-
-def _frontmatter(lines: list[str], path: str) -> tuple[Frontmatter, int]:
-    """Parse a leading `---` block; return it and the index of the first body line."""
+def _frontmatter(lines: list[str], path: str) -> tuple[Frontmatter, int, list[str]]:
+    """Parse a leading `---` block; return it, the index of the first body line, and notes."""
     if not lines or lines[0].strip() != "---":
-        return Frontmatter(), 0
+        return Frontmatter(), 0, []
     end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
     if end is None:
         raise AgentFileError(path, 1, "frontmatter is never closed; expected a '---' line after it")
-    block = "\n".join(lines[1:end])
+    block = lines[1:end]
+    warnings: list[str] = []
     try:
-        data = yaml.safe_load(block)
+        data = _load_yaml("\n".join(block), path)
+    except AgentFileError:
+        # OpenCode's own fallback: a one-line value holding ": " (e.g. "Triggers on: 'GDPR'")
+        # is not valid YAML; quote such values and try once more before giving up.
+        quoted, fixed = _quote_colon_values(block)
+        if not fixed:
+            raise
+        try:
+            data = _load_yaml("\n".join(quoted), path)
+        except AgentFileError:
+            raise AgentFileError(*_first_error(block, path)) from None
+        warnings = [
+            f"{path}:{n + 2}: the value of '{block[n].split(':', 1)[0]}' holds ': ' and was "
+            "read as text; put it in quotes to say so" for n in fixed
+        ]
+    if data is None:
+        return Frontmatter(), end + 1, warnings
+    if not isinstance(data, dict):
+        raise AgentFileError(path, 2, "frontmatter must be 'key: value' lines, not a list or text")
+    return _frontmatter_model(data, block, path), end + 1, warnings
+
+
+def _first_error(block: list[str], path: str) -> tuple[str, int | None, str]:
+    try:
+        _load_yaml("\n".join(block), path)
+    except AgentFileError as exc:
+        return exc.path, exc.line, exc.message
+    return path, 1, "frontmatter is not valid YAML"  # pragma: no cover - block failed before
+
+
+_PLAIN_KEY = re.compile(r"^([A-Za-z_][\w.-]{0,100}):[ \t]+(\S.*)$")
+
+
+def _quote_colon_values(block: list[str]) -> tuple[list[str], list[int]]:
+    """Top-level `key: value` lines whose plain value holds ': ' -> single-quoted values."""
+    out, fixed = list(block), []
+    for n, line in enumerate(block):
+        m = _PLAIN_KEY.match(line)
+        if not m:
+            continue
+        value = m.group(2).rstrip()
+        if value[0] in "'\"[{|>&*!%@`#" or ": " not in value and not value.endswith(":"):
+            continue
+        out[n] = f"{m.group(1)}: '" + value.replace("'", "''") + "'"
+        fixed.append(n)
+    return out, fixed
+
+
+def _load_yaml(text: str, path: str) -> Any:
+    try:
+        return yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
+    except _AliasRefused as exc:
+        raise AgentFileError(
+            path, exc.line + 2,
+            "frontmatter uses a YAML alias (*name); agent files may not use anchors or aliases",
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 2 if mark is not None else 1
@@ -263,11 +192,25 @@ def _frontmatter(lines: list[str], path: str) -> tuple[Frontmatter, int]:
         raise AgentFileError(
             path, 1, "frontmatter is nested too deeply or malformed; expected 'key: value' lines"
         ) from None
-    if data is None:
-        return Frontmatter(), end + 1
-    if not isinstance(data, dict):
-        raise AgentFileError(path, 2, "frontmatter must be 'key: value' lines, not a list or text")
-    return _frontmatter_model(data, lines[1:end], path), end + 1
+
+
+class _AliasRefused(Exception):
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """SafeLoader that stops at the first alias, before anything is expanded.
+
+    A few hundred bytes of nested aliases ("billion laughs") expand to gigabytes once walked;
+    no agent file needs them, so refusing them bounds the work by the text's size.
+    """
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            raise _AliasRefused(self.peek_event().start_mark.line)
+        return super().compose_node(parent, index)
 
 
 def _key_line(key: str, block: list[str]) -> int:
@@ -282,7 +225,7 @@ def _tools(value: Any, line: int, path: str) -> dict[str, bool]:
     if isinstance(value, str):
         value = value.split(",")
     if isinstance(value, list):
-        names = [str(v).strip().lower() for v in value if v is not None]
+        names = [_tool_name(str(v)) for v in value if v is not None]
         return {name: True for name in names if name}
     if isinstance(value, dict):
         tools: dict[str, bool] = {}
@@ -292,6 +235,12 @@ def _tools(value: Any, line: int, path: str) -> dict[str, bool]:
             tools[str(name)] = granted
         return tools
     raise AgentFileError(path, line, "tools must be a map of tool: true/false or a comma list")
+
+
+def _tool_name(entry: str) -> str:
+    """"Read" -> "read"; "Bash(git *)" -> "bash(git *)" (the pattern keeps its case)."""
+    name, paren, rest = entry.strip().partition("(")
+    return name.strip().lower() + (paren + rest if paren else "")
 
 
 def _frontmatter_model(data: dict[Any, Any], block: list[str], path: str) -> Frontmatter:
@@ -321,95 +270,104 @@ def _frontmatter_model(data: dict[Any, Any], block: list[str], path: str) -> Fro
                 raise AgentFileError(path, line, "steps must be a whole number")
             fields["steps"] = value
         elif value is not None:
-            if isinstance(value, dict | list):
+            if key == "name" and isinstance(value, list | dict):
+                raise AgentFileError(
+                    path, line, "name is a template placeholder (in brackets); write the "
+                    "agent's own name, e.g. 'name: api-reviewer'"
+                )
+            if isinstance(value, dict):
                 raise AgentFileError(path, line, f"{key} must be text")
+            if isinstance(value, list):
+                value = ", ".join(str(v) for v in value if v is not None)
             fields[key] = str(value)
+    if "tools" in fields:
+        fields["tools_form"] = "map" if isinstance(data.get("tools"), dict) else "list"
     return Frontmatter(**fields, extra=extra)
 
 
 def parse_agent_text(text: str, *, path: str = "<text>") -> AgentFile:
     """Frontmatter + markdown -> AgentFile. Raises AgentFileError naming path and line."""
     if len(text) > MAX_BYTES:
-        raise AgentFileError(path, None, "too large; agent files must be under 5 MB")
+        raise AgentFileError(path, None, "too large; agent files must be under 256 KB")
     text = text.removeprefix("\ufeff")
     lines = _split_lines(text)
-    frontmatter, start = _frontmatter(lines, path)
+    frontmatter, start, warnings = _frontmatter(lines, path)
     body_lines = lines[start:]
-    first = start + 1  # file line number of body_lines[0]
-
-    roots: list[_Draft] = []
-    stack: list[_Draft] = []
-    intro: list[str] = []
-    title: str | None = None
-    i = 0
-    while i < len(body_lines):
-        line = body_lines[i]
-        current = stack[-1] if stack else None
-        fence = _fence_open(line)
-        if fence is not None:
-            char, length, info = fence
-            end = next(
-                (
-                    j
-                    for j in range(i + 1, len(body_lines))
-                    if _fence_closes(body_lines[j], char, length)
-                ),
-                None,
-            )
-            if end is None:
-                raise AgentFileError(
-                    path,
-                    first + i,
-                    f"code fence is never closed; expected a closing {char * length} line",
-                )
-            if info == "mermaid" and current is not None:
-                graph = _maybe_flowchart(body_lines[i + 1 : end], path, first + i)
-                if graph is not None:
-                    current.flowcharts.append(graph)
-            _add_text(current, intro, body_lines[i : end + 1])
-            i = end + 1
-            continue
-        heading = _heading(line)
-        if heading is not None:
-            level, heading_title = heading
-            if title is None and level == 1:
-                title = heading_title
-            draft = _Draft(heading_title, level, first + i)
-            while stack and stack[-1].level >= level:
-                stack.pop()
-            if stack:
-                stack[-1].children.append(draft)
-                stack[-1].in_text = False
-            else:
-                roots.append(draft)
-            stack.append(draft)
-            i += 1
-            continue
-        if "|" in line and i + 1 < len(body_lines) and _is_separator(body_lines[i + 1]):
-            table, end = _table(body_lines, i, first)
-            if current is not None:
-                current.tables.append(table)
-            _add_text(current, intro, body_lines[i:end])
-            i = end
-            continue
-        _add_text(current, intro, [line])
-        i += 1
-
+    blocks = read_blocks(body_lines, first_line=start + 1)
+    sections = _nest(blocks, body_lines, path)
+    first_heading = blocks.headings[0].index if blocks.headings else len(body_lines)
     return AgentFile(
         path=path,
         frontmatter=frontmatter,
-        title=title,
+        title=next((h.title for h in blocks.headings if h.level == 1), None),
         body="\n".join(body_lines).strip("\n"),
-        sections=_freeze(roots),
-        intro_text="\n".join(intro).strip("\n"),
+        sections=sections,
+        intro_text="\n".join(body_lines[:first_heading]).strip("\n"),
+        intro_lists=tuple(lst for owner, lst in blocks.lists if owner < 0),
+        warnings=tuple(warnings),
     )
 
 
-def _add_text(section: _Draft | None, intro: list[str], lines: list[str]) -> None:
-    if section is None:
-        intro.extend(lines)
-    elif section.in_text:
-        section.text.extend(lines)
+def _nest(blocks: Blocks, body_lines: list[str], path: str) -> tuple[Section, ...]:
+    """Headings -> nested sections, each with the tables, lists and charts under it."""
+    drafts = [_Draft(h.title, h.level, h.line) for h in blocks.headings]
+    for n, heading in enumerate(blocks.headings):
+        stop = blocks.headings[n + 1].index if n + 1 < len(blocks.headings) else len(body_lines)
+        drafts[n].text = body_lines[heading.index + 1 : stop]
+    for owner, table in blocks.tables:
+        if owner >= 0:
+            drafts[owner].tables.append(table)
+    for owner, lst in blocks.lists:
+        if owner >= 0:
+            drafts[owner].lists.append(lst)
+    for owner, fence in blocks.fences:
+        if owner >= 0 and fence.info == "mermaid":
+            graph = _maybe_flowchart(fence.lines, path, fence.line)
+            if graph is not None:
+                drafts[owner].flowcharts.append(graph)
+    roots: list[_Draft] = []
+    stack: list[_Draft] = []
+    for draft in drafts:
+        while stack and stack[-1].level >= draft.level:
+            stack.pop()
+        (stack[-1].children if stack else roots).append(draft)
+        stack.append(draft)
+    return _freeze(roots)
+
+
+class _Draft:
+    """A section being read; frozen into Section once all its parts are in."""
+
+    def __init__(self, title: str, level: int, line: int) -> None:
+        self.title, self.level, self.line = title, level, line
+        self.text: list[str] = []
+        self.tables: list[Table] = []
+        self.lists: list[MdList] = []
+        self.flowcharts: list[Graph] = []
+        self.children: list[_Draft] = []
+
+
+def _freeze(roots: list[_Draft]) -> tuple[Section, ...]:
+    """Post-order, with an explicit stack, so depth never meets the recursion limit."""
+    done: dict[int, Section] = {}
+    stack: list[tuple[_Draft, bool]] = [(d, False) for d in reversed(roots)]
+    while stack:
+        draft, expanded = stack.pop()
+        if not expanded:
+            stack.append((draft, True))
+            stack.extend((c, False) for c in reversed(draft.children))
+            continue
+        done[id(draft)] = Section(
+            title=draft.title,
+            level=draft.level,
+            line=draft.line,
+            text="\n".join(draft.text).strip("\n"),
+            tables=tuple(draft.tables),
+            lists=tuple(draft.lists),
+            flowcharts=tuple(draft.flowcharts),
+            children=tuple(done[id(c)] for c in draft.children),
+        )
+    return tuple(done[id(d)] for d in roots)
 
 
 def _maybe_flowchart(lines: list[str], path: str, fence_line: int) -> Graph | None:
@@ -437,7 +395,7 @@ def load_agent_file(path: str | Path) -> AgentFile:
         size = file.stat().st_size
         if size > MAX_BYTES:
             raise AgentFileError(
-                file, None, f"too large ({size / 1_048_576:.1f} MB); agent files must be under 5 MB"
+                file, None, f"too large ({size // 1024:,} KB); agent files must be under 256 KB"
             )
         data = file.read_bytes()
     except FileNotFoundError:
@@ -448,7 +406,7 @@ def load_agent_file(path: str | Path) -> AgentFile:
         reason = exc.strerror or "read error"
         raise AgentFileError(file, None, f"cannot be read ({reason}); check the path") from None
     if len(data) > MAX_BYTES:
-        raise AgentFileError(file, None, "too large; agent files must be under 5 MB")
+        raise AgentFileError(file, None, "too large; agent files must be under 256 KB")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -12,10 +12,13 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from agent.persona.activation_profile import profile_of, relevance_model, remember_profile
 from agent.persona.agentfile import AgentFileError
-from agent.persona.persona import Persona, discover_agent_files, load_persona
+from agent.persona.cache import PersonaCache
+from agent.persona.persona import DEFAULT_PERSONA_PATH, Persona, discover_agent_files, load_persona
 from agent.session.models import SessionState
 from keywords import ActivationResult, Activator
+from keywords.profile import RelevanceModel
 
 # Where a persona came from; on a name clash the higher one wins (your file beats the bundled).
 BUNDLED, DISCOVERED, EXPLICIT = 0, 1, 2
@@ -28,6 +31,7 @@ class PersonaInfo(BaseModel):
     title: str
     description: str = ""
     keywords: list[str]
+    profile: list[str] = []  # its activation profile's heaviest words (name, description, ...)
     score: float  # over the current keyword window
     active: bool  # on right now
     shown: bool  # its panels are the ones on screen
@@ -54,6 +58,7 @@ class PersonaLibrary:
         self.personas: tuple[Persona, ...] = tuple(personas)
         self._ranks = tuple(ranks) if ranks is not None else (BUNDLED,) * len(self.personas)
         self.discovered = discovered
+        self._relevance: RelevanceModel | None = None
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -78,9 +83,23 @@ class PersonaLibrary:
     def keywords(self) -> dict[str, list[str]]:
         return {p.name: list(p.keywords) for p in self.personas}
 
+    def relevance(self) -> RelevanceModel:
+        """Every persona's activation profile, scored over this library (built once)."""
+        if self._relevance is None:
+            self._relevance = relevance_model(self.personas)
+        return self._relevance
+
+    def activator(self) -> Activator:
+        """A fresh engine: explicit keywords plus each persona's profile."""
+        return Activator(self.keywords(), relevance=self.relevance())
+
+    def detect(self, text: str) -> ActivationResult:
+        """One message, a fresh conversation: which persona would switch on, and why."""
+        return self.activator().feed(text)
+
     def activator_for(self, state: SessionState) -> Activator:
         """The engine as the session left it: its user messages replayed, its decision restored."""
-        activator = Activator(self.keywords())
+        activator = self.activator()
         activator.replay_tail([m.content for m in state.messages if m.role == "user"])
         on = state.persona if state.persona_active else None
         activator.restore(state.persona_mode, on)
@@ -97,15 +116,19 @@ class PersonaLibrary:
         strict=True lets a broken `--agent` file's AgentFileError reach the caller (the CLI);
         otherwise it becomes a problem line and the rest still load.
         """
-        library = cls([load_persona()], ranks=[BUNDLED])
+        cache = PersonaCache()
+        library = cls([_load(cache, DEFAULT_PERSONA_PATH)], ranks=[BUNDLED])
         explicit: list[Persona] = []
         for path in agent_paths:
             try:
-                explicit.append(load_persona(path))
+                explicit.append(_load(cache, Path(path)))
+                problems.extend(explicit[-1].warnings)
             except AgentFileError as exc:
                 if strict:
+                    cache.save()
                     raise
                 problems.append(f"{exc} — using the other personas instead.")
+        cache.save()
         for persona in explicit:
             library = library._with(persona, EXPLICIT, problems)
         if explicit:
@@ -119,18 +142,21 @@ class PersonaLibrary:
         problems: list[str] = []
         library = self
         known = {str(Path(p.source_path).resolve()) for p in self.personas if p.source_path}
+        cache = PersonaCache()
         for path in discover_agent_files(cwd=cwd, config_dir=config_dir):
             if str(path.resolve()) in known:
                 continue  # also given with --agent
             try:
-                persona = load_persona(path)
+                persona = _load(cache, path)
             except AgentFileError as exc:
                 problems.append(str(exc))
                 continue
             except (OSError, UnicodeError, ValueError) as exc:  # never a traceback
                 problems.append(f"{path}: {exc}")
                 continue
+            problems.extend(persona.warnings)
             library = library._with(persona, DISCOVERED, problems)
+        cache.save()
         return PersonaLibrary(library.personas, ranks=library._ranks, discovered=True), problems
 
     def _with(self, persona: Persona, rank: int, problems: list[str]) -> PersonaLibrary:
@@ -140,7 +166,17 @@ class PersonaLibrary:
             personas.append(persona)
             ranks.append(rank)
         elif rank > ranks[clash]:
+            replaced = personas[clash]
             personas[clash], ranks[clash] = persona, rank
+            if ranks[clash] > BUNDLED and self._ranks[clash] == BUNDLED:
+                derived = "" if persona.keywords else (
+                    "; it has no keywords section, so it switches on by its description and "
+                    "headings"
+                )
+                problems.append(
+                    f"{persona.source_path}: replaces the bundled persona '{persona.name}' "
+                    f"({replaced.source_path}){derived}."
+                )
         else:
             problems.append(
                 f"{persona.source_path}: a persona named '{persona.name}' is already loaded from "
@@ -169,6 +205,7 @@ class PersonaLibrary:
                 title=p.title,
                 description=p.description,
                 keywords=list(p.keywords),
+                profile=[word for word, _ in profile_of(p).top(8)],
                 score=round(scores.get(p.name, 0.0), 2),
                 active=active and p.name == shown,
                 shown=p.name == shown,
@@ -181,6 +218,19 @@ class PersonaLibrary:
             )
             for i, p in enumerate(self.personas)
         ]
+
+
+def _load(cache: PersonaCache, path: Path) -> Persona:
+    """The persona at path, from the cache when the file has not changed since it was read."""
+    cached = cache.get(path)
+    if cached is not None:
+        persona, profile = cached
+        if profile is not None:
+            remember_profile(persona, profile)
+            return persona
+    persona = load_persona(path)
+    cache.put(path, persona, profile_of(persona))
+    return persona
 
 
 def explain(result: ActivationResult, previous: str = "") -> str:

@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from agent import paths
-from agent.persona.agentfile import AgentFile, Table, load_agent_file, plain_text
+from agent.persona.agentfile import AgentFile, MdList, Table, load_agent_file, plain_text
 from agent.persona.mermaid import Graph
 
 BUNDLED_DIR = Path(__file__).parent / "bundled"
@@ -89,7 +89,11 @@ class Persona(BaseModel):
     # tools the file's `permission` map sets to "allow": they run without asking (OpenCode's
     # meaning); every other tool that changes things asks
     allowed_without_asking: tuple[str, ...] = ()
+    # commands bash may run when the file limits it (Claude Code `Bash(git *)`, OpenCode
+    # `permission: {bash: {"git *": allow, "*": deny}}`); empty: any command (still asked)
+    bash_commands: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
+    headings: tuple[str, ...] = ()  # every section title, for the activation profile
     phases: tuple[Phase, ...] = ()
     decision_trees: tuple[DecisionTree, ...] = ()
     checklists: tuple[Checklist, ...] = ()
@@ -97,6 +101,7 @@ class Persona(BaseModel):
     mcp_servers: tuple[tuple[str, str, str], ...] = ()  # (name, role e.g. "Primary", purpose)
     prompt: str = ""  # the body, used as the system prompt
     source_path: str = ""
+    warnings: tuple[str, ...] = ()  # "path:line: ..." about what was read leniently
 
     def all_checklist_items(self) -> list[ChecklistItem]:
         return [i for c in self.checklists for i in c.items]
@@ -147,6 +152,9 @@ STOPWORDS: frozenset[str] = frozenset({
 _WORD_SPLIT = re.compile(r"[\s,/;:()]+")
 _BACKTICKED = re.compile(r"`([^`\n]{1,100})`")
 _PURPOSE = re.compile(r"^\s*purpose\s*:\s*(.+)$", re.IGNORECASE)
+# "word", 'word', “word” - short phrases only, so prose in quotes is not taken for a keyword
+_QUOTED = re.compile(r"(?<!\w)[\"'“‘](\w[\w .+#/-]{0,40}?)[\"'”’](?!\w)")
+_TRIGGERS = re.compile(r"(?:triggers? on|keywords?|activates? on)\s*:\s*(.+)$", re.IGNORECASE)
 
 
 def slug(text: str) -> str:
@@ -194,10 +202,15 @@ def item_cues(area: str, item: str) -> tuple[str, ...]:
 
 
 def _keywords(agent_file: AgentFile) -> tuple[str, ...]:
+    """Backticked or quoted words of a keywords section, and a description's "Triggers on:"."""
+    found: list[str] = []
     section = agent_file.find_section("Activation Keywords") or agent_file.find_section("keywords")
-    if section is None:
-        return ()
-    return _unique([m.strip() for m in _BACKTICKED.findall(section.text)])
+    if section is not None:
+        found += _BACKTICKED.findall(section.text) or _QUOTED.findall(section.text)
+    trigger = _TRIGGERS.search(agent_file.frontmatter.description or "")
+    if trigger:
+        found += _QUOTED.findall(trigger.group(1))
+    return _unique([w.strip() for w in found])
 
 
 def _phases(agent_file: AgentFile) -> tuple[Phase, ...]:
@@ -210,7 +223,7 @@ def _phases(agent_file: AgentFile) -> tuple[Phase, ...]:
     workflow = agent_file.find_section("Workflow")
     table = (phase_table(workflow.tables) if workflow else None) or phase_table(agent_file.tables)
     if table is None:
-        return ()
+        return _step_phases(agent_file)
     name_col, role_col = table.column("Phase"), table.column("Role")
     assert name_col is not None and role_col is not None
     extra_cols = [i for i in range(len(table.header)) if i not in (name_col, role_col)]
@@ -221,6 +234,54 @@ def _phases(agent_file: AgentFile) -> tuple[Phase, ...]:
         contribution = row[extra_cols[0]] if extra_cols else ""
         phases.append(Phase(name=row[name_col], role=row[role_col], contribution=contribution))
     return tuple(phases)
+
+
+_PROCESS = re.compile(
+    r"\b(workflow|process|approach|methodology|phases|steps|how you work|lifecycle|rollout)\b",
+    re.IGNORECASE,
+)
+_STEP_PREFIX = re.compile(
+    r"^\s*(?:(?:phase|step|stage)\s*\d+\s*[:.)\-–—]?|\d+\s*[.)]|\d+\s*[:\-–—])\s*",
+    re.IGNORECASE,
+)
+_CLAUSE = re.compile(r"\s+[-–—]\s+|:\s+|\.\s+")
+MAX_PHASE_NAME = 32
+
+
+def _step_name(text: str) -> str:
+    """ "Phase 1: Expand" -> "Expand"; "Read the manifests - and ..." -> "Read the manifests"."""
+    name = _STEP_PREFIX.sub("", text, count=1).strip()
+    name = _CLAUSE.split(name, maxsplit=1)[0].split(" (", 1)[0].strip(" .:,;")
+    if len(name) > MAX_PHASE_NAME:
+        name = name[:MAX_PHASE_NAME].rsplit(" ", 1)[0].rstrip(",;") + "…"
+    return name
+
+
+def _step_phases(agent_file: AgentFile) -> tuple[Phase, ...]:
+    """Phases from the steps of a workflow/process/approach section, when it has no table.
+
+    Its numbered subsections ("### 1. Analysis", "### Phase 2: Migrate") come first;
+    else its first ordered list ("1. **Design** - ..."), each item named by its bold head or
+    its first clause, the rest of the item kept as what the phase contributes.
+    """
+    for section in agent_file.all_sections():
+        if not _PROCESS.search(section.title):
+            continue
+        steps = [c for c in section.children if _STEP_PREFIX.match(c.title)]
+        if len(steps) >= 2:
+            return tuple(
+                Phase(name=_step_name(c.title), role="Primary",
+                      contribution=plain_text(c.text.strip().split("\n", 1)[0]))
+                for c in steps
+            )
+        ordered = next((lst for lst in section.lists if lst.ordered and len(lst.items) >= 2), None)
+        if ordered is not None:
+            return tuple(
+                Phase(name=item.head or _step_name(item.text), role="Primary",
+                      contribution=item.text)
+                for item in ordered.items if item.text
+            )
+    return ()
 
 
 def _root_feeding(graph: Graph, node_id: str) -> str:
@@ -289,7 +350,53 @@ def _split_items(cell: str) -> list[str]:
     return [part.strip() for part in cell.split(",") if part.strip()]
 
 
+def _list_checklists(agent_file: AgentFile, used: set[str]) -> list[Checklist]:
+    """Checklists from lists: under a checklist heading, after a line naming a checklist
+    ("Backend development checklist:"), or made of checkboxes ("- [ ] ...")."""
+    found: list[tuple[str, MdList]] = []
+    for lst in agent_file.intro_lists:
+        found.append(("", lst))
+    for section in agent_file.all_sections():
+        found.extend((section.title, lst) for lst in section.lists)
+    out: dict[str, list[ChecklistItem]] = {}
+    titles: dict[str, str] = {}
+    for heading, lst in found:
+        lead = lst.lead.strip().rstrip(":").strip()
+        heading = heading.strip().rstrip(":").strip()
+        boxes = all(item.checked is not None for item in lst.items)
+        if "checklist" in lead.lower():
+            title = lead
+        elif "checklist" in heading.lower() or (boxes and heading):
+            title = heading
+        elif boxes and lead:
+            title = lead
+        else:
+            continue
+        checklist_id = slug(title)[:60]
+        if checklist_id in used:
+            continue  # a table already made this one
+        area = lead if lead and lead != title else title
+        items = out.setdefault(checklist_id, [])
+        titles[checklist_id] = title
+        seen = {i.id for i in items}
+        for item in lst.items:
+            if not item.text:
+                continue
+            item_id = f"{checklist_id}/{slug(area)[:40]}/{slug(item.text)[:60]}"
+            if item_id not in seen:
+                seen.add(item_id)
+                items.append(ChecklistItem(id=item_id, area=area, text=item.text,
+                                           cues=item_cues(area, item.text)))
+    return [Checklist(id=k, title=titles[k], items=tuple(v)) for k, v in out.items() if v]
+
+
 def _checklists(agent_file: AgentFile) -> tuple[Checklist, ...]:
+    checklists = _table_checklists(agent_file)
+    used = {c.id for c in checklists}
+    return tuple(checklists + _list_checklists(agent_file, used))
+
+
+def _table_checklists(agent_file: AgentFile) -> list[Checklist]:
     checklists = []
     for section in agent_file.all_sections():
         if "checklist" not in section.title.lower():
@@ -313,7 +420,7 @@ def _checklists(agent_file: AgentFile) -> tuple[Checklist, ...]:
                     ChecklistItem(id=item_id, area=area, text=text, cues=item_cues(area, text))
                 )
         checklists.append(Checklist(id=checklist_id, title=section.title, items=tuple(items)))
-    return tuple(checklists)
+    return checklists
 
 
 def _standards(agent_file: AgentFile) -> tuple[Standard, ...]:
@@ -363,40 +470,146 @@ def _mcp_servers(agent_file: AgentFile) -> tuple[tuple[str, str, str], ...]:
     return tuple(servers)
 
 
-def _tools(agent_file: AgentFile) -> tuple[str, ...]:
-    """Granted tools: the tools map / list, then `permission` (allow/ask grants, deny removes)."""
+# What an agent may use when its file names no tools: our built-ins (Claude Code gives every
+# tool when `tools:` is missing; OpenCode's `tools:` map only switches some off).
+DEFAULT_TOOLS: tuple[str, ...] = ("read", "write", "edit", "bash", "grep", "glob")
+# OpenCode's `edit` permission covers every change to a file.
+_PERMISSION_COVERS: dict[str, tuple[str, ...]] = {"edit": ("edit", "write")}
+_TOOL_PATTERN = re.compile(r"^([\w-]+)\((.*)\)$", re.DOTALL)
+
+
+def _command_pattern(raw: str) -> str:
+    """Claude Code's `git diff:*` (a prefix) -> the glob `git diff*`."""
+    raw = raw.strip()
+    return raw[:-2] + "*" if raw.endswith(":*") else raw
+
+
+class _Grants:
+    """Tool names in order, the refused ones, and per-tool command patterns."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+        self.refused: set[str] = set()
+        self.patterns: dict[str, list[str]] = {}
+        self.unlimited: set[str] = set()
+
+    def add(self, name: str) -> None:
+        if name.lower() not in {n.lower() for n in self.names}:
+            self.names.append(name)
+
+    def remove(self, key: str) -> None:
+        self.names = [n for n in self.names if n.lower() != key]
+
+
+def _grants(agent_file: AgentFile) -> _Grants:
+    """Granted tools as each format means them, then `permission` (deny removes; allow and ask
+    grant; a bash map ending in `"*": deny` limits bash to its other patterns)."""
     fm = agent_file.frontmatter
-    granted = [name for name, on in fm.tools.items() if on]
-    refused = {name.lower() for name, on in fm.tools.items() if not on}
-    for tool, rule in fm.permission.items():
+    grants = _Grants()
+    if fm.tools_form == "list":  # Claude Code: exactly these
+        for entry, on in fm.tools.items():
+            m = _TOOL_PATTERN.match(entry)
+            name = m.group(1).lower() if m else entry.lower()
+            if not on or not name:
+                continue
+            grants.add(name)
+            pattern = _command_pattern(m.group(2)) if m else ""
+            if not m or pattern in ("", "*"):
+                grants.unlimited.add(name)
+            else:
+                grants.patterns.setdefault(name, []).append(pattern)
+    else:  # OpenCode map, or no tools line: the defaults, with the map's switches
+        for name, on in fm.tools.items():
+            if on:
+                grants.add(name)
+            else:
+                grants.refused.add(name.lower())
+        if "*" not in grants.refused:  # `"*": false` switches every default off
+            for name in DEFAULT_TOOLS:
+                if name not in grants.refused:
+                    grants.add(name)
+        grants.names = [n for n in grants.names if n != "*"]
+        grants.unlimited.update(n.lower() for n in grants.names)
+    for tool, rule in [*fm.permission.items(), *_permission_list(fm.extra.get("permissions"))]:
+        key = tool.lower()
+        covered = _PERMISSION_COVERS.get(key, (key,))
+        if isinstance(rule, dict):
+            rules = {str(p): str(r).strip().lower() for p, r in rule.items()}
+            if rules.get("*") == "deny":
+                allowed = [_command_pattern(p) for p, r in rules.items()
+                           if p != "*" and r in ("allow", "ask")]
+                if not allowed:
+                    for k in covered:
+                        grants.remove(k)
+                else:
+                    grants.unlimited.discard(key)
+                    grants.patterns[key] = allowed
+            continue
         if not isinstance(rule, str):
-            continue  # per-pattern rules (e.g. bash commands) leave the tool as it is
-        rule, key = rule.strip().lower(), tool.lower()
-        if rule == "deny":
-            granted = [g for g in granted if g.lower() != key]
-        elif (
-            rule in ("allow", "ask")
-            and key not in refused
-            and key not in {g.lower() for g in granted}
-        ):
-            granted.append(tool)
-    return tuple(granted)
+            continue
+        rule = rule.strip().lower()
+        for k in covered:
+            if rule == "deny":
+                grants.remove(k)
+            elif rule in ("allow", "ask") and k not in grants.refused:
+                grants.add(k)
+    return grants
+
+
+# OpenCode's newer `permissions:` list names actions; map them to our tool names.
+_ACTIONS = {"shell": "bash", "edit": "edit", "read": "read", "write": "write", "grep": "grep",
+            "glob": "glob", "list": "glob", "webfetch": "webfetch"}
+
+
+def _permission_list(value: Any) -> list[tuple[str, Any]]:
+    """`permissions: [{action: edit, resource: "*", effect: deny}, ...]` -> (tool, rule) pairs.
+
+    A rule for every resource ("*") acts on the whole tool; a shell rule for a command pattern
+    becomes a bash pattern rule, as in the `permission: {bash: {...}}` map.
+    """
+    if not isinstance(value, list):
+        return []
+    shell: dict[str, str] = {}
+    out: list[tuple[str, Any]] = []
+    for entry in value:
+        if not isinstance(entry, dict):
+            continue
+        tool = _ACTIONS.get(str(entry.get("action", "")).strip().lower())
+        effect = str(entry.get("effect", "")).strip().lower()
+        resource = str(entry.get("resource", "*")).strip() or "*"
+        if tool is None or effect not in ("allow", "ask", "deny"):
+            continue
+        if tool == "bash":
+            shell[resource] = effect
+        elif resource == "*":
+            out.append((tool, effect))
+    if list(shell) == ["*"]:
+        out.append(("bash", shell["*"]))
+    elif shell:
+        out.append(("bash", shell))
+    return out
 
 
 def _allowed_without_asking(agent_file: AgentFile, tools: tuple[str, ...]) -> tuple[str, ...]:
     """Granted `tools` whose `permission` rule is the plain string "allow"."""
     granted = {name.lower() for name in tools}
-    return tuple(
-        tool for tool, rule in agent_file.frontmatter.permission.items()
-        if isinstance(rule, str) and rule.strip().lower() == "allow" and tool.lower() in granted
-    )
+    out: list[str] = []
+    for tool, rule in agent_file.frontmatter.permission.items():
+        if isinstance(rule, str) and rule.strip().lower() == "allow":
+            for k in _PERMISSION_COVERS.get(tool.lower(), (tool.lower(),)):
+                name = k if k != tool.lower() else tool
+                if name.lower() in granted and name not in out:
+                    out.append(name)
+    return tuple(out)
 
 
 def persona_from_agent_file(agent_file: AgentFile) -> Persona:
     """Read the persona's knowledge out of whatever tables and charts the file has."""
     fm = agent_file.frontmatter
     name = fm.name or Path(agent_file.path).stem or "agent"
-    tools = _tools(agent_file)
+    grants = _grants(agent_file)
+    tools = tuple(grants.names)
+    bash_commands = () if "bash" in grants.unlimited else tuple(grants.patterns.get("bash", ()))
     return Persona(
         name=name,
         title=agent_file.title or name,
@@ -406,7 +619,9 @@ def persona_from_agent_file(agent_file: AgentFile) -> Persona:
         steps=fm.steps,
         tools=tools,
         allowed_without_asking=_allowed_without_asking(agent_file, tools),
+        bash_commands=bash_commands if "bash" in {t.lower() for t in tools} else (),
         keywords=_keywords(agent_file),
+        headings=tuple(s.title for s in agent_file.all_sections() if s.title),
         phases=_phases(agent_file),
         decision_trees=_decision_trees(agent_file),
         checklists=_checklists(agent_file),
@@ -414,6 +629,7 @@ def persona_from_agent_file(agent_file: AgentFile) -> Persona:
         mcp_servers=_mcp_servers(agent_file),
         prompt=agent_file.body,
         source_path=agent_file.path,
+        warnings=agent_file.warnings,
     )
 
 

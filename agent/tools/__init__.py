@@ -11,7 +11,7 @@ from agent.tools.base import (
     ToolResult,
     ToolSpec,
 )
-from agent.tools.builtin import BUILTIN
+from agent.tools.builtin import BUILTIN, bash_limited_to
 from agent.tools.root import ProjectRoot, ToolError
 from agent.tools.toolbox import Toolbox, ToolCallOutcome, parse_arguments
 
@@ -26,4 +26,7 @@ def tools_for(persona: Persona) -> list[ToolSpec]:
     """Exactly the built-in tools the persona's file grants (names compared case-blind:
     Claude Code writes 'Read, Grep'); names we do not implement are left out."""
     granted = {name.lower() for name in persona.tools}
-    return [spec for spec in BUILTIN if spec.name in granted]
+    specs = [spec for spec in BUILTIN if spec.name in granted]
+    if persona.bash_commands:  # `Bash(git *)`: bash only for those commands
+        specs = [bash_limited_to(persona.bash_commands) if s.name == "bash" else s for s in specs]
+    return specs

@@ -10,9 +10,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import difflib
+import fnmatch
 import os
 import re
 import signal
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -519,6 +521,43 @@ BASH = ToolSpec(
     needs_approval=True,
     preview=_bash_preview,
 )
+
+
+# Anything that would run a second command, or feed one, after the allowed one.
+_CHAINING = re.compile(r"[;&|`<>\n\r]|\$\(")
+
+
+def check_command(command: str, patterns: tuple[str, ...]) -> None:
+    """Refuse a command outside the agent file's patterns (Claude Code's `Bash(git *)`).
+
+    A pattern is a shell-style glob over the whole command line; chaining, pipes, redirection
+    and substitution are refused outright, or `git status; rm -rf ~` would match `git *`.
+    """
+    if not patterns:
+        return
+    line = command.strip()
+    allowed = ", ".join(patterns)
+    if _CHAINING.search(line):
+        raise ToolError(f"The agent file limits bash to {allowed}: run one command at a time, "
+                        "without ;, &, |, redirection or $(...).")
+    if not any(fnmatch.fnmatchcase(line, pattern) for pattern in patterns):
+        raise ToolError(f"The agent file limits bash to {allowed}; '{cut(line, 80)}' is not "
+                        "one of them.")
+
+
+def bash_limited_to(patterns: tuple[str, ...]) -> ToolSpec:
+    """The bash tool that only runs commands matching `patterns` (checked before asking)."""
+
+    def preview(args: dict[str, Any], ctx: ToolContext) -> PermissionRequest:
+        check_command(_str(args, "command"), patterns)
+        return _bash_preview(args, ctx)
+
+    async def run(args: dict[str, Any], ctx: ToolContext) -> ToolResult:
+        check_command(_str(args, "command"), patterns)
+        return await _bash(args, ctx)
+
+    note = f" Only these commands are allowed: {', '.join(patterns)}."
+    return replace(BASH, run=run, preview=preview, description=BASH.description + note)
 
 
 BUILTIN: tuple[ToolSpec, ...] = (READ, GREP, GLOB, EDIT, WRITE, BASH)

@@ -74,3 +74,25 @@ async def test_a_persona_without_tables_shows_empty_states(project: Path) -> Non
         assert "no workflow phases" in str(app.query_one(WorkflowPanel).render())
         assert "no decision tree" in _detail(app, "#tree-detail")
         assert "no checklist" in _detail(app, "#checklist-detail")
+
+
+REAL = Path(__file__).resolve().parents[1] / "fixtures" / "agents_real"
+
+
+async def test_a_claude_code_subagent_switches_on_and_fills_its_panels(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Real-shaped subagents: no keywords section, no tables; lists and numbered steps only
+    folder = tmp_path / ".claude" / "agents"
+    folder.mkdir(parents=True)
+    for name in ("terraform-engineer", "e2e-test-engineer", "kubernetes-specialist"):
+        shutil.copy(REAL / f"{name}.md", folder / f"{name}.md")
+    monkeypatch.chdir(tmp_path)
+    app = _app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await send(pilot, "Move our Terraform remote state backend to S3 with DynamoDB locking")
+        assert "terraform-engineer · auto · active" in app.query_one(CopilotHeader).badge
+        assert any("from its description" in t for t in toasts(app))
+        assert app.query_one(WorkflowPanel).current == "Assessment"
+        assert app.query_one(ChecklistPanel).progress == (0, 6)
