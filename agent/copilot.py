@@ -21,7 +21,8 @@ from agent.llm.prompt import build_messages
 from agent.llm.tool_loop import run_tool_loop
 from agent.persona.insight import point_tree, suggest_checklist
 from agent.persona.library import PersonaInfo, PersonaLibrary, explain
-from agent.persona.persona import Persona, load_persona
+from agent.persona.models import Persona
+from agent.persona.persona import load_persona
 from agent.persona.workflow import Workflow
 from agent.session.journal import Session, SessionSummary, list_sessions
 from agent.session.models import (

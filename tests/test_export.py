@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from agent.export.render import ExportError, export_session, import_json, write_export
-from agent.persona.persona import (
+from agent.persona.models import (
     Checklist,
     ChecklistItem,
     DecisionOption,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from agent.persona.insight import TreeHint, open_items, point_tree, suggest_checklist
-from agent.persona.persona import (
+from agent.persona.models import (
     Checklist,
     ChecklistItem,
     DecisionOption,
@@ -11,8 +11,8 @@ from agent.persona.persona import (
     Persona,
     Phase,
     Standard,
-    load_persona,
 )
+from agent.persona.persona import load_persona
 from agent.session.models import ChecklistEntry
 
 CHECKLIST = "security-implementation-checklist"

@@ -9,9 +9,9 @@ import pytest
 
 from agent.persona.activation_profile import profile_of
 from agent.persona.agentfile import AgentFileError, parse_agent_text
+from agent.persona.models import Persona
 from agent.persona.persona import (
     DEFAULT_PERSONA_PATH,
-    Persona,
     discover_agent_files,
     load_persona,
     persona_from_agent_file,

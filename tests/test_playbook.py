@@ -22,7 +22,8 @@ from agent.llm.offline import (
     chunk_text,
     compose_answer,
 )
-from agent.persona.persona import Persona, load_persona
+from agent.persona.models import Persona
+from agent.persona.persona import load_persona
 from agent.session.models import ChecklistEntry
 
 REALTIME = "We need real-time updates pushed to the browser from our API"

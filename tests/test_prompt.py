@@ -11,7 +11,8 @@ from agent.llm.prompt import (
     message_tokens,
     system_prompt,
 )
-from agent.persona.persona import Checklist, ChecklistItem, Persona, Phase, load_persona
+from agent.persona.models import Checklist, ChecklistItem, Persona, Phase
+from agent.persona.persona import load_persona
 from agent.session.models import ChecklistEntry, Message
 
 ARCH = Phase(name="Architecture", role="Primary", contribution="Own the API design")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from agent.persona.persona import Phase
+from agent.persona.models import Phase
 from agent.persona.workflow import Workflow, WorkflowError
 
 PHASES = [

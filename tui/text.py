@@ -15,7 +15,7 @@ from agent.text import safe_text
 # The header and the input use this module before the first paint, so the pydantic models
 # (agent.persona.persona, agent.session.models) load only when a timeline event is described.
 if TYPE_CHECKING:
-    from agent.persona.persona import Persona
+    from agent.persona.models import Persona
     from agent.session.models import (
         ActivationChanged,
         ChecklistChanged,

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from agent.export.common import deliverable_lines, md_inline, when
-from agent.persona.persona import DecisionTree, Persona
+from agent.persona.models import DecisionTree, Persona
 from agent.session.models import ActivationChanged, SessionState, TreeHighlighted
 
 

@@ -27,7 +27,7 @@ from agent.export.common import deliverable_lines
 from agent.export.common import md_block as _md_block
 from agent.export.common import md_inline as _md_inline
 from agent.export.common import when as _when
-from agent.persona.persona import Persona
+from agent.persona.models import Persona
 from agent.session.journal import EVENT_ADAPTER
 from agent.session.models import (
     ActivationChanged,

@@ -7,7 +7,7 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from agent.persona.persona import Persona
+from agent.persona.models import Persona
 from agent.session.models import ChecklistEntry, Usage
 
 

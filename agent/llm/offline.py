@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Sequence
 
 from agent.llm.base import ChatRequest, StreamChunk, StreamEnd
 from agent.persona.insight import TreeHint, open_items, point_tree, suggest_checklist
-from agent.persona.persona import Persona
+from agent.persona.models import Persona
 from agent.text import safe_text
 
 HEADER = "**Offline playbook** — no model connected."

@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 from agent.llm.base import ChatMessage
-from agent.persona.persona import Persona, Phase
+from agent.persona.models import Persona, Phase
 from agent.session.models import ChecklistEntry
 
 CHARS_PER_TOKEN = 4

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 
-from agent.persona.persona import Persona
+from agent.persona.models import Persona
 from keywords.profile import Profile, RelevanceModel, build_profile
 
 _CACHE: dict[int, tuple[Persona, Profile]] = {}

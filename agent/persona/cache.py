@@ -20,14 +20,14 @@ from typing import Any
 from pydantic import ValidationError
 
 from agent import paths
-from agent.persona.persona import Persona
+from agent.persona.models import Persona
 from keywords.profile import Profile
 
 CACHE_NAME = "agent-files.cache.json"
 MAX_CACHE_BYTES = 64 * 1024 * 1024
 MAX_ENTRIES = 2000
-_CODE = ("agentfile.py", "markdown_blocks.py", "persona.py", "mermaid.py",
-         "activation_profile.py")
+_CODE = ("agentfile.py", "markdown_blocks.py", "persona.py", "models.py", "grants.py",
+         "vocabulary.py", "mermaid.py", "activation_profile.py")
 
 
 def _fingerprint() -> str:

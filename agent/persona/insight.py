@@ -13,7 +13,7 @@ from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-from agent.persona.persona import ChecklistItem, Persona
+from agent.persona.models import ChecklistItem, Persona
 from keywords import KeywordSet
 
 RECENCY = 0.5  # weight of each older message relative to the next newer one

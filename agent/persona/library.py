@@ -15,7 +15,8 @@ from pydantic import BaseModel
 from agent.persona.activation_profile import profile_of, relevance_model, remember_profile
 from agent.persona.agentfile import AgentFileError
 from agent.persona.cache import PersonaCache
-from agent.persona.persona import DEFAULT_PERSONA_PATH, Persona, discover_agent_files, load_persona
+from agent.persona.models import Persona
+from agent.persona.persona import DEFAULT_PERSONA_PATH, discover_agent_files, load_persona
 from agent.session.models import SessionState
 from keywords import ActivationResult, Activator
 from keywords.profile import RelevanceModel

@@ -7,195 +7,28 @@ import re
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
-
 from agent import paths
 from agent.persona.agentfile import AgentFile, MdList, Table, load_agent_file, plain_text
+from agent.persona.grants import allowed_without_asking, grants_of
 from agent.persona.mermaid import Graph
+from agent.persona.models import (
+    Checklist,
+    ChecklistItem,
+    DecisionOption,
+    DecisionTree,
+    Persona,
+    Phase,
+    Standard,
+)
+from agent.persona.vocabulary import item_cues, option_cues, slug, unique
 
-BUNDLED_DIR = Path(__file__).parent / "bundled"
-DEFAULT_PERSONA_PATH = BUNDLED_DIR / "backend.md"
-
-
-class Phase(BaseModel):
-    model_config = ConfigDict(frozen=True)
-    name: str  # "Architecture"
-    role: str  # "Primary" | "Supporting" (as written, markup stripped)
-    contribution: str = ""
-
-    @property
-    def primary(self) -> bool:
-        return self.role.lower().startswith("primary")
-
-
-class DecisionOption(BaseModel):
-    model_config = ConfigDict(frozen=True)
-    node_id: str
-    condition: str  # the edge label, e.g. "Real-time"
-    recommendation: str  # the target node's label, e.g. "WebSocket"
-    use_case: str = ""  # from the table row naming the recommendation
-    rationale: str = ""
-    cues: tuple[str, ...] = ()  # lower-case words/phrases that point the talk here
-
-
-class DecisionTree(BaseModel):
-    model_config = ConfigDict(frozen=True)
-    id: str  # slug of title
-    title: str  # section title, e.g. "Technology Decision Tree"
-    root: str  # root node label, e.g. "API Requirements"
-    question: str  # decision node label, e.g. "Data Complexity"
-    options: tuple[DecisionOption, ...] = ()
-
-
-class ChecklistItem(BaseModel):
-    model_config = ConfigDict(frozen=True)
-    id: str  # stable slug "security-implementation-checklist/authentication/jwt"
-    area: str  # "Authentication"
-    text: str  # "JWT"
-    cues: tuple[str, ...] = ()  # lower-case words/phrases that show the talk covers it
-
-
-class Checklist(BaseModel):
-    model_config = ConfigDict(frozen=True)
-    id: str
-    title: str
-    items: tuple[ChecklistItem, ...] = ()
-
-    def areas(self) -> list[str]:
-        seen: list[str] = []
-        for item in self.items:
-            if item.area not in seen:
-                seen.append(item.area)
-        return seen
-
-
-class Standard(BaseModel):
-    model_config = ConfigDict(frozen=True)
-    name: str  # "API Response"
-    target: str  # "<200ms"
-    note: str = ""
-    source: str = ""  # section title it came from
-
-
-class Persona(BaseModel):
-    model_config = ConfigDict(frozen=True)
-    name: str  # frontmatter name, else the file stem ("backend")
-    title: str  # the H1, else the name
-    description: str = ""
-    model: str | None = None
-    temperature: float | None = None
-    steps: int | None = None
-    tools: tuple[str, ...] = ()  # granted tool names, in file order
-    # tools the file's `permission` map sets to "allow": they run without asking (OpenCode's
-    # meaning); every other tool that changes things asks
-    allowed_without_asking: tuple[str, ...] = ()
-    # commands bash may run when the file limits it (Claude Code `Bash(git *)`, OpenCode
-    # `permission: {bash: {"git *": allow, "*": deny}}`); empty: any command (still asked)
-    bash_commands: tuple[str, ...] = ()
-    keywords: tuple[str, ...] = ()
-    headings: tuple[str, ...] = ()  # every section title, for the activation profile
-    phases: tuple[Phase, ...] = ()
-    decision_trees: tuple[DecisionTree, ...] = ()
-    checklists: tuple[Checklist, ...] = ()
-    standards: tuple[Standard, ...] = ()
-    mcp_servers: tuple[tuple[str, str, str], ...] = ()  # (name, role e.g. "Primary", purpose)
-    prompt: str = ""  # the body, used as the system prompt
-    source_path: str = ""
-    warnings: tuple[str, ...] = ()  # "path:line: ..." about what was read leniently
-
-    def all_checklist_items(self) -> list[ChecklistItem]:
-        return [i for c in self.checklists for i in c.items]
-
-    def phase(self, name: str) -> Phase | None:
-        return next((p for p in self.phases if p.name.lower() == name.lower()), None)
-
-
-# --- vocabulary -----------------------------------------------------------------------------
-# Generic backend synonyms, keyed by a cue that the file itself yields (an edge condition, a
-# use-case word, a checklist area or item, all lower-cased). When a derived cue matches a key,
-# its words join the cues, so talk that never uses the file's exact wording still points to
-# the right option or item. Add rows here; the parser knows nothing about them.
-# fmt: off
-CUE_VOCABULARY: dict[str, tuple[str, ...]] = {
-    # decision options (keyed by edge condition or option name)
-    "real-time": ("realtime", "real time", "live", "push", "pushed", "notifications",
-                  "streaming", "websocket", "websockets"),
-    "high performance": ("low latency", "throughput", "fast", "binary", "microservices"),
-    "complex relations": ("nested", "relationships", "graph", "flexible queries"),
-    "simple crud": ("crud", "create", "read", "update", "delete", "resource", "resources"),
-    "grpc": ("protobuf", "protocol buffers"),
-    "rest": ("restful", "endpoints"),
-    # checklist areas
-    "authentication": ("auth", "authentication", "authenticate", "login"),
-    "input validation": ("validate", "validation", "validator"),
-    "data protection": ("privacy", "pii"),
-    # checklist items (keyed by the item or one of its words)
-    "jwt": ("token", "tokens"),
-    "oauth2/oidc": ("oauth", "openid", "sso", "login"),
-    "rbac": ("roles", "role-based", "permissions"),
-    "sanitization": ("sanitize", "sanitise", "escaping", "xss", "injection"),
-    "encryption": ("tls", "https", "encrypt", "encrypted"),
-    "audit logging": ("audit", "audit log", "audit trail"),
-    "rate limiting": ("rate limit", "throttle", "throttling"),
-    "security headers": ("hsts", "csp", "content-security-policy"),
-    "cors": ("cross-origin",),
-}
-
-# Words too general to point anywhere on their own.
-STOPWORDS: frozenset[str] = frozenset({
-    "a", "an", "and", "as", "at", "by", "for", "from", "in", "of", "on", "or", "the", "to",
-    "with", "simple", "standard", "needs", "need", "requirements", "requirement", "operations",
-    "operation", "data", "high", "complex", "low", "based", "support", "security",
-})
-# fmt: on
-
-_WORD_SPLIT = re.compile(r"[\s,/;:()]+")
 _BACKTICKED = re.compile(r"`([^`\n]{1,100})`")
 _PURPOSE = re.compile(r"^\s*purpose\s*:\s*(.+)$", re.IGNORECASE)
-# "word", 'word', “word” - short phrases only, so prose in quotes is not taken for a keyword
 _QUOTED = re.compile(r"(?<!\w)[\"'“‘](\w[\w .+#/-]{0,40}?)[\"'”’](?!\w)")
 _TRIGGERS = re.compile(r"(?:triggers? on|keywords?|activates? on)\s*:\s*(.+)$", re.IGNORECASE)
 
-
-def slug(text: str) -> str:
-    """Stable id fragment: lower-case ascii letters and digits joined by '-'."""
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "item"
-
-
-def _unique(values: list[str]) -> tuple[str, ...]:
-    seen: dict[str, None] = {}
-    for v in values:
-        v = v.strip()
-        if v and v not in seen:
-            seen[v] = None
-    return tuple(seen)
-
-
-def _with_vocabulary(cues: list[str]) -> tuple[str, ...]:
-    out = list(cues)
-    for cue in cues:
-        out.extend(CUE_VOCABULARY.get(cue, ()))
-    return _unique(out)
-
-
-def _words(text: str, *, min_len: int = 1) -> list[str]:
-    return [
-        w.strip("-.")
-        for w in _WORD_SPLIT.split(text.lower())
-        if len(w.strip("-.")) >= min_len and w.strip("-.") not in STOPWORDS
-    ]
-
-
-def option_cues(recommendation: str, condition: str, use_case: str) -> tuple[str, ...]:
-    """Cues for a decision option: its condition and use case, word by word, and its name."""
-    cues = [condition.lower(), *_words(condition), *_words(use_case), recommendation.lower()]
-    return _with_vocabulary(cues)
-
-
-def item_cues(area: str, item: str) -> tuple[str, ...]:
-    """Cues for a checklist item: the item, its distinctive words, and its area."""
-    cues = [item.lower(), *_words(item, min_len=5), area.lower()]
-    return _with_vocabulary(cues)
+BUNDLED_DIR = Path(__file__).parent / "bundled"
+DEFAULT_PERSONA_PATH = BUNDLED_DIR / "backend.md"
 
 
 # --- builders -------------------------------------------------------------------------------
@@ -210,7 +43,7 @@ def _keywords(agent_file: AgentFile) -> tuple[str, ...]:
     trigger = _TRIGGERS.search(agent_file.frontmatter.description or "")
     if trigger:
         found += _QUOTED.findall(trigger.group(1))
-    return _unique([w.strip() for w in found])
+    return unique([w.strip() for w in found])
 
 
 def _phases(agent_file: AgentFile) -> tuple[Phase, ...]:
@@ -470,144 +303,11 @@ def _mcp_servers(agent_file: AgentFile) -> tuple[tuple[str, str, str], ...]:
     return tuple(servers)
 
 
-# What an agent may use when its file names no tools: our built-ins (Claude Code gives every
-# tool when `tools:` is missing; OpenCode's `tools:` map only switches some off).
-DEFAULT_TOOLS: tuple[str, ...] = ("read", "write", "edit", "bash", "grep", "glob")
-# OpenCode's `edit` permission covers every change to a file.
-_PERMISSION_COVERS: dict[str, tuple[str, ...]] = {"edit": ("edit", "write")}
-_TOOL_PATTERN = re.compile(r"^([\w-]+)\((.*)\)$", re.DOTALL)
-
-
-def _command_pattern(raw: str) -> str:
-    """Claude Code's `git diff:*` (a prefix) -> the glob `git diff*`."""
-    raw = raw.strip()
-    return raw[:-2] + "*" if raw.endswith(":*") else raw
-
-
-class _Grants:
-    """Tool names in order, the refused ones, and per-tool command patterns."""
-
-    def __init__(self) -> None:
-        self.names: list[str] = []
-        self.refused: set[str] = set()
-        self.patterns: dict[str, list[str]] = {}
-        self.unlimited: set[str] = set()
-
-    def add(self, name: str) -> None:
-        if name.lower() not in {n.lower() for n in self.names}:
-            self.names.append(name)
-
-    def remove(self, key: str) -> None:
-        self.names = [n for n in self.names if n.lower() != key]
-
-
-def _grants(agent_file: AgentFile) -> _Grants:
-    """Granted tools as each format means them, then `permission` (deny removes; allow and ask
-    grant; a bash map ending in `"*": deny` limits bash to its other patterns)."""
-    fm = agent_file.frontmatter
-    grants = _Grants()
-    if fm.tools_form == "list":  # Claude Code: exactly these
-        for entry, on in fm.tools.items():
-            m = _TOOL_PATTERN.match(entry)
-            name = m.group(1).lower() if m else entry.lower()
-            if not on or not name:
-                continue
-            grants.add(name)
-            pattern = _command_pattern(m.group(2)) if m else ""
-            if not m or pattern in ("", "*"):
-                grants.unlimited.add(name)
-            else:
-                grants.patterns.setdefault(name, []).append(pattern)
-    else:  # OpenCode map, or no tools line: the defaults, with the map's switches
-        for name, on in fm.tools.items():
-            if on:
-                grants.add(name)
-            else:
-                grants.refused.add(name.lower())
-        if "*" not in grants.refused:  # `"*": false` switches every default off
-            for name in DEFAULT_TOOLS:
-                if name not in grants.refused:
-                    grants.add(name)
-        grants.names = [n for n in grants.names if n != "*"]
-        grants.unlimited.update(n.lower() for n in grants.names)
-    for tool, rule in [*fm.permission.items(), *_permission_list(fm.extra.get("permissions"))]:
-        key = tool.lower()
-        covered = _PERMISSION_COVERS.get(key, (key,))
-        if isinstance(rule, dict):
-            rules = {str(p): str(r).strip().lower() for p, r in rule.items()}
-            if rules.get("*") == "deny":
-                allowed = [_command_pattern(p) for p, r in rules.items()
-                           if p != "*" and r in ("allow", "ask")]
-                if not allowed:
-                    for k in covered:
-                        grants.remove(k)
-                else:
-                    grants.unlimited.discard(key)
-                    grants.patterns[key] = allowed
-            continue
-        if not isinstance(rule, str):
-            continue
-        rule = rule.strip().lower()
-        for k in covered:
-            if rule == "deny":
-                grants.remove(k)
-            elif rule in ("allow", "ask") and k not in grants.refused:
-                grants.add(k)
-    return grants
-
-
-# OpenCode's newer `permissions:` list names actions; map them to our tool names.
-_ACTIONS = {"shell": "bash", "edit": "edit", "read": "read", "write": "write", "grep": "grep",
-            "glob": "glob", "list": "glob", "webfetch": "webfetch"}
-
-
-def _permission_list(value: Any) -> list[tuple[str, Any]]:
-    """`permissions: [{action: edit, resource: "*", effect: deny}, ...]` -> (tool, rule) pairs.
-
-    A rule for every resource ("*") acts on the whole tool; a shell rule for a command pattern
-    becomes a bash pattern rule, as in the `permission: {bash: {...}}` map.
-    """
-    if not isinstance(value, list):
-        return []
-    shell: dict[str, str] = {}
-    out: list[tuple[str, Any]] = []
-    for entry in value:
-        if not isinstance(entry, dict):
-            continue
-        tool = _ACTIONS.get(str(entry.get("action", "")).strip().lower())
-        effect = str(entry.get("effect", "")).strip().lower()
-        resource = str(entry.get("resource", "*")).strip() or "*"
-        if tool is None or effect not in ("allow", "ask", "deny"):
-            continue
-        if tool == "bash":
-            shell[resource] = effect
-        elif resource == "*":
-            out.append((tool, effect))
-    if list(shell) == ["*"]:
-        out.append(("bash", shell["*"]))
-    elif shell:
-        out.append(("bash", shell))
-    return out
-
-
-def _allowed_without_asking(agent_file: AgentFile, tools: tuple[str, ...]) -> tuple[str, ...]:
-    """Granted `tools` whose `permission` rule is the plain string "allow"."""
-    granted = {name.lower() for name in tools}
-    out: list[str] = []
-    for tool, rule in agent_file.frontmatter.permission.items():
-        if isinstance(rule, str) and rule.strip().lower() == "allow":
-            for k in _PERMISSION_COVERS.get(tool.lower(), (tool.lower(),)):
-                name = k if k != tool.lower() else tool
-                if name.lower() in granted and name not in out:
-                    out.append(name)
-    return tuple(out)
-
-
 def persona_from_agent_file(agent_file: AgentFile) -> Persona:
     """Read the persona's knowledge out of whatever tables and charts the file has."""
     fm = agent_file.frontmatter
     name = fm.name or Path(agent_file.path).stem or "agent"
-    grants = _grants(agent_file)
+    grants = grants_of(agent_file)
     tools = tuple(grants.names)
     bash_commands = () if "bash" in grants.unlimited else tuple(grants.patterns.get("bash", ()))
     return Persona(
@@ -618,7 +318,7 @@ def persona_from_agent_file(agent_file: AgentFile) -> Persona:
         temperature=fm.temperature,
         steps=fm.steps,
         tools=tools,
-        allowed_without_asking=_allowed_without_asking(agent_file, tools),
+        allowed_without_asking=allowed_without_asking(agent_file, tools),
         bash_commands=bash_commands if "bash" in {t.lower() for t in tools} else (),
         keywords=_keywords(agent_file),
         headings=tuple(s.title for s in agent_file.all_sections() if s.title),

@@ -10,7 +10,7 @@ import contextlib
 from collections.abc import Sequence
 
 from agent.errors import WorkflowError
-from agent.persona.persona import Phase
+from agent.persona.models import Phase
 from agent.session.models import PhaseChanged
 
 

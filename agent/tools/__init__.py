@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agent.persona.persona import Persona
+from agent.persona.models import Persona
 from agent.tools.base import (
     Approver,
     Decision,

@@ -25,7 +25,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from agent.config import McpLocal, McpRemote
-from agent.persona.persona import Persona
+from agent.persona.models import Persona
 from agent.text import safe_text
 from agent.tools.base import PermissionRequest, ToolContext, ToolResult, ToolSpec, cut
 from agent.tools.root import ToolError

@@ -25,7 +25,7 @@ from textual.widget import MountError, Widget
 from textual.widgets import Markdown, Static
 from textual.widgets.markdown import MarkdownBlock
 
-from agent.persona.persona import Persona
+from agent.persona.models import Persona
 from agent.session.models import (
     AnswerFinished,
     AnswerStarted,

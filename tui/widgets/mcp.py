@@ -10,7 +10,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from agent.persona.persona import Persona
+from agent.persona.models import Persona
 from agent.tools.mcp import McpRole, ServerStatus, mcp_roles
 from tui.text import plain
 

@@ -16,7 +16,7 @@ from textual.message import Message
 from textual.widgets import Static, Tree
 from textual.widgets.tree import TreeNode
 
-from agent.persona.persona import ChecklistItem, DecisionOption, DecisionTree, Persona
+from agent.persona.models import ChecklistItem, DecisionOption, DecisionTree, Persona
 from agent.session.models import SessionState
 from tui.text import one_line, plain
 from tui.widgets.mcp import McpPanel

@@ -14,7 +14,7 @@ from pathlib import Path
 from agent.export.deliverables.context import Choice, Decision, DeliveryContext
 from agent.export.deliverables.models import Draft
 from agent.export.deliverables.text import inline, missing_headings, quote
-from agent.persona.persona import slug
+from agent.persona.vocabulary import slug
 
 FOLDER = "adr"
 SECTIONS = ("Context and Problem Statement", "Considered Options", "Decision Outcome",

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from agent.export.deliverables.extract import extract_resources, resource_name
 from agent.export.deliverables.models import OPERATIONS, Resource
-from agent.persona.persona import ChecklistItem, DecisionOption, DecisionTree, Persona, Standard
+from agent.persona.models import ChecklistItem, DecisionOption, DecisionTree, Persona, Standard
 from agent.session.models import SessionState, TreeHighlighted
 
 

@@ -13,7 +13,7 @@ from agent.export.deliverables.models import DeliveryReport, Draft
 from agent.export.deliverables.phases import NAMES, kind_for, phases_to_deliver
 from agent.export.deliverables.writer import write_drafts
 from agent.llm.base import Provider
-from agent.persona.persona import Persona, Phase
+from agent.persona.models import Persona, Phase
 from agent.session.models import DeliverablesWritten, DeliveredFile, SessionState
 from agent.tools.base import Approver
 from agent.tools.root import ProjectRoot

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from agent.export.deliverables.models import DocumentKind
-from agent.persona.persona import Phase
+from agent.persona.models import Phase
 from agent.persona.workflow import Workflow
 
 # A phase's name (lower case) containing the key ends in that document.

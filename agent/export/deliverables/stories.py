@@ -13,7 +13,7 @@ from agent.export.deliverables.extract import article, singular
 from agent.export.deliverables.models import Draft, Operation, Resource
 from agent.export.deliverables.openapi import security_schemes
 from agent.export.deliverables.text import header, inline
-from agent.persona.persona import Standard
+from agent.persona.models import Standard
 
 PATH = "stories.md"
 
