@@ -1,0 +1,86 @@
+"""Walk a project root: .gitignore respected (pathspec), vendored and build folders skipped.
+
+Yields files in a stable order (sorted per folder) so reports are reproducible. Symlinks are
+not followed: the audit stays inside the root.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+SKIPPED_DIRS: frozenset[str] = frozenset({
+    ".git", ".hg", ".svn", "node_modules", "bower_components", ".venv", "venv",
+    "site-packages", "dist", "build", "target", "vendor", "__pycache__", ".tox", ".nox",
+    ".mypy_cache", ".pytest_cache", ".ruff_cache", ".gradle", ".idea", ".next", ".cache",
+})
+
+MAX_BYTES = 1_000_000  # larger files are reported and skipped: generated or data, not code
+
+
+def _load_gitignore(path: Path) -> Any | None:
+    import pathspec  # lazy: only an audit pays for it
+
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return None
+    return pathspec.GitIgnoreSpec.from_lines(lines)
+
+
+def _ignored(specs: list[tuple[str, Any]], rel: str, is_dir: bool) -> bool:
+    """Git's answer: the deepest .gitignore with a matching pattern decides."""
+    verdict = False
+    for base, spec in specs:
+        if base and not rel.startswith(base + "/"):
+            continue
+        sub = rel[len(base) + 1:] if base else rel
+        result = spec.check_file(sub + "/" if is_dir else sub)
+        if result.include is not None:
+            verdict = bool(result.include)
+    return verdict
+
+
+def walk(root: Path) -> Iterator[str]:
+    """Relative '/'-separated paths of the files worth auditing under root."""
+    specs: list[tuple[str, Any]] = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        rel_dir = os.path.relpath(dirpath, root).replace(os.sep, "/")
+        rel_dir = "" if rel_dir == "." else rel_dir
+        if ".gitignore" in filenames:
+            spec = _load_gitignore(Path(dirpath) / ".gitignore")
+            if spec is not None:
+                specs.append((rel_dir, spec))
+        active = [(b, s) for b, s in specs if not b or rel_dir == b or rel_dir.startswith(b + "/")]
+        kept = []
+        for name in sorted(dirnames):
+            rel = f"{rel_dir}/{name}" if rel_dir else name
+            if name in SKIPPED_DIRS or os.path.islink(os.path.join(dirpath, name)):
+                continue
+            if active and _ignored(active, rel, True):
+                continue
+            kept.append(name)
+        dirnames[:] = kept
+        for name in sorted(filenames):
+            rel = f"{rel_dir}/{name}" if rel_dir else name
+            if os.path.islink(os.path.join(dirpath, name)):
+                continue
+            if active and _ignored(active, rel, False):
+                continue
+            yield rel
+
+
+def read_text(path: Path, max_bytes: int = MAX_BYTES) -> tuple[str | None, str]:
+    """(text, "") or (None, one line saying why the file was skipped)."""
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            return None, f"skipped: {size / 1_000_000:.1f} MB, over the {max_bytes // 1_000_000} MB limit"
+        data = path.read_bytes()
+    except OSError as exc:
+        return None, f"unreadable: {exc.strerror or exc.__class__.__name__}"
+    if b"\x00" in data[:8192]:
+        return None, "skipped: binary file"
+    return data.decode("utf-8", errors="replace"), ""
