@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+DEFAULT_TARGET_MS = 200.0
 AuditStatus = Literal["done", "missing", "unknown"]
 Severity = Literal["high", "medium", "low"]
 
@@ -72,3 +73,26 @@ class AuditReport(BaseModel):
         for item in self.items:
             out[item.status] += 1
         return out
+
+
+class ProbeResult(BaseModel):
+    url: str
+    requests: int
+    ok: int
+    errors: int
+    p50_ms: float = 0.0
+    p95_ms: float = 0.0
+    p99_ms: float = 0.0
+    max_ms: float = 0.0
+    target_ms: float = DEFAULT_TARGET_MS
+    error_samples: list[str] = Field(default_factory=list)  # up to 3 distinct, one line each
+
+    @property
+    def met(self) -> bool:
+        """The standard is met when every request answered and p95 is under the target."""
+        return self.ok > 0 and self.errors == 0 and self.p95_ms < self.target_ms
+
+    def line(self) -> str:
+        return (f"{self.url}: {self.requests} requests, {self.errors} errors; "
+                f"p50 {self.p50_ms:.1f} ms, p95 {self.p95_ms:.1f} ms, p99 {self.p99_ms:.1f} ms "
+                f"(target <{self.target_ms:g} ms: {'met' if self.met else 'not met'})")

@@ -7,6 +7,7 @@ not followed: the audit stays inside the root.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -75,7 +76,10 @@ def walk(root: Path) -> Iterator[str]:
 def read_text(path: Path, max_bytes: int = MAX_BYTES) -> tuple[str | None, str]:
     """(text, "") or (None, one line saying why the file was skipped)."""
     try:
-        size = path.stat().st_size
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):  # a FIFO or device would block or never end
+            return None, "skipped: not a regular file"
+        size = info.st_size
         if size > max_bytes:
             return None, f"skipped: {size / 1_000_000:.1f} MB, over the {max_bytes // 1_000_000} MB limit"
         data = path.read_bytes()

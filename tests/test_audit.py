@@ -1,0 +1,225 @@
+"""The project audit on fixture projects: each item, finding and bad input as a user sees it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from agent.audit.engine import run_audit
+from agent.audit.summary import audit_answer_lines, prompt_summary, report_lines
+from agent.persona import load_persona
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures" / "audit"
+PROJECTS = ["python_api", "node_api", "go_service", "java_api"]
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "agent.cli", *args], capture_output=True,
+                          text=True, env=dict(os.environ), cwd=ROOT, timeout=120)
+
+
+@pytest.mark.parametrize("project", PROJECTS)
+def test_audit_json_matches_the_expected_report_exactly(project: str) -> None:
+    result = run_cli("audit", "--root", str(FIXTURES / project), "--json")
+    assert result.returncode == 0, result.stderr
+    expected = json.loads((FIXTURES / "expected" / f"{project}.json").read_text())
+    assert json.loads(result.stdout) == expected
+
+
+def _audit(project: str):
+    return run_audit(FIXTURES / project, load_persona())
+
+
+def _status(report, text: str) -> tuple[str, list[str]]:
+    item = next(i for i in report.items if i.text == text)
+    return item.status, [e.where for e in item.evidence]
+
+
+def _findings(report) -> set[tuple[str, str]]:
+    return {(f.finding, f.where) for f in report.findings}
+
+
+def test_python_fixture_items_and_findings_point_at_the_right_lines() -> None:
+    report = _audit("python_api")
+    assert _status(report, "Rate limiting") == (
+        "done", ["app/main.py:19", "app/main.py:24", "requirements.txt:5"])
+    assert _status(report, "CORS") == ("done", ["app/main.py:12"])
+    assert _status(report, "Server-side validation")[1][0] == "app/models.py:4"
+    assert _status(report, "Data Integrity") == ("done", ["app/db.py:22"])
+    for absent in ("OAuth2/OIDC", "RBAC", "sanitization", "audit logging", "security headers"):
+        status, _ = _status(report, absent)
+        assert status == "missing", absent
+    assert _status(report, "Encryption at rest/transit") == ("unknown", [])
+    assert _findings(report) == {
+        ("hard-coded-secret", "app/auth.py:5"),
+        ("jwt-unverified", "app/auth.py:13"),
+        ("jwt-no-algorithms", "app/auth.py:17"),
+        ("fast-password-hash", "app/auth.py:21"),  # sha256 of a blob at :25 is not a password
+        ("sql-string-formatting", "app/db.py:9"),
+        ("sql-string-formatting", "app/db.py:14"),  # the bound text() query at :18 is fine
+        ("tls-verification-off", "app/db.py:27"),
+        ("cors-wildcard-credentials", "app/main.py:12"),
+        ("debug-mode", "app/main.py:32"),
+    }
+
+
+def test_missing_items_say_where_the_audit_looked() -> None:
+    item = next(i for i in _audit("python_api").items if i.text == "security headers")
+    assert item.looked.startswith("looked in 4 Python files for security headers set")
+    assert "requirements.txt for django-csp, flask-talisman, secure" in item.looked
+
+
+def test_node_fixture() -> None:
+    report = _audit("node_api")
+    assert _status(report, "audit logging") == ("done", ["src/routes.js:22"])
+    assert _status(report, "security headers")[1] == ["src/server.js:8", "package.json:7"]
+    assert _status(report, "Rate limiting")[0] == "missing"
+    assert _findings(report) == {
+        ("hard-coded-secret", "src/auth.ts:5"),
+        ("jwt-unverified", "src/auth.ts:12"),
+        ("jwt-no-algorithms", "src/auth.ts:16"),
+        ("fast-password-hash", "src/auth.ts:20"),
+        ("tls-verification-off", "src/auth.ts:23"),
+        ("sql-string-formatting", "src/routes.js:12"),  # the $1/$2 insert at :20 is fine
+        ("cors-wildcard-credentials", "src/server.js:9"),
+    }
+
+
+def test_go_fixture() -> None:
+    report = _audit("go_service")
+    assert _status(report, "Rate limiting") == ("done", ["cmd/server/main.go:16", "go.mod:8"])
+    assert _status(report, "Data Integrity") == ("done", ["internal/store/store.go:22"])
+    assert _status(report, "security headers")[0] == "missing"
+    assert _findings(report) == {
+        ("hard-coded-secret", "cmd/server/main.go:13"),
+        ("cors-wildcard-credentials", "cmd/server/main.go:19"),
+        ("tls-verification-off", "cmd/server/main.go:24"),
+        ("sql-string-formatting", "internal/store/store.go:12"),
+        ("sql-string-formatting", "internal/store/store.go:17"),
+        ("fast-password-hash", "internal/store/store.go:37"),
+    }
+
+
+def test_java_fixture() -> None:
+    report = _audit("java_api")
+    path = "src/main/java/com/example/shop/OrderController.java"
+    assert _status(report, "RBAC") == ("done", [f"{path}:24"])
+    assert _status(report, "Rate limiting")[0] == "missing"
+    assert _findings(report) == {
+        ("cors-wildcard-credentials", f"{path}:14"),
+        ("hard-coded-secret", f"{path}:16"),
+        ("sql-string-formatting", f"{path}:33"),
+        ("fast-password-hash", f"{path}:38"),
+    }
+
+
+@pytest.mark.parametrize("project", PROJECTS)
+def test_ignored_vendored_and_build_files_are_not_audited(project: str) -> None:
+    report = _audit(project)
+    paths = {f.path for f in report.findings} | {e.path for i in report.items for e in i.evidence}
+    assert not any(p.split("/")[0] in {"node_modules", "build", "dist", "vendor", "target"}
+                   or p == "local_settings.py" for p in paths), paths
+
+
+def test_bad_input_is_one_line_each_and_the_audit_goes_on(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text('import hashlib\nh = hashlib.md5(password)\n')
+    (tmp_path / "huge.py").write_bytes(b"x = 1\n" * 200_000)  # 1.2 MB
+    (tmp_path / "blob.py").write_bytes(b"\x00\x01\x02 not python")
+    os.mkfifo(tmp_path / "pipe.py")  # would block a naive reader forever
+    (tmp_path / "requirements.txt").write_text("slowapi\n")
+    (tmp_path / "package.json").write_text("{ not json")
+    report = run_audit(tmp_path, load_persona())
+    assert sorted(report.problems) == [
+        "blob.py: skipped: binary file",
+        "huge.py: skipped: 1.2 MB, over the 1 MB limit",
+        "package.json: broken manifest, not valid JSON (Expecting property name enclosed in "
+        "double quotes at line 1); its dependencies were not read",
+        "pipe.py: skipped: not a regular file",
+    ]
+    assert _findings(report) == {("fast-password-hash", "app.py:2")}
+    assert _status(report, "Rate limiting") == ("done", ["requirements.txt:1"])
+
+
+def test_gitignore_negation_and_nested_files(tmp_path: Path) -> None:
+    (tmp_path / ".gitignore").write_text("gen/\n*.py\n!keep.py\n")
+    (tmp_path / "gen").mkdir()
+    (tmp_path / "gen" / "x.js").write_text('const apiKey = "generated-key-1234";\n')
+    (tmp_path / "drop.py").write_text('API_KEY = "dropped-key-1234"\n')
+    (tmp_path / "keep.py").write_text('API_KEY = "kept-key-12345"\n')
+    (tmp_path / "web").mkdir()
+    (tmp_path / "web" / ".gitignore").write_text("old.js\n")
+    (tmp_path / "web" / "old.js").write_text('const apiKey = "old-key-12345";\n')
+    (tmp_path / "web" / "new.js").write_text('const apiKey = "new-key-12345";\n')
+    report = run_audit(tmp_path, load_persona())
+    assert {f.path for f in report.findings} == {"keep.py", "web/new.js"}
+
+
+def test_user_rules_extend_the_audit_and_a_broken_rule_file_is_one_line(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "store.py").write_text("from cryptography.fernet import Fernet\nbox = Fernet(key)\n")
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "crypto.yaml").write_text(
+        "name: python\nrules:\n"
+        "  - id: mine/fernet\n    title: Fernet encryption\n"
+        "    targets: [Encryption at rest/transit]\n    code: {pattern: Fernet($$$)}\n"
+        "  - id: mine/bad\n    title: nothing\n    targets: [JWT]\n"
+    )
+    (rules / "broken.yaml").write_text("name: [unclosed\n")
+    (rules / "wrong.yaml").write_text(
+        "name: python\nrules:\n  - id: mine/not-ast-grep\n    title: t\n    finding: x\n"
+        "    code: {kind: 12}\n"
+    )
+    report = run_audit(project, load_persona(), user_rules_dir=rules)
+    assert _status(report, "Encryption at rest/transit") == ("done", ["store.py:2"])
+    assert len(report.problems) == 3
+    assert any("broken.yaml: rule file is not valid YAML at line" in p for p in report.problems)
+    assert any("rule mine/bad skipped (Value error, needs 'dependencies' or 'code')" in p
+               for p in report.problems)
+    assert any(p.startswith("rule mine/not-ast-grep: not a valid ast-grep rule") for p in report.problems)
+
+
+def test_an_agent_files_own_checklist_is_audited_by_matching_item_texts(tmp_path: Path) -> None:
+    agent = tmp_path / "api-guard.md"
+    agent.write_text(
+        "---\ndescription: guards APIs\n---\n# API Guard\n\n### Security Implementation Checklist\n\n"
+        "| Layer | Requirements |\n|---|---|\n| **Edge** | Rate-limiting, request signing |\n"
+    )
+    report = run_audit(FIXTURES / "python_api", load_persona(agent))
+    assert {i.text: i.status for i in report.items} == {
+        "Rate-limiting": "done", "request signing": "unknown"}
+
+
+def test_text_report_prompt_summary_and_offline_answer_lines() -> None:
+    report = _audit("python_api")
+    text = "\n".join(report_lines(report))
+    assert "✓ done    API Security · Rate limiting — app/main.py:19" in text
+    assert "high   SQL built by string formatting or concatenation — app/db.py:9" in text
+    summary = prompt_summary(report)
+    assert "API Security · Rate limiting (app/main.py:19)" in summary
+    assert "Missing: " in summary and "Authentication · RBAC" in summary
+
+    class State:  # the one attribute audit_answer_lines reads from a SessionState
+        audit = report
+
+    lines = audit_answer_lines(State(), load_persona())
+    assert lines[0].startswith("From the project audit: you already have jwt in app/auth.py:9")
+    assert "rate limiting in app/main.py:19" in lines[0]
+    assert lines[1].startswith("The open items are: Authentication · OAuth2/OIDC")
+    assert "SQL built by string formatting or concatenation (app/db.py:9)" in lines[2]
+    assert audit_answer_lines(type("Empty", (), {"audit": None})(), None) == []
+
+
+def test_escapes_in_project_files_never_reach_the_report(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text('API_KEY = "abc\x1b]52;c;ZXZpbA==\x07defghij"\n')
+    result = run_cli("audit", "--root", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    assert "a.py:1" in result.stdout
