@@ -15,7 +15,8 @@ if TYPE_CHECKING:
     from agent.copilot import Copilot
 
 Action = Literal[
-    "none", "ask", "export", "new", "sessions", "help", "quit", "persona_list", "retry"
+    "none", "ask", "export", "new", "sessions", "help", "quit", "persona_list", "retry",
+    "audit", "probe",
 ]
 
 HELP: list[tuple[str, str]] = [
@@ -24,6 +25,8 @@ HELP: list[tuple[str, str]] = [
     ("/persona <name>", "pin that persona on (its panels, its prompt); /persona auto unpins"),
     ("/persona list", "the loaded personas with their keywords and current scores"),
     ("/check <item>", "tick or untick a checklist item (by its words)"),
+    ("/audit", "tick the checklist from the project's own code, with evidence (path:line)"),
+    ("/probe URL [-n N]", "measure one endpoint's latency (p50/p95/p99) for API Response"),
     ("/export md|json|html [PATH]", "write the whole session to a file"),
     ("/export brief [PATH]", "a short Markdown brief: decisions, open checklist items, phase"),
     ("/retry", "answer your last message again (after an error or a stop)"),
@@ -41,6 +44,7 @@ class CommandResult(BaseModel):
     ask_text: str = ""
     path: str = ""
     help_lines: list[tuple[str, str]] = Field(default_factory=list)
+    args: list[str] = Field(default_factory=list)  # for actions the front end runs (probe)
 
 
 def command_names(copilot: Copilot) -> list[str]:
@@ -50,6 +54,7 @@ def command_names(copilot: Copilot) -> list[str]:
     names += ["/persona on", "/persona off", "/persona auto", "/persona list"]
     names += [f"/persona {p.name}" for p in copilot.library.personas]
     names += [f"/check {item.text}" for item in copilot.persona.all_checklist_items()]
+    names += ["/audit", "/probe"]
     names += ["/export md", "/export json", "/export html", "/export brief"]
     names += ["/retry", "/new", "/sessions", "/help", "/quit"]
     return names
@@ -161,6 +166,34 @@ def _retry(copilot: Copilot, args: list[str]) -> CommandResult:
     return CommandResult(ok=True, action="retry", message="Answering your last message again.")
 
 
+def _audit(copilot: Copilot, args: list[str]) -> CommandResult:
+    """Only says what will be audited; the front end runs it off the UI thread."""
+    return CommandResult(ok=True, action="audit",
+                         message=f"Auditing {copilot.root.path} against {copilot.persona.name}…")
+
+
+def _probe(copilot: Copilot, args: list[str]) -> CommandResult:
+    from agent.audit.probe import MAX_REQUESTS, ProbeError, check_url
+
+    usage = f"Usage: /probe URL [-n N] (N from 1 to {MAX_REQUESTS}, default 50)"
+    if not args:
+        return CommandResult(ok=False, message=usage)
+    url, n = args[0], 50
+    rest = args[1:]
+    if rest:
+        if len(rest) != 2 or rest[0] != "-n" or not rest[1].isdigit():
+            return CommandResult(ok=False, message=usage)
+        n = int(rest[1])
+    if not 1 <= n <= MAX_REQUESTS:
+        return CommandResult(ok=False, message=usage)
+    try:
+        check_url(url)
+    except ProbeError as exc:
+        return CommandResult(ok=False, message=str(exc))
+    return CommandResult(ok=True, action="probe", args=[url, str(n)],
+                         message=f"Probing {url} with {n} requests…")
+
+
 def _simple(action: Action, message: str = ""):
     def handler(copilot: Copilot, args: list[str]) -> CommandResult:
         return CommandResult(ok=True, action=action, message=message,
@@ -174,6 +207,8 @@ _HANDLERS = {
     "persona": _persona,
     "check": _check,
     "export": _export,
+    "audit": _audit,
+    "probe": _probe,
     "new": _new,
     "retry": _retry,
     "sessions": _simple("sessions"),

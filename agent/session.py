@@ -25,12 +25,14 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic_core import PydanticSerializationError
 
 from agent import paths
+from agent.audit.summary import apply_probe
 from agent.session_lock import SessionBusy, SessionLock
 from agent.session_models import (
     ActivationChanged,
     AnswerDelta,
     AnswerFinished,
     AnswerStarted,
+    AuditRecorded,
     ChecklistChanged,
     ChecklistEntry,
     Message,
@@ -38,6 +40,7 @@ from agent.session_models import (
     MessageStatus,
     Notice,
     PhaseChanged,
+    ProbeRecorded,
     SessionEvent,
     SessionStarted,
     SessionState,
@@ -163,6 +166,15 @@ def apply_event(state: SessionState, event: SessionEvent, *, title_set: bool = F
             state.tree = event
         case Notice():
             state.timeline.append(event)
+        case AuditRecorded():
+            state.audit = event.report.model_copy(deep=True)
+            state.audit_root, state.audit_ts = event.root, event.ts
+            if state.probe is not None:
+                apply_probe(state.audit, state.probe)
+        case ProbeRecorded():
+            state.probe = event.result
+            if state.audit is not None:
+                apply_probe(state.audit, event.result)
         case ToolCallStarted():
             message = _find_message(state, event.id)
             if message is not None:
