@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from agent.audit.export_parts import audit_markdown
 from agent.export import _md_inline, _when
 from agent.persona import DecisionTree, Persona
 from agent.session_models import ActivationChanged, SessionState, TreeHighlighted
@@ -127,6 +128,7 @@ def session_brief(state: SessionState, personas: Sequence[Persona] = ()) -> str:
         out.extend(f"- [ ] {_md_inline(item)}\n" for item in still_open)
     else:
         out.append("\nEverything on the checklist is done.\n")
+    out.append(audit_markdown(state.audit, state.audit_root, _md_inline, brief=True))
     return "".join(out)
 
 
