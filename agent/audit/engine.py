@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from agent.audit import manifests as mf
 from agent.audit import scanner
+from agent.audit.matcher import find
 from agent.audit.models import AuditItem, AuditReport, Evidence, Finding
 from agent.audit.rules import Ecosystem, Rule, load_ecosystems, normalise_target
 from agent.textsafe import safe_text
@@ -55,17 +56,22 @@ def _wanted(rule: Rule, rel: str) -> bool:
 def _scan_source(rel: str, text: str, language: str, ecosystem: Ecosystem, seen: _Seen) -> None:
     from ast_grep_py import SgRoot  # lazy: the app's first frame never loads it
 
+    lowered = text.lower()
+    present = {word for word in ecosystem.needles() if word in lowered}
+    rules = [r for r in ecosystem.rules
+             if r.code is not None and r.id not in seen.broken_rules and _wanted(r, rel)
+             and (not r.needs or present.intersection(r.needs))]
+    if not rules:
+        return  # no rule could match here: not even worth parsing
     try:
         root = SgRoot(text, language).root()
     except Exception as exc:  # noqa: BLE001 - a parser failure is one line, never a crash
         seen.problems.append(f"{rel}: could not be parsed as {language} ({exc})")
         return
     lines: list[str] | None = None
-    for rule in ecosystem.rules:
-        if rule.code is None or rule.id in seen.broken_rules or not _wanted(rule, rel):
-            continue
+    for rule in rules:
         try:
-            nodes = root.find_all(rule.sg_config())
+            nodes = find(root, rule.code, rule.constraints, rule.skeleton())  # type: ignore[arg-type]
         except Exception as exc:  # noqa: BLE001 - a broken user rule is one line
             seen.broken_rules.add(rule.id)
             seen.problems.append(f"rule {rule.id}: not a valid ast-grep rule ({exc}); skipped")

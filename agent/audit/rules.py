@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError, model_validator
+from pydantic import BaseModel, Field, PrivateAttr, ValidationError, model_validator
 
 from agent.audit.models import Severity
 
@@ -29,6 +29,11 @@ class Rule(BaseModel):
     code: dict[str, Any] | None = None  # an ast-grep rule object (pattern, kind, has, ...)
     constraints: dict[str, Any] | None = None
     files: list[str] = Field(default_factory=list)  # only paths matching one of these globs
+    # A cheap gate before any parsing work: the code rule runs only on files whose lower-cased
+    # text contains one of these words. The match itself stays structural (ast-grep).
+    needs: list[str] = Field(default_factory=list)
+    _skeleton: Any = PrivateAttr(default=None)
+    _skeleton_done: bool = PrivateAttr(default=False)
 
     @model_validator(mode="after")
     def _one_job(self) -> Rule:
@@ -36,7 +41,19 @@ class Rule(BaseModel):
             raise ValueError("needs either 'targets' or 'finding'")
         if not self.dependencies and not self.code:
             raise ValueError("needs 'dependencies' or 'code'")
+        self.needs = [word.lower() for word in self.needs]
         return self
+
+    def skeleton(self) -> dict[str, Any] | None:
+        """The regex-free part of `code`, worked out once (see agent.audit.matcher)."""
+        if not self._skeleton_done and self.code is not None:
+            from agent.audit.matcher import skeleton
+
+            self._skeleton, self._skeleton_done = skeleton(self.code), True
+        return self._skeleton
+
+    def wanted_in(self, lowered_text: str) -> bool:
+        return not self.needs or any(word in lowered_text for word in self.needs)
 
     def sg_config(self) -> dict[str, Any]:
         config: dict[str, Any] = {"rule": self.code}
@@ -52,6 +69,13 @@ class Ecosystem(BaseModel):
     manifests: list[str] = Field(default_factory=list)  # file-name globs, e.g. requirements*.txt
     rules: list[Rule] = Field(default_factory=list)
     source: str = ""  # the file it came from
+    _needles: frozenset[str] | None = PrivateAttr(default=None)
+
+    def needles(self) -> frozenset[str]:
+        """Every gate word of this ecosystem's rules (each is looked for once per file)."""
+        if self._needles is None:
+            self._needles = frozenset(w for r in self.rules for w in r.needs)
+        return self._needles
 
     def extension_map(self) -> dict[str, str]:
         return {ext.lower(): lang for lang, exts in self.languages.items() for ext in exts}
