@@ -223,3 +223,34 @@ def test_escapes_in_project_files_never_reach_the_report(tmp_path: Path) -> None
     assert result.returncode == 0, result.stderr
     assert "\x1b" not in result.stdout and "\x07" not in result.stdout
     assert "a.py:1" in result.stdout
+
+
+def test_fast_matching_finds_exactly_what_ast_grep_finds_on_every_fixture_file() -> None:
+    """The Python-side regex check and the word gate are speed-ups only: for every rule and
+    every fixture source file, the lines found equal ast-grep's own `find_all` of the rule."""
+    from ast_grep_py import SgRoot
+
+    from agent.audit.matcher import find
+    from agent.audit.rules import load_ecosystems
+
+    ecosystems, problems = load_ecosystems()
+    assert not problems
+    compared = 0
+    for ecosystem in ecosystems:
+        by_ext = ecosystem.extension_map()
+        for path in sorted(FIXTURES.rglob("*")):
+            language = by_ext.get(path.suffix)
+            if language is None or b"\x00" in path.read_bytes():
+                continue
+            text = path.read_text()
+            root = SgRoot(text, language).root()
+            for rule in ecosystem.rules:
+                if rule.code is None:
+                    continue
+                reference = {n.range().start.line for n in root.find_all(rule.sg_config())}
+                fast = {n.range().start.line for n in find(root, rule.code, None, rule.skeleton())}
+                assert fast == reference, (rule.id, str(path))
+                if reference:
+                    assert rule.wanted_in(text.lower()), (rule.id, str(path))
+                    compared += 1
+    assert compared >= 45  # the fixtures exercise most rules
