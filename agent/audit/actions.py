@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from agent.audit.models import AuditReport, ProbeResult
-from agent.session_models import AuditRecorded, ProbeRecorded
+from agent.session_models import AuditRecorded, Notice, ProbeRecorded
 
 if TYPE_CHECKING:
     from agent.copilot import Copilot
@@ -23,8 +23,10 @@ def compute_audit(copilot: Copilot) -> tuple[Path, AuditReport]:
 
 
 def record_audit(copilot: Copilot, root: Path, report: AuditReport) -> AuditRecorded:
+    """The audit as a session event, and one line in the transcript saying what it found."""
     event = AuditRecorded(root=str(root), report=report)
     copilot.session.append(event)
+    copilot.session.append(Notice(level="info", text=f"{audit_done_line(report)} ({root})"))
     return event
 
 
@@ -42,6 +44,8 @@ def compute_probe(copilot: Copilot, url: str, n: int) -> ProbeResult:
 def record_probe(copilot: Copilot, result: ProbeResult) -> ProbeRecorded:
     event = ProbeRecorded(result=result)
     copilot.session.append(event)
+    copilot.session.append(Notice(level="info" if result.met else "warning",
+                                  text=f"Probe: {result.line()}"))
     return event
 
 
