@@ -16,7 +16,7 @@ from agent.persona import load_persona
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "audit"
-PROJECTS = ["python_api", "node_api", "go_service", "java_api"]
+PROJECTS = ["python_api", "node_api", "go_service", "java_api", "ruby_app", "rust_service"]
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
@@ -254,3 +254,19 @@ def test_fast_matching_finds_exactly_what_ast_grep_finds_on_every_fixture_file()
                     assert rule.wanted_in(text.lower()), (rule.id, str(path))
                     compared += 1
     assert compared >= 45  # the fixtures exercise most rules
+
+
+def test_ruby_and_rust_projects_from_gemfile_cargo_and_code() -> None:
+    rb = _audit("ruby_app")
+    assert rb.ecosystems == ["ruby"]
+    assert _status(rb, "Rate limiting") == ("done", ["Gemfile:3"])
+    assert _status(rb, "Server-side validation") == ("done", ["app/models/user.rb:2"])
+    assert _status(rb, "Data Integrity") == ("done", ["app/models/user.rb:13"])
+    assert _findings(rb) == {("sql-string-formatting", "app/models/user.rb:5")}  # not :9
+    rs = _audit("rust_service")
+    assert _status(rs, "Rate limiting") == ("done", ["Cargo.toml:7"])
+    assert _findings(rs) == {("sql-string-formatting", "src/main.rs:2"),  # not :3
+                             ("tls-verification-off", "src/main.rs:7")}
+    assert rs.problems == ["tools/Cargo.toml: broken manifest, not valid TOML (Expected ']' at "
+                           "the end of a table declaration (at line 1, column 14)); its "
+                           "dependencies were not read"]
