@@ -19,6 +19,7 @@ def palette_entries(app: CopilotApp) -> list[tuple[str, str, Callable[[], object
         ("Export session as Markdown", "Write the whole session to a .md file", partial(run, "/export md")),
         ("Export session as JSON", "Write the whole session to a .json file", partial(run, "/export json")),
         ("Export session as HTML", "Write the whole session to an .html file", partial(run, "/export html")),
+        ("Audit the project", "Tick the checklist from the project's own code, with path:line evidence", partial(run, "/audit")),
         ("Export a brief", "A short Markdown summary for a PR: decisions, open items, phase", partial(run, "/export brief")),
         ("New session", "Start a fresh conversation (this one stays saved)", partial(run, "/new")),
         ("Resume a session", "Open a saved session", app.action_sessions),
