@@ -270,3 +270,40 @@ def test_ruby_and_rust_projects_from_gemfile_cargo_and_code() -> None:
     assert rs.problems == ["tools/Cargo.toml: broken manifest, not valid TOML (Expected ']' at "
                            "the end of a table declaration (at line 1, column 14)); its "
                            "dependencies were not read"]
+
+
+def test_unreadable_files_and_folders_are_one_line_each() -> None:
+    """Permissions do not bind root: as root the audit runs in a new user namespace
+    (`unshare -U`), where root's override of file modes does not reach these files."""
+    import shutil
+    import tempfile
+
+    base = Path(tempfile.mkdtemp(prefix="audit-perm-"))
+    try:
+        os.chmod(base, 0o755)
+        (base / "ok.py").write_text('API_KEY = "readable-key-123"\n')
+        (base / "secret.py").write_text('API_KEY = "unreadable-key-123"\n')
+        (base / "locked").mkdir()
+        (base / "locked" / "inner.py").write_text('API_KEY = "locked-key-12345"\n')
+        os.chmod(base / "secret.py", 0o000)
+        os.chmod(base / "locked", 0o000)
+        env = {**os.environ, "BACKEND_COPILOT_CONFIG_DIR": str(base / "no-config")}
+        command = [sys.executable, "-m", "agent.cli", "audit", "--root", str(base), "--json"]
+        if os.geteuid() == 0:
+            unshare = shutil.which("unshare")
+            if unshare is None:
+                pytest.skip("running as root without unshare: file modes cannot bind")
+            command = [unshare, "-U", *command]
+        result = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT,
+                                timeout=120)
+        assert result.returncode == 0, result.stderr
+        report = json.loads(result.stdout)
+        assert sorted(report["problems"]) == [
+            "locked/: folder unreadable (Permission denied); skipped",
+            "secret.py: unreadable: Permission denied",
+        ]
+        assert [(f["finding"], f["path"]) for f in report["findings"]] == [
+            ("hard-coded-secret", "ok.py")]
+    finally:
+        os.chmod(base / "locked", 0o755)
+        shutil.rmtree(base)

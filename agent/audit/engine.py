@@ -120,7 +120,7 @@ def _walk(root: Path, ecosystems: list[Ecosystem], seen: _Seen) -> None:
         for ext, lang in ecosystem.extension_map().items():
             by_ext.setdefault(ext, (ecosystem, lang))
     manifest_globs = {g for e in ecosystems for g in e.manifests}
-    for rel in scanner.walk(root):
+    for rel in scanner.walk(root, seen.problems):
         name = rel.rsplit("/", 1)[-1]
         reader = mf.reader_for(name) if any(fnmatch.fnmatchcase(name, g) for g in manifest_globs) else None
         ext = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""

@@ -44,10 +44,17 @@ def _ignored(specs: list[tuple[str, Any]], rel: str, is_dir: bool) -> bool:
     return verdict
 
 
-def walk(root: Path) -> Iterator[str]:
-    """Relative '/'-separated paths of the files worth auditing under root."""
+def walk(root: Path, problems: list[str] | None = None) -> Iterator[str]:
+    """Relative '/'-separated paths of the files worth auditing under root; a folder that
+    cannot be listed adds one line to `problems`."""
     specs: list[tuple[str, Any]] = []
-    for dirpath, dirnames, filenames in os.walk(root):
+
+    def unreadable(exc: OSError) -> None:
+        if problems is not None and exc.filename is not None:
+            rel = os.path.relpath(exc.filename, root).replace(os.sep, "/")
+            problems.append(f"{rel}/: folder unreadable ({exc.strerror or 'error'}); skipped")
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable):
         rel_dir = os.path.relpath(dirpath, root).replace(os.sep, "/")
         rel_dir = "" if rel_dir == "." else rel_dir
         if ".gitignore" in filenames:
