@@ -307,3 +307,10 @@ def test_unreadable_files_and_folders_are_one_line_each() -> None:
     finally:
         os.chmod(base / "locked", 0o755)
         shutil.rmtree(base)
+
+
+def test_audit_of_a_missing_folder_is_one_line_and_exit_1() -> None:
+    result = run_cli("audit", "--root", str(FIXTURES / "no-such-project"))
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr.strip().endswith("no-such-project is not a folder to audit")
+    assert result.stderr.count("\n") == 1
