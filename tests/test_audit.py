@@ -314,3 +314,10 @@ def test_audit_of_a_missing_folder_is_one_line_and_exit_1() -> None:
     assert result.returncode == 1 and result.stdout == ""
     assert result.stderr.strip().endswith("no-such-project is not a folder to audit")
     assert result.stderr.count("\n") == 1
+
+
+def test_a_root_too_big_stops_at_the_file_limit_with_one_line() -> None:
+    report = run_audit(FIXTURES / "python_api", load_persona(), max_files=3)
+    assert report.files_scanned == 3
+    assert report.problems[-1] == ("stopped after 3 files: the rest was not read; "
+                                   "audit a smaller folder (--root)")

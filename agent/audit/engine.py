@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 MAX_EVIDENCE = 3  # per item: enough to show where, short enough to read
 LINE_CHARS = 160
+MAX_FILES = 50_000
 # Items measured on a running service, not read from code: say how to measure instead.
 PROBED = {"api response": "a running endpoint tells: backend-copilot probe URL"}
 
@@ -114,7 +115,7 @@ def _scan_manifest(rel: str, text: str, reader: Any, ecosystems: list[Ecosystem]
                     _record(rule, rel, dep.line, safe_text(dep.text)[:LINE_CHARS], "manifest", seen)
 
 
-def _walk(root: Path, ecosystems: list[Ecosystem], seen: _Seen) -> None:
+def _walk(root: Path, ecosystems: list[Ecosystem], seen: _Seen, max_files: int) -> None:
     by_ext: dict[str, tuple[Ecosystem, str]] = {}
     for ecosystem in ecosystems:
         for ext, lang in ecosystem.extension_map().items():
@@ -127,6 +128,10 @@ def _walk(root: Path, ecosystems: list[Ecosystem], seen: _Seen) -> None:
         target = by_ext.get(ext)
         if reader is None and target is None:
             continue
+        if seen.files >= max_files:
+            seen.problems.append(f"stopped after {max_files:,} files: the rest was not read; "
+                                 "audit a smaller folder (--root)")
+            return
         text, why = scanner.read_text(root / rel)
         seen.files += 1
         if text is None:
@@ -196,9 +201,10 @@ def _items(persona: Persona) -> list[tuple[AuditItem, set[str]]]:
     return out
 
 
-def run_audit(root: str | Path, persona: Persona, *, user_rules_dir: Path | None = None
-              ) -> AuditReport:
-    """Audit `root` against the persona's checklist items and standards."""
+def run_audit(root: str | Path, persona: Persona, *, user_rules_dir: Path | None = None,
+              max_files: int = MAX_FILES) -> AuditReport:
+    """Audit `root` against the persona's checklist items and standards. At most `max_files`
+    source files and manifests are read (a root like `/` must not run for hours)."""
     root = Path(root)
     ecosystems, rule_problems = load_ecosystems(user_rules_dir)
     seen = _Seen()
@@ -206,7 +212,7 @@ def run_audit(root: str | Path, persona: Persona, *, user_rules_dir: Path | None
     if not root.is_dir():
         seen.problems.append(f"{root}: not a folder; nothing was audited")
     else:
-        _walk(root, ecosystems, seen)
+        _walk(root, ecosystems, seen, max_files)
     items = []
     for item, targets in _items(persona):
         _judge(item, targets, ecosystems, seen)
