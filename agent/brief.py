@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from agent.audit.export_parts import audit_markdown
+from agent.audit.export_parts import audit_markdown, audit_note
 from agent.export import _md_inline, _when
 from agent.persona import DecisionTree, Persona
 from agent.session_models import ActivationChanged, SessionState, TreeHighlighted
@@ -115,7 +115,8 @@ def session_brief(state: SessionState, personas: Sequence[Persona] = ()) -> str:
         for area, items in areas:
             ticked = [text for text, st in items if st == "done"]
             still_open += [
-                f"{area}: {text} (suggested)" if st == "suggested" else f"{area}: {text}"
+                (f"{area}: {text} (suggested)" if st == "suggested" else f"{area}: {text}")
+                + audit_note(state.audit, area, text)
                 for text, st in items
                 if st != "done"
             ]

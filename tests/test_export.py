@@ -259,6 +259,9 @@ def test_exports_carry_the_audit_with_evidence(tmp_path: Path) -> None:
     brief = session_brief(state, [load_persona()])
     assert "## Project audit" in brief and "Rate limiting — done: app/main.py:19" in brief
     assert "Encryption at rest" not in brief.split("## Project audit")[1]  # unknowns left out
+    still_open = brief.split("### Still open")[1].split("## Project audit")[0]
+    assert "API Security: Rate limiting (audit: found at app/main.py:19)" in still_open
+    assert "Authentication: RBAC (audit: not found in code)" in still_open
 
 
 def test_json_export_round_trips_the_audit_and_probe(tmp_path: Path) -> None:

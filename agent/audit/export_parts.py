@@ -20,6 +20,17 @@ def _head(report: AuditReport, root: str) -> str:
             f"{len(report.findings)} findings; {report.files_scanned} files read")
 
 
+def audit_note(report: AuditReport | None, area: str, text: str) -> str:
+    """' (audit: found at app/main.py:21)' for an open checklist line, '' without a verdict."""
+    item = next((i for i in report.items if i.area == area and i.text == text), None) \
+        if report is not None else None
+    if item is None or item.status == "unknown":
+        return ""
+    if item.status == "done" and item.evidence:
+        return f" (audit: found at {item.evidence[0].where})"
+    return " (audit: not found in code)"
+
+
 def audit_markdown(report: AuditReport | None, root: str, esc: Escape, *, brief: bool = False
                    ) -> str:
     if report is None:
