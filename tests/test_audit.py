@@ -321,3 +321,42 @@ def test_a_root_too_big_stops_at_the_file_limit_with_one_line() -> None:
     assert report.files_scanned == 3
     assert report.problems[-1] == ("stopped after 3 files: the rest was not read; "
                                    "audit a smaller folder (--root)")
+
+
+def test_manifest_readers_name_each_dependency_with_its_line() -> None:
+    from agent.audit import manifests as mf
+
+    def pairs(reader, text: str) -> list[tuple[str, int]]:
+        return [(d.name, d.line) for d in reader(text)]
+
+    assert pairs(mf.read_requirements,
+                 "# pinned\nFlask[async]>=3 ; python_version>'3.8'\n-r base.txt\n\nslowapi==0.1.9  # limits\n"
+                 ) == [("flask", 2), ("slowapi", 5)]
+    assert pairs(mf.read_pyproject,
+                 '[project]\nname = "x"\ndependencies = [\n  "pydantic>=2",\n]\n'
+                 '[project.optional-dependencies]\nauth = ["PyJWT[crypto]"]\n'
+                 '[tool.poetry.dependencies]\npython = "^3.11"\nbleach = "*"\n'
+                 ) == [("pydantic", 4), ("pyjwt", 7), ("bleach", 10)]
+    assert pairs(mf.read_package_json,
+                 '{\n "dependencies": {"express": "4"},\n "devDependencies": {\n  "helmet": "7"\n }\n}\n'
+                 ) == [("express", 2), ("helmet", 4)]
+    assert pairs(mf.read_go_mod,
+                 "module x\n\nrequire github.com/rs/cors v1.11.0\nrequire (\n\tgolang.org/x/time v0.6.0 // indirect\n)\n"
+                 ) == [("github.com/rs/cors", 3), ("golang.org/x/time", 5)]
+    assert pairs(mf.read_pom,
+                 '<project xmlns="http://maven.apache.org/POM/4.0.0"><dependencies>\n<dependency>\n'
+                 "<groupId>com.bucket4j</groupId>\n<artifactId>bucket4j-core</artifactId>\n"
+                 "</dependency></dependencies></project>\n") == [("com.bucket4j:bucket4j-core", 4)]
+    assert pairs(mf.read_gradle,
+                 "dependencies {\n  implementation 'io.jsonwebtoken:jjwt-api:0.12.6'\n"
+                 '  implementation("com.bucket4j:bucket4j-core:8.10.1")\n}\n'
+                 ) == [("io.jsonwebtoken:jjwt-api", 2), ("com.bucket4j:bucket4j-core", 3)]
+    assert pairs(mf.read_gemfile, "source 'x'\ngem 'rack-attack'\n  gem \"pundit\", '~> 2'\n"
+                 ) == [("rack-attack", 2), ("pundit", 3)]
+    assert pairs(mf.read_cargo, '[package]\nname = "x"\n[dependencies]\nammonia = "4"\n'
+                 ) == [("ammonia", 4)]
+    for reader, broken in ((mf.read_pyproject, "[project"), (mf.read_package_json, "{"),
+                           (mf.read_go_mod, "require x v1"), (mf.read_pom, "<project>"),
+                           (mf.read_cargo, "[dependencies")):
+        with pytest.raises(mf.ManifestError):
+            reader(broken)
