@@ -360,3 +360,14 @@ def test_manifest_readers_name_each_dependency_with_its_line() -> None:
                            (mf.read_cargo, "[dependencies")):
         with pytest.raises(mf.ManifestError):
             reader(broken)
+
+
+def test_an_item_is_missing_only_where_a_rule_could_look(tmp_path: Path) -> None:
+    """A Gemfile alone: dependency rules looked (missing), code-only rules could not (unknown)."""
+    (tmp_path / "Gemfile").write_text('source "https://rubygems.org"\ngem "rails"\n')
+    report = run_audit(tmp_path, load_persona())
+    validation = next(i for i in report.items if i.text == "Server-side validation")
+    assert validation.status == "missing"
+    assert validation.looked == "looked in Gemfile for activemodel, dry-schema, dry-validation"
+    integrity = next(i for i in report.items if i.text == "Data Integrity")
+    assert (integrity.status, integrity.looked) == ("unknown", "no rule for the files found here")

@@ -170,11 +170,13 @@ def _judge(item: AuditItem, targets: set[str], ecosystems: list[Ecosystem], seen
     if not rules:
         item.looked = probe_note or "no audit rule covers this item; judge it by hand"
         return
-    present = {e.name for e in ecosystems
-               if seen.sources.get(e.name) or seen.manifests.get(e.name)}
-    relevant = [(e, r) for e, r in rules if e.name in present and r.id not in seen.broken_rules]
+    # A rule could have looked only where its kind of file exists: code rules need source
+    # files of their ecosystem, dependency rules a manifest.
+    relevant = [(e, r) for e, r in rules if r.id not in seen.broken_rules and (
+        (r.code is not None and seen.sources.get(e.name))
+        or (r.dependencies and seen.manifests.get(e.name)))]
     if not relevant:
-        item.looked = probe_note or "no rule for the languages found here"
+        item.looked = probe_note or "no rule for the files found here"
         return
     evidence = sorted({ev for _, r in relevant for ev in seen.hits.get(r.id, [])},
                       key=lambda ev: (ev.source != "code", ev.path, ev.line, ev.rule))
@@ -183,7 +185,7 @@ def _judge(item: AuditItem, targets: set[str], ecosystems: list[Ecosystem], seen
         item.evidence = evidence[:MAX_EVIDENCE]
     else:
         item.status = "missing"
-        item.looked = _looked(relevant, seen) or "found no files these rules read"
+        item.looked = _looked(relevant, seen)
 
 
 def _items(persona: Persona) -> list[tuple[AuditItem, set[str]]]:
