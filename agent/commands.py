@@ -61,6 +61,17 @@ class Quit(CommandResult):
     pass
 
 
+class RunAudit(CommandResult):
+    """The front end runs the project audit off the UI thread."""
+
+
+class RunProbe(CommandResult):
+    """The front end probes `url` with `requests` GETs off the UI thread."""
+
+    url: str
+    requests: int
+
+
 class Deliver(CommandResult):
     """The front end runs `copilot.deliver(phase)` in a worker (it may ask to overwrite)."""
 
@@ -216,42 +227,6 @@ def _export(copilot: Copilot, args: list[str]) -> CommandResult:
     return Exported(path=str(path), message=f"Exported to {path}")
 
 
-def _deliver(copilot: Copilot, args: list[str]) -> CommandResult:
-    """Checks the phase name; the front end runs `copilot.deliver()` (it may ask to overwrite)."""
-    named = " ".join(args).strip()
-    if not copilot.persona.phases:
-        return CommandResult(ok=False, message="This persona defines no workflow phases.")
-    if named:
-        try:
-            named = Workflow(copilot.persona.phases).jump(named).name
-        except WorkflowError as exc:
-            return CommandResult(ok=False, message=str(exc))
-    what = named or "every phase reached"
-    return CommandResult(ok=True, action="deliver", target=named,
-                         message=f"Writing the documents of {what} into "
-                                 f"{copilot.root.path / copilot.settings.docs_dir}")
-
-
-def _resource(copilot: Copilot, args: list[str]) -> CommandResult:
-    from agent.export.deliverables.models import OPERATIONS
-
-    if not args:
-        return CommandResult(ok=False, message="Usage: /resource NAME [list create get update "
-                                               "delete], e.g. /resource orders list create")
-    ops = [a.lower() for a in args[1:]]
-    unknown = [o for o in ops if o not in OPERATIONS]
-    if unknown:
-        return CommandResult(ok=False, message=f"Unknown operation(s) {', '.join(unknown)}; "
-                                               f"use {', '.join(OPERATIONS)}.")
-    try:
-        name = copilot.add_resource(args[0], ops)
-    except ValueError as exc:
-        return CommandResult(ok=False, message=str(exc))
-    shown = ", ".join(ops) if ops else "all operations"
-    return CommandResult(ok=True, message=f"Resource /{name}: {shown} (in the API contract "
-                                          "and stories on the next /deliver)")
-
-
 def _new(copilot: Copilot, args: list[str]) -> CommandResult:
     copilot.new_session()
     return NewSession(message="New session started.")
@@ -296,6 +271,32 @@ def _resource(copilot: Copilot, args: list[str]) -> CommandResult:
     shown = ", ".join(ops) if ops else "all operations"
     return CommandResult(message=f"Resource /{name}: {shown} (in the API contract "
                                  "and stories on the next /deliver)")
+
+
+def _audit(copilot: Copilot, args: list[str]) -> CommandResult:
+    """Only says what will be audited; the front end runs it off the UI thread."""
+    return RunAudit(message=f"Auditing {copilot.root.path} against {copilot.persona.name}…")
+
+
+def _probe(copilot: Copilot, args: list[str]) -> CommandResult:
+    from agent.audit.probe import MAX_REQUESTS, ProbeError, check_url
+
+    usage = f"Usage: /probe URL [-n N] (N from 1 to {MAX_REQUESTS}, default 50)"
+    if not args:
+        return refused(usage)
+    url, n = args[0], 50
+    rest = args[1:]
+    if rest:
+        if len(rest) != 2 or rest[0] != "-n" or not rest[1].isdigit():
+            return refused(usage)
+        n = int(rest[1])
+    if not 1 <= n <= MAX_REQUESTS:
+        return refused(usage)
+    try:
+        check_url(url)
+    except ProbeError as exc:
+        return refused(str(exc))
+    return RunProbe(url=url, requests=n, message=f"Probing {url} with {n} requests…")
 
 
 def _deliver_lines(copilot: Copilot) -> list[str]:
@@ -356,6 +357,14 @@ COMMANDS: tuple[Command, ...] = (
             )),
     Command("check", "/check <item>", "tick or untick a checklist item (by its words)", _check,
             completions=_check_lines),
+    Command("audit", "/audit",
+            "tick the checklist from the project's own code, with evidence (path:line)", _audit,
+            palette=(P("Audit the project",
+                       "Tick the checklist from the project's own code, with path:line evidence",
+                       "/audit"),)),
+    Command("probe", "/probe URL [-n N]",
+            "measure one endpoint's latency (p50/p95/p99) for API Response", _probe,
+            completions=lambda copilot: ["/probe "]),
     Command("export", "/export md|json|html [PATH]", "write the whole session to a file", _export,
             palette=(
                 P("Export session as Markdown", "Write the whole session to a .md file", "/export md"),

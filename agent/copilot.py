@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import Literal
 
+from agent.audit.summary import prompt_summary
 from agent.config import Settings, load_settings
 from agent.export.render import write_export
 from agent.llm.base import ChatRequest, PromptContext, Provider, StreamChunk, StreamEnd
@@ -279,6 +280,7 @@ class Copilot:
             phase=self.workflow.current_name,
             checklist=dict(state.checklist),
             tree_hint=tree_hint,
+            audit=state.audit,
         )
         # A failed or crash-cut answer is not sent back: the model would build on broken text.
         history = [m for m in state.messages if m.role in ("user", "assistant") and m.content
@@ -290,6 +292,7 @@ class Copilot:
             tree_hint=tree_hint,
             history=history,
             token_budget=self.settings.token_budget,
+            audit_summary=prompt_summary(state.audit) if state.audit is not None else "",
         )
         return ChatRequest(
             messages=messages,

@@ -226,3 +226,54 @@ def test_unwritable_path_suggests_default_folder(
     message = str(excinfo.value)
     assert "out.md" in message and str(tmp_path / "exports") in message
     assert "\n" not in message
+
+
+def _audited_state(tmp_path: Path, *, probed: bool = False) -> SessionState:
+    """A real session log with a real audit of the Python fixture (and a probe) folded in."""
+    from agent.audit.engine import run_audit
+    from agent.audit.models import ProbeResult
+    from agent.persona.persona import load_persona
+    from agent.session.models import AuditRecorded, ProbeRecorded
+
+    fixture = Path(__file__).resolve().parent / "fixtures" / "audit" / "python_api"
+    report = run_audit(fixture, load_persona())
+    with Session.create(directory=tmp_path, persona="backend") as session:
+        session.add_user_message("what is left on the checklist?", persona_active=True, phase="")
+        session.append(AuditRecorded(root="python_api", report=report))
+        if probed:
+            session.append(ProbeRecorded(result=ProbeResult(
+                url="http://127.0.0.1:8000/health", requests=50, ok=50, errors=0,
+                p50_ms=3.0, p95_ms=5.0, p99_ms=9.0, max_ms=9.5)))
+        path = session.path
+    with Session.open(path) as reopened:  # what a resumed session folds from the log
+        return reopened.state
+
+
+def test_exports_carry_the_audit_with_evidence(tmp_path: Path) -> None:
+    from agent.export.brief import session_brief
+    from agent.persona.persona import load_persona
+
+    state = _audited_state(tmp_path)
+    md = export_session(state, "md", load_persona())
+    assert "## Project audit" in md
+    assert "- [x] API Security · Rate limiting — done: app/main.py:19 limiter = Limiter(" in md
+    assert "  - requirements.txt:5 slowapi==0.1.9" in md
+    assert "- [ ] Authentication · RBAC — missing (looked in 4 Python files" in md
+    assert "SQL built by string formatting or concatenation — app/db.py:9" in md
+    page = export_session(state, "html", load_persona())
+    assert "<code>app/main.py:19</code> limiter = Limiter(key_func=get_remote_address)" in page
+    assert "<code>app/db.py:9</code> cur.execute(f&quot;SELECT" in page
+    brief = session_brief(state, [load_persona()])
+    assert "## Project audit" in brief and "Rate limiting — done: app/main.py:19" in brief
+    assert "Encryption at rest" not in brief.split("## Project audit")[1]  # unknowns left out
+    still_open = brief.split("### Still open")[1].split("## Project audit")[0]
+    assert "API Security: Rate limiting (audit: found at app/main.py:19)" in still_open
+    assert "Authentication: RBAC (audit: not found in code)" in still_open
+
+
+def test_json_export_round_trips_the_audit_and_probe(tmp_path: Path) -> None:
+    state = _audited_state(tmp_path, probed=True)
+    api = next(i for i in state.audit.items if i.text == "API Response")
+    assert api.status == "done" and api.evidence[0].path == "http://127.0.0.1:8000/health"
+    restored = fold(import_json(export_session(state, "json", PERSONA)))
+    assert restored.audit == state.audit and restored.probe == state.probe

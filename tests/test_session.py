@@ -314,3 +314,31 @@ def test_unencodable_text_is_saved_readably(data_dir: Path) -> None:
     state = Session.open(session.id).state
     assert state.skipped_lines == []
     assert [m.content for m in state.messages] == ["bad \ufffd surrogate", "also \ufffd"]
+
+
+def test_audit_and_probe_resume_and_a_rerun_replaces_the_audit(tmp_path: Path) -> None:
+    from agent.audit.models import AuditItem, AuditReport, Evidence, ProbeResult
+    from agent.session.models import AuditRecorded, ProbeRecorded
+
+    def report(status: str) -> AuditReport:
+        evidence = [Evidence(path="app/main.py", line=21, text="Limiter(app)", rule="r")]
+        return AuditReport(persona="backend", items=[
+            AuditItem(id="rate", text="Rate limiting", status=status,
+                      evidence=evidence if status == "done" else []),
+            AuditItem(id="std/api", kind="standard", text="API Response"),
+        ])
+
+    slow = ProbeResult(url="http://127.0.0.1:9/x", requests=5, ok=5, errors=0,
+                       p50_ms=250.0, p95_ms=400.0, p99_ms=410.0, max_ms=410.0)
+    with Session.create("backend", directory=tmp_path) as session:
+        session.append(ProbeRecorded(result=slow))  # a probe before any audit is kept
+        session.append(AuditRecorded(root="/p", report=report("missing")))
+        session.append(AuditRecorded(root="/p", report=report("done")))
+        path = session.path
+    with Session.open(path) as again:
+        audit = again.state.audit
+        assert audit is not None and again.state.audit_root == "/p"
+        assert audit.item("rate").status == "done"  # the re-run replaced the first audit
+        assert audit.item("rate").evidence[0].where == "app/main.py:21"
+        api = audit.item("std/api")
+        assert api.status == "missing" and "p95 400.0 ms" in api.evidence[0].text

@@ -478,6 +478,14 @@ class CopilotApp(App[None]):
                 self.exit()
             case c.ShowPersonas():
                 self.say(result.message, title="Personas", timeout=8)
+            case c.RunAudit():
+                self.say(result.message, title="Audit")
+                self.run_worker(self._run_audit, thread=True, group="audit", exclusive=True,
+                                exit_on_error=False)
+            case c.RunProbe(url=url, requests=n):
+                self.say(result.message, title="Probe")
+                self.run_worker(lambda: self._run_probe(url, n), thread=True, group="probe",
+                                exclusive=True, exit_on_error=False)
             case c.Deliver(phase=phase):
                 self.say(result.message, title="Deliver")
                 self.run_worker(self._deliver(phase), group="deliver", exclusive=True,
@@ -499,6 +507,41 @@ class CopilotApp(App[None]):
         written = len(report.written)
         self.say(f"{written} document{'s' if written != 1 else ''} written under {report.root}",
                  title="Deliver", timeout=8)
+
+    def _run_audit(self) -> None:
+        """In a thread: read the project, then record the result on the app's loop."""
+        from agent.audit.actions import compute_audit
+
+        try:
+            root, report = compute_audit(self.copilot)
+        except Exception as exc:  # one line; the audit never takes the app down
+            self.call_from_thread(self.say, f"The audit stopped: {one_line(str(exc), 160)}",
+                                  severity="error")
+            return
+        self.call_from_thread(self._audit_done, root, report)
+
+    def _audit_done(self, root: object, report: object) -> None:
+        from agent.audit.actions import audit_done_line, record_audit
+
+        record_audit(self.copilot, root, report)  # type: ignore[arg-type]
+        self.say(audit_done_line(report), title="Audit", timeout=8)  # type: ignore[arg-type]
+
+    def _run_probe(self, url: str, n: int) -> None:
+        from agent.audit.actions import compute_probe
+
+        try:
+            result = compute_probe(self.copilot, url, n)
+        except Exception as exc:
+            self.call_from_thread(self.say, f"The probe stopped: {one_line(str(exc), 160)}",
+                                  severity="error")
+            return
+        self.call_from_thread(self._probe_done, result)
+
+    def _probe_done(self, result: object) -> None:
+        from agent.audit.actions import record_probe
+
+        record_probe(self.copilot, result)  # type: ignore[arg-type]
+        self.say(result.line(), title="Probe", timeout=10)  # type: ignore[attr-defined]
 
     def action_help(self, lines: Sequence[tuple[str, str]] | None = None) -> None:
         from agent.commands import help_lines

@@ -93,6 +93,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("config", parents=[common], help="print the effective settings (keys masked)")
 
+    audit = sub.add_parser("audit", parents=[common],
+                           help="tick the persona's checklist from the project's code (--root)")
+    audit.add_argument("--json", action="store_true", help="print the report as JSON")
+    probe = sub.add_parser("probe", parents=[common],
+                           help="measure one endpoint's latency (p50/p95/p99) with N requests")
+    probe.add_argument("url", help="the endpoint to request (only this URL, never others)")
+    probe.add_argument("-n", type=int, default=50, help="how many requests (default 50, max 1000)")
+    probe.add_argument("-c", "--concurrency", type=int, default=1,
+                       help="requests at once (default 1, max 4)")
+    probe.add_argument("--json", action="store_true")
+
     mcp = sub.add_parser("mcp", parents=[common], help="MCP server commands")
     mcp_sub = mcp.add_subparsers(dest="mcp_command", metavar="list", required=True)
     mcp_list = mcp_sub.add_parser("list", parents=[common],
@@ -170,6 +181,14 @@ def _dispatch(args: argparse.Namespace, cli: dict[str, Any], agents: list[str]) 
                         root=getattr(args, "root", None), yes=args.yes)
     if command == "config":
         return _config(cli)
+    if command == "audit":
+        from agent.audit.command import audit_main
+
+        return audit_main(getattr(args, "root", None), agents, as_json=args.json)
+    if command == "probe":
+        from agent.audit.command import probe_main
+
+        return probe_main(args.url, args.n, args.concurrency, as_json=args.json)
     if command == "mcp":
         from tui.cli_tools import mcp_list
 

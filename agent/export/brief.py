@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from agent.audit.export_parts import audit_markdown, audit_note
 from agent.export.common import deliverable_lines, md_inline, when
 from agent.persona.models import DecisionTree, Persona
 from agent.session.models import ActivationChanged, SessionState, TreeHighlighted
@@ -114,7 +115,8 @@ def session_brief(state: SessionState, personas: Sequence[Persona] = ()) -> str:
         for area, items in areas:
             ticked = [text for text, st in items if st == "done"]
             still_open += [
-                f"{area}: {text} (suggested)" if st == "suggested" else f"{area}: {text}"
+                (f"{area}: {text} (suggested)" if st == "suggested" else f"{area}: {text}")
+                + audit_note(state.audit, area, text)
                 for text, st in items
                 if st != "done"
             ]
@@ -131,6 +133,7 @@ def session_brief(state: SessionState, personas: Sequence[Persona] = ()) -> str:
     if delivered:
         out.append("\n## Deliverables written\n\n")
         out.extend(f"- {md_inline(line)}\n" for line in delivered)
+    out.append(audit_markdown(state.audit, state.audit_root, md_inline, brief=True))
     return "".join(out)
 
 

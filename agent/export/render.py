@@ -22,6 +22,7 @@ from typing import Literal
 from pydantic import ValidationError
 
 from agent import paths
+from agent.audit.export_parts import audit_html, audit_markdown
 from agent.errors import ExportError
 from agent.export.common import deliverable_lines
 from agent.export.common import md_block as _md_block
@@ -34,12 +35,14 @@ from agent.session.models import (
     AnswerDelta,
     AnswerFinished,
     AnswerStarted,
+    AuditRecorded,
     ChecklistChanged,
     ChecklistEntry,
     Message,
     MessageAdded,
     Notice,
     PhaseChanged,
+    ProbeRecorded,
     SessionEvent,
     SessionStarted,
     SessionState,
@@ -260,6 +263,7 @@ def _to_markdown(state: SessionState, persona: Persona | None) -> str:
     if delivered:
         out.append("\n## Deliverables\n\n")
         out.extend(f"- {_md_inline(line)}\n" for line in delivered)
+    out.append(audit_markdown(state.audit, state.audit_root, _md_inline))
     return "".join(out)
 
 
@@ -353,6 +357,7 @@ def _to_html(state: SessionState, persona: Persona | None) -> str:
         out.append("<h2>Deliverables</h2>\n<ul>\n")
         out.extend(f"<li>{_h(line)}</li>\n" for line in delivered)
         out.append("</ul>\n")
+    out.append(audit_html(state.audit, state.audit_root, _h))
     out.append("</body>\n</html>\n")
     return "".join(out)
 
@@ -386,9 +391,20 @@ def state_events(state: SessionState) -> list[SessionEvent]:
         else:
             events.extend(timeline_part[j][1])
             j += 1
+    events.extend(audit_events(state))
     if state.updated and events[-1].ts != state.updated:
         events.append(TitleChanged(title=state.title, ts=state.updated))  # carries `updated`
     return events
+
+
+def audit_events(state: SessionState) -> list[SessionEvent]:
+    """The newest audit and probe, so an imported session keeps them."""
+    out: list[SessionEvent] = []
+    if state.audit is not None:
+        out.append(AuditRecorded(root=state.audit_root, report=state.audit, ts=state.audit_ts))
+    if state.probe is not None:
+        out.append(ProbeRecorded(result=state.probe, ts=state.audit_ts or state.updated))
+    return out
 
 
 def _message_events(message: Message) -> list[SessionEvent]:

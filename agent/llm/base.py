@@ -7,6 +7,7 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from agent.audit.models import AuditReport
 from agent.persona.models import Persona
 from agent.session.models import ChecklistEntry, Usage
 
@@ -24,6 +25,7 @@ class PromptContext(BaseModel):
     phase: str = ""
     checklist: dict[str, ChecklistEntry] = Field(default_factory=dict)
     tree_hint: str = ""  # "Real-time -> WebSocket (words: real-time)"
+    audit: AuditReport | None = None  # the session's newest project audit (agent.audit)
 
 
 class ChatRequest(BaseModel):

@@ -120,13 +120,14 @@ def system_prompt(
     phase: Phase | None = None,
     checklist: ChecklistInput = None,
     tree_hint: str = "",
+    audit_summary: str = "",
 ) -> str:
-    """Persona text (or the generic prompt), then phase, checklist and tree sections."""
+    """Persona text (or the generic prompt), then phase, checklist, tree and audit sections."""
     head = persona.prompt.strip() if persona is not None and persona.prompt.strip() else ""
     if not head:
         head = GENERIC_PROMPT
     sections = [head, format_phase(phase), format_checklist(persona, checklist),
-                format_tree_hint(tree_hint)]
+                format_tree_hint(tree_hint), audit_summary.strip()]
     return "\n\n".join(s for s in sections if s)
 
 
@@ -162,8 +163,10 @@ def build_messages(
     tree_hint: str = "",
     history: Sequence[MessageLike],
     token_budget: int,
+    audit_summary: str = "",
 ) -> list[ChatMessage]:
     """System prompt first, then the trimmed history ending with the newest user message."""
-    system = system_prompt(persona=persona, phase=phase, checklist=checklist, tree_hint=tree_hint)
+    system = system_prompt(persona=persona, phase=phase, checklist=checklist, tree_hint=tree_hint,
+                           audit_summary=audit_summary)
     remaining = token_budget - message_tokens(system)
     return [ChatMessage(role="system", content=system), *trim_history(history, remaining)]

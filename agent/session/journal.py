@@ -25,6 +25,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic_core import PydanticSerializationError
 
 from agent import paths
+from agent.audit.summary import apply_probe
 from agent.errors import SessionError
 from agent.session.lock import SessionBusy, SessionLock
 from agent.session.models import (
@@ -32,6 +33,7 @@ from agent.session.models import (
     AnswerDelta,
     AnswerFinished,
     AnswerStarted,
+    AuditRecorded,
     ChecklistChanged,
     ChecklistEntry,
     DeliverablesWritten,
@@ -40,6 +42,7 @@ from agent.session.models import (
     MessageStatus,
     Notice,
     PhaseChanged,
+    ProbeRecorded,
     ResourceAdded,
     SessionEvent,
     SessionStarted,
@@ -166,6 +169,15 @@ def apply_event(state: SessionState, event: SessionEvent, *, title_set: bool = F
             state.resources = [r for r in state.resources if r.name != event.name] + [event]
         case DeliverablesWritten():
             state.deliverables.append(event)
+        case AuditRecorded():
+            state.audit = event.report.model_copy(deep=True)
+            state.audit_root, state.audit_ts = event.root, event.ts
+            if state.probe is not None:
+                apply_probe(state.audit, state.probe)
+        case ProbeRecorded():
+            state.probe = event.result
+            if state.audit is not None:
+                apply_probe(state.audit, event.result)
         case ToolCallStarted():
             message = _find_message(state, event.id)
             if message is not None:

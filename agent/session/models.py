@@ -11,6 +11,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from agent.audit.models import AuditReport, ProbeResult
+
 
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
@@ -206,6 +208,24 @@ class DeliverablesWritten(BaseModel):
     files: list[DeliveredFile] = Field(default_factory=list)
 
 
+class AuditRecorded(BaseModel):
+    """The project audit ran (/audit): every item judged with evidence, and the findings.
+    A later one replaces it."""
+
+    type: Literal["audit"] = "audit"
+    ts: str = Field(default_factory=now_iso)
+    root: str = ""  # the folder audited, as shown to the user
+    report: AuditReport
+
+
+class ProbeRecorded(BaseModel):
+    """An endpoint's latency was measured (/probe): it decides the API Response standard."""
+
+    type: Literal["probe"] = "probe"
+    ts: str = Field(default_factory=now_iso)
+    result: ProbeResult
+
+
 SessionEvent = Annotated[
     SessionStarted
     | TitleChanged
@@ -221,7 +241,9 @@ SessionEvent = Annotated[
     | ToolCallStarted
     | ToolCallFinished
     | ResourceAdded
-    | DeliverablesWritten,
+    | DeliverablesWritten
+    | AuditRecorded
+    | ProbeRecorded,
     Field(discriminator="type"),
 ]
 
@@ -283,4 +305,8 @@ class SessionState(BaseModel):
     tree: TreeHighlighted | None = None
     resources: list[ResourceAdded] = Field(default_factory=list)  # named by hand
     deliverables: list[DeliverablesWritten] = Field(default_factory=list)  # every deliver run
+    audit: AuditReport | None = None  # the newest audit, with any probe applied
+    audit_root: str = ""
+    audit_ts: str = ""
+    probe: ProbeResult | None = None
     skipped_lines: list[int] = Field(default_factory=list)  # torn/invalid lines skipped on load

@@ -141,3 +141,44 @@ async def test_narrow_terminal_folds_the_panels() -> None:
         await pilot.resize_terminal(120, 40)
         await settle(pilot)
         assert panels.display
+
+
+async def test_audit_ticks_the_checklist_with_evidence_and_enter_shows_it() -> None:
+    from pathlib import Path
+
+    from tui_helpers import record_toasts
+
+    from agent.copilot import Copilot
+    from tui.app import CopilotApp
+
+    fixture = Path(__file__).resolve().parents[1] / "fixtures" / "audit" / "python_api"
+    app = CopilotApp(copilot_factory=lambda: Copilot.start(
+        cli={"provider": "offline", "stream_delay": 0}, root=fixture), theme="textual-dark")
+    record_toasts(app)
+    async with app.run_test(size=(140, 44)) as pilot:
+        await settle(pilot)
+        await send(pilot, "/audit")
+        assert app.copilot.state.audit is not None, toasts(app)
+        assert any(t.startswith("Audit: 6 done, 5 missing, 6 unknown; 9 findings") for t in toasts(app))
+        panel = app.query_one(ChecklistPanel)
+        items = {i.text: i.id for i in app.copilot.persona.all_checklist_items()}
+        rate = items["Rate limiting"]
+        assert panel.item_state_label(rate).startswith("✔ Rate limiting  ← app/main.py:19")
+        assert panel.item_state_label(items["RBAC"]).startswith("✗ RBAC  not found in code")
+        assert panel.item_state_label(items["Encryption at rest/transit"]).startswith("☐")
+        assert "audit ✔4 ✗5" in str(panel.border_title)
+        tree = app.query_one(ChecklistView)
+        tree.focus()
+        tree.move_cursor(panel._item_nodes[rate][1])
+        await pilot.pause()
+        assert "app/main.py:19" in panel.detail_text()
+        assert "requirements.txt:5" not in panel.detail_text()
+        await pilot.press("enter")
+        await pilot.pause()
+        detail = panel.detail_text()
+        assert "app/main.py:24  @limiter.limit(\"10/minute\")" in detail
+        assert "requirements.txt:5  slowapi==0.1.9" in detail
+        # The user's own tick stays distinct from the audit's mark.
+        await pilot.press("space")
+        await settle(pilot)
+        assert panel.item_state_label(rate).startswith("☑")

@@ -16,6 +16,7 @@ from textual.message import Message
 from textual.widgets import Static, Tree
 from textual.widgets.tree import TreeNode
 
+from agent.audit.models import AuditItem
 from agent.persona.models import ChecklistItem, DecisionOption, DecisionTree, Persona
 from agent.session.models import SessionState
 from tui.text import one_line, plain
@@ -170,7 +171,22 @@ class ChecklistView(PlainTree):
     BINDINGS = [
         Binding("space", "toggle_item", "Tick/untick"),
         Binding("x,delete", "clear_item", "Clear suggestion"),
+        Binding("enter", "evidence", "Evidence"),
     ]
+
+    class Evidence(Message):
+        """Enter on an item: its panel shows every piece of audit evidence."""
+
+        def __init__(self, item_id: str) -> None:
+            super().__init__()
+            self.item_id = item_id
+
+    def action_evidence(self) -> None:
+        item_id = self._item_id()
+        if item_id is not None:
+            self.post_message(self.Evidence(item_id))
+        elif self.cursor_node is not None:
+            self.cursor_node.toggle()
 
     class ItemAction(Message):
         def __init__(self, item_id: str, action: Literal["toggle", "clear"]) -> None:
@@ -195,7 +211,22 @@ class ChecklistView(PlainTree):
             self.post_message(self.ItemAction(item_id, "clear"))
 
 
-def item_text(item: ChecklistItem, state: str, evidence: str) -> Text:
+AUDIT_MARKS = {"done": ("✔ ", "bold cyan"), "missing": ("✗ ", "bold red")}
+
+
+def item_text(item: ChecklistItem, state: str, evidence: str,
+              audited: AuditItem | None = None) -> Text:
+    """A user's tick (☑) wins; else the audit's mark (✔ evidenced / ✗ missing), else a
+    suggestion (◇), else open (☐)."""
+    if state != "done" and audited is not None and audited.status in AUDIT_MARKS:
+        mark, style = AUDIT_MARKS[audited.status]
+        text = Text.assemble((mark, style))
+        text.append_text(plain(item.text))
+        if audited.status == "done" and audited.evidence:
+            text.append_text(plain(f"  ← {one_line(audited.evidence[0].where, 28)}", "dim cyan"))
+        else:
+            text.append_text(plain("  not found in code", "dim red"))
+        return text
     if state == "done":
         text = Text.assemble(("☑ ", "bold green"))
         text.append_text(plain(item.text))
@@ -209,6 +240,28 @@ def item_text(item: ChecklistItem, state: str, evidence: str) -> Text:
     return text
 
 
+def audit_detail(audited: AuditItem, *, full: bool) -> Text:
+    """The audit's word on an item: the first evidence, or (after Enter) all of it."""
+    if audited.status == "done" and audited.evidence:
+        shown = audited.evidence if full else audited.evidence[:1]
+        text = plain("Audit: found in the project", "bold cyan")
+        for ev in shown:
+            text.append("\n")
+            text.append_text(plain(ev.where, "cyan"))
+            if ev.text:
+                text.append_text(plain(f"  {one_line(ev.text, 70)}", "dim"))
+        hint = "Space ticks" if full else "Enter shows all evidence · Space ticks"
+        text.append(f"\n{hint}", style="dim")
+        return text
+    if audited.status == "missing":
+        text = plain("Audit: not found. ", "bold red")
+        text.append_text(plain(one_line(audited.looked, 200 if full else 90), "dim"))
+        return text
+    text = plain("Audit: can't tell from code. ", "bold")
+    text.append_text(plain(one_line(audited.looked, 120), "dim"))
+    return text
+
+
 class ChecklistPanel(Vertical):
     """Items grouped by area with progress; suggestions show where they came from."""
 
@@ -218,6 +271,7 @@ class ChecklistPanel(Vertical):
         self._area_nodes: dict[tuple[str, str], TreeNode] = {}
         self._persona_key = ""
         self._state: SessionState | None = None
+        self._evidence_for = ""  # the item whose full evidence the detail shows (after Enter)
 
     def compose(self):
         tree = ChecklistView(Text("Checklist"), id="checklist-tree")
@@ -253,6 +307,8 @@ class ChecklistPanel(Vertical):
         self._state = state
         done_total = 0
         suggested = 0
+        audit = state.audit
+        audited_marks = {"done": 0, "missing": 0}
         for checklist in persona.checklists:
             for area in checklist.areas():
                 items = [i for i in checklist.items if i.area == area]
@@ -260,10 +316,13 @@ class ChecklistPanel(Vertical):
                 for item in items:
                     entry = state.checklist.get(item.id)
                     st = entry.state if entry else "open"
-                    done += st == "done"
+                    audited = audit.item(item.id) if audit is not None else None
+                    if st != "done" and audited is not None and audited.status in audited_marks:
+                        audited_marks[audited.status] += 1
+                    done += st == "done" or (audited is not None and audited.status == "done")
                     suggested += st == "suggested"
                     self._item_nodes[item.id][1].set_label(
-                        item_text(item, st, entry.evidence if entry else "")
+                        item_text(item, st, entry.evidence if entry else "", audited)
                     )
                 done_total += done
                 label = plain(area, "bold")
@@ -273,6 +332,8 @@ class ChecklistPanel(Vertical):
         title = Text(f"Checklist {done_total}/{total}" if total else "Checklist")
         if suggested:
             title.append(f" · {suggested} suggested")
+        if audit is not None:
+            title.append(f" · audit ✔{audited_marks['done']} ✗{audited_marks['missing']}")
         self.border_title = title
         self.progress = (done_total, total)
         self._show_detail()
@@ -285,6 +346,11 @@ class ChecklistPanel(Vertical):
         if not self._item_nodes:
             detail.update(Text("This persona has no checklist.", style="dim"))
             return
+        audited = (state.audit.item(item_id) if state is not None and state.audit is not None
+                   and item_id else None)
+        if audited is not None and (entry is None or entry.state != "suggested"):
+            detail.update(audit_detail(audited, full=self._evidence_for == item_id))
+            return
         if entry is None or entry.state != "suggested":
             detail.update(Text("Space ticks · x clears a suggestion", style="dim"))
             return
@@ -296,7 +362,16 @@ class ChecklistPanel(Vertical):
         detail.update(text)
 
     def on_tree_node_highlighted(self) -> None:
+        self._evidence_for = ""
         self._show_detail()
+
+    def on_checklist_view_evidence(self, message: ChecklistView.Evidence) -> None:
+        message.stop()
+        self._evidence_for = message.item_id
+        self._show_detail()
+
+    def detail_text(self) -> str:
+        return str(self.query_one("#checklist-detail", Static).render())
 
     def item_state_label(self, item_id: str) -> str:
         return str(self._item_nodes[item_id][1].label)
