@@ -31,6 +31,7 @@ from agent.session_models import (
     AnswerDelta,
     AnswerFinished,
     AnswerStarted,
+    CardsUsed,
     ChecklistChanged,
     ChecklistEntry,
     Message,
@@ -163,6 +164,10 @@ def apply_event(state: SessionState, event: SessionEvent, *, title_set: bool = F
             state.tree = event
         case Notice():
             state.timeline.append(event)
+        case CardsUsed():
+            message = _find_message(state, event.id)
+            if message is not None:
+                message.cards = list(event.cards)
         case ToolCallStarted():
             message = _find_message(state, event.id)
             if message is not None:

@@ -82,10 +82,16 @@ def option_label(option: DecisionOption, highlighted: bool, words: list[str]) ->
 
 
 class DecisionTreePanel(Vertical):
-    """root → question → options; the option the conversation points to is highlighted."""
+    """root → question → options; the option the conversation points to is highlighted.
+
+    Only the tree the talk is about is open (the first one until a branch is highlighted);
+    the others stay folded under their question, so five trees fit a side panel.
+    """
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, classes="panel")
+        self._branches: dict[str, TreeNode] = {}
+        self._open_tree = ""
         self._option_nodes: dict[tuple[str, str], TreeNode] = {}
         self._option_data: dict[tuple[str, str], DecisionOption] = {}
         self._persona_key = ""
@@ -105,8 +111,13 @@ class DecisionTreePanel(Vertical):
         tree.clear()
         self._option_nodes.clear()
         self._option_data.clear()
+        self._branches.clear()
+        for i, dt in enumerate(persona.decision_trees):
+            branch = tree.root.add(plain(f"{dt.root} → {dt.question}?", "bold"), expand=i == 0)
+            self._branches[dt.id] = branch
+        self._open_tree = persona.decision_trees[0].id if persona.decision_trees else ""
         for dt in persona.decision_trees:
-            branch = tree.root.add(plain(f"{dt.root} → {dt.question}?", "bold"), expand=True)
+            branch = self._branches[dt.id]
             for option in dt.options:
                 key = (dt.id, option.node_id)
                 self._option_data[key] = option
@@ -116,9 +127,16 @@ class DecisionTreePanel(Vertical):
     def show(self, persona: Persona, state: SessionState) -> None:
         if self._persona_key != persona.source_path + persona.name or not self._option_nodes:
             self._build(persona)
-        self.border_title = Text(
-            persona.decision_trees[0].title if persona.decision_trees else "Decision tree"
-        )
+        hl_tree = _tree(persona, state.tree.tree_id) if state.tree is not None else None
+        shown = hl_tree or (persona.decision_trees[0] if persona.decision_trees else None)
+        self.border_title = Text(shown.title if shown is not None else "Decision tree")
+        if shown is not None and shown.id != self._open_tree:
+            for tree_id, branch in self._branches.items():
+                if tree_id == shown.id:
+                    branch.expand()
+                else:
+                    branch.collapse()
+            self._open_tree = shown.id
         if not persona.decision_trees:
             self.query_one("#tree-detail", Static).update(
                 Text("This persona has no decision tree.", style="dim")
