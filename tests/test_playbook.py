@@ -58,7 +58,8 @@ async def collect(provider: PlaybookProvider, req: ChatRequest) -> tuple[list[st
 
 async def test_realtime_push_recommends_websocket_in_several_chunks() -> None:
     provider = PlaybookProvider(delay=0)
-    chunks, ends = await collect(provider, request(REALTIME, persona=small_persona()))
+    chunks, ends = await collect(provider, request(REALTIME, persona=small_persona(),
+                                                   phase="Architecture"))
     answer = "".join(chunks)
     assert len(chunks) > 5
     assert answer.startswith(HEADER)
@@ -67,6 +68,10 @@ async def test_realtime_push_recommends_websocket_in_several_chunks() -> None:
     assert "Bidirectional communication" in answer  # why
     assert answer.rstrip().endswith(CONNECT_LINE)
     assert [e.finish_reason for e in ends] == ["stop"]
+    # in PRD the decision is only named, with the branch the words point to
+    prd = compose_answer(request(REALTIME, persona=small_persona(), phase="PRD"))
+    assert "your words point to **WebSocket** (Real-time)" in prd
+    assert "Bidirectional communication" not in prd
 
 
 async def test_names_the_cards_their_checklist_items_and_the_phase() -> None:
@@ -107,7 +112,8 @@ async def test_a_new_question_does_not_keep_the_branch_of_an_earlier_one() -> No
 
 
 async def test_a_decision_question_without_a_branch_lists_the_options() -> None:
-    req = request("Which API style should we pick for our new product?", persona=small_persona())
+    req = request("Which API style should we pick for our new product?", persona=small_persona(),
+                  phase="Architecture")
     answer = "".join((await collect(PlaybookProvider(delay=0), req))[0])
     assert "which fits?" in answer
     for name in ("REST", "GraphQL", "WebSocket", "gRPC"):

@@ -83,7 +83,19 @@ def tree_for(
     return (trees[top], None) if top in trees else None
 
 
-def _tree_lines(tree: DecisionTree, hint: TreeHint | None) -> list[str]:
+def _tree_lines(tree: DecisionTree, hint: TreeHint | None, layout: str = "general") -> list[str]:
+    """The tree in full; PRD only names the decision ahead, Implementation only the choice."""
+    if layout == "prd":
+        head = f"**Decision ahead (Architecture settles it):** {plain(tree.question)} — "
+        if hint is None:
+            return [head + ", ".join(plain(o.recommendation) for o in tree.options)
+                    + " — which fits?"]
+        others = [plain(o.recommendation) for o in tree.options if o.node_id != hint.node_id]
+        return [head + f"your words point to **{plain(hint.recommendation)}** "
+                f"({plain(hint.condition)}); the others: {', '.join(others)}."]
+    if layout == "implementation" and hint is not None:
+        return [f"**Building on:** **{plain(hint.recommendation)}** "
+                f"({plain(tree.question)}: {plain(hint.condition)})."]
     lines = [f"### Decision: {plain(tree.title)}"]
     if hint is None:
         lines.append(f"{plain(tree.root)} → *{plain(tree.question)}* — which fits?")
@@ -130,8 +142,8 @@ def card_lines(card: Card, phase: str, others: Sequence[Card] = ()) -> list[str]
             lines += ["**What makes it hard (size the work by these):**",
                       *_bullets(card.pitfalls[:2])]
         if others:
-            lines += ["", "**Backend complexity:** it also involves "
-                      + ", ".join(plain(c.title) for c in others) + "."]
+            lines += ["", f"**Backend complexity:** this touches {len(others) + 1} playbook "
+                      "topics (the others below); size each before committing to a date."]
     elif layout == "architecture":
         if note:
             lines += [f"**The decision to record:** {md(note)}", ""]
@@ -240,7 +252,7 @@ def answer_lines(
     sections = [card_lines(cards[0], phase, cards[1:]), _also_lines(cards[1:], phase)]
     found = tree_for(persona, retrieval)
     if found is not None:
-        sections.append(_tree_lines(*found))
+        sections.append(_tree_lines(*found, layout=PHASE_LAYOUTS.get(phase.lower(), "general")))
     if persona is not None:
         sections += [_checklist_lines(persona, cards, newest, checklist),
                      _phase_lines(persona, phase)]

@@ -74,28 +74,30 @@ class Playbook:
     def get(self, card_id: str) -> Card | None:
         return next((c for c in self.cards if c.id == card_id), None)
 
-    def search(self, query: str, k: int = MAX_CARDS) -> list[Hit]:
-        """The k best cards with a positive score, best first (no threshold)."""
+    def _ranked(self, query: str, k: int) -> list[tuple[int, Hit]]:
         terms = tokenize(query)
         return [
-            Hit(card=self.cards[i], score=round(s, 3),
-                terms=tuple(self.index.matched_terms(terms, i)))
+            (i, Hit(card=self.cards[i], score=round(s, 3),
+                    terms=tuple(self.index.matched_terms(terms, i))))
             for i, s in self.index.top(terms, k)
         ]
 
-    def _good(self, hit: Hit) -> bool:
-        index = self.cards.index(hit.card)
+    def search(self, query: str, k: int = MAX_CARDS) -> list[Hit]:
+        """The k best cards with a positive score, best first (no threshold)."""
+        return [hit for _, hit in self._ranked(query, k)]
+
+    def _good(self, index: int, hit: Hit) -> bool:
         terms = set(hit.terms)
         whole_tag = any(tag and tag <= terms for tag in self._tag_terms[index])
         return hit.score >= MIN_SCORE and (whole_tag or len(self._topic[index] & terms) >= 2)
 
     def _answerable(self, query: str) -> tuple[list[Hit], list[Hit]]:
-        found = self.search(query, MAX_CARDS + 2)
-        good = [h for h in found if self._good(h)]
+        ranked = self._ranked(query, MAX_CARDS + 2)
+        good = [hit for i, hit in ranked if self._good(i, hit)]
         if good:
             best = good[0].score
             good = [h for h in good if h.score >= best * KEEP_RATIO][:MAX_CARDS]
-        return good, found[:MAX_CARDS]
+        return good, [hit for _, hit in ranked[:MAX_CARDS]]
 
     def retrieve(self, texts: Sequence[str]) -> Retrieval:
         """Cards for the newest of `texts` (oldest first); the one before helps a follow-up."""

@@ -65,8 +65,8 @@ async def test_the_panel_opens_the_tree_the_question_is_about_and_the_answer_nam
         assert branches["API Requirements → Data Complexity?"] is False
         answer = views(app, "assistant")[-1]
         assert [c.id for c in answer.message.cards] == ["database-choice"]
-        label = str(answer.query_one(".msg-label").render())
-        assert "cards: Choosing a database by access pattern" in label
+        detail = str(panel.query_one("#tree-detail").render())
+        assert "Cards: Choosing a database by access pattern" in detail
         # a question about another decision moves the panel with it
         await send(pilot, "How should our internal services authenticate to each other with mTLS?")
         assert str(panel.border_title) == "Authentication Method"

@@ -296,8 +296,6 @@ class MessageView(Vertical, can_focus=True):
             text.append(extra, style="italic")
         if m.usage is not None and m.role == "assistant" and m.status != "streaming":
             text.append(f"  {usage_line(m.usage)}", style="dim")
-        if m.cards and m.status != "streaming":  # the playbook cards the answer drew on
-            text.append_text(plain("  cards: " + " · ".join(c.title for c in m.cards), "dim"))
         return text
 
     def _error_text(self) -> Text:

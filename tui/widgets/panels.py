@@ -148,10 +148,12 @@ class DecisionTreePanel(Vertical):
             words = hl.words if hl is not None and key == chosen else []
             node.set_label(option_label(self._option_data[key], key == chosen, words))
         detail = self.query_one("#tree-detail", Static)
+        cards = _cards_line(state)
         if hl is None or chosen not in self._option_data:
-            detail.update(
-                Text("No branch yet: talk about the API, or Enter on an option.", style="dim")
-            )
+            text = Text("No branch yet: talk about the API, or Enter on an option.", style="dim")
+            if cards:
+                text.append("\n").append_text(cards)
+            detail.update(text)
             return
         option = self._option_data[chosen]
         tree = _tree(persona, hl.tree_id)
@@ -166,6 +168,8 @@ class DecisionTreePanel(Vertical):
             text.append_text(plain(f"\n{how}: {', '.join(hl.words)}", "italic"))
         elif tree is not None:
             text.append_text(plain(f"\n{how}", "italic"))
+        if cards:
+            text.append("\n").append_text(cards)
         detail.update(text)
 
     @property
@@ -175,6 +179,14 @@ class DecisionTreePanel(Vertical):
             if str(node.label).startswith("▶"):
                 return str(node.label)
         return ""
+
+
+def _cards_line(state: SessionState) -> Text | None:
+    """The playbook cards the newest answer used, or None."""
+    answer = next((m for m in reversed(state.messages) if m.role == "assistant"), None)
+    if answer is None or not answer.cards:
+        return None
+    return plain("Cards: " + " · ".join(c.title for c in answer.cards), "dim")
 
 
 def _tree(persona: Persona, tree_id: str) -> DecisionTree | None:
