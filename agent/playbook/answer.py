@@ -158,7 +158,7 @@ def card_lines(card: Card, phase: str, others: Sequence[Card] = ()) -> list[str]
             lines += ["", md(card.sketch)]
     elif layout == "stories":
         if note:
-            lines += [f"**Acceptance criteria:** {md(note)}", ""]
+            lines += [f"**For the stories** — {md(note)}", ""]
         if card.check:
             lines += ["**Criteria a tester can verify:**", *_bullets(card.check)]
         if card.pitfalls:
