@@ -316,12 +316,27 @@ class Copilot:
                 ))
         return retrieval
 
+    def _tree_still_current(self, playbook) -> bool:
+        """Whether the highlighted branch belongs to the newest question.
+
+        A branch the user chose stays; otherwise the newest message must point into the trees
+        itself, or be a follow-up the playbook answered with the message before it. A new
+        question about something else does not inherit an earlier message's branch.
+        """
+        state = self.state
+        if state.tree is None or state.tree.chosen:
+            return state.tree is not None
+        if playbook is not None and playbook.follow_up:
+            return True
+        newest = next((m.content for m in reversed(state.messages) if m.role == "user"), "")
+        return point_tree(self.persona, [newest]) is not None
+
     def build_request(self, playbook=None) -> ChatRequest:  # playbook: Retrieval | None
         state = self.state
         active = state.persona_active
         persona = self.persona if active else None
         tree_hint = ""
-        if active and state.tree is not None:
+        if active and state.tree is not None and self._tree_still_current(playbook):
             tree_hint = _tree_hint_text(self.persona, state.tree)
         context = PromptContext(
             persona=persona,

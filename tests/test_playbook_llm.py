@@ -42,3 +42,16 @@ async def test_an_off_topic_question_sends_no_cards(
     system = oai_server.chat_requests[0].body["messages"][0]["content"]
     assert "Playbook reference" not in system and "### Card:" not in system
     assert on_disk(copilot).messages[-1].cards == []
+
+
+async def test_a_new_question_does_not_send_an_earlier_questions_branch(
+    oai_server: OAIServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    copilot = start(oai_server, monkeypatch)
+    await collect(copilot.ask("We need real-time updates pushed to the browser from our API"))
+    await collect(copilot.ask(
+        "A client retried a POST to our API after a timeout and the customer was charged twice."))
+    first, second = (r.body["messages"][0]["content"] for r in oai_server.chat_requests)
+    assert "Real-time -> WebSocket" in first
+    assert "Decision tree:" not in second
+    assert "### Card: Idempotency keys for safe retries" in second
