@@ -157,10 +157,9 @@ async def test_prd_and_implementation_answers_differ(question: str) -> None:
 
 
 async def test_with_the_persona_idle_a_backend_question_is_still_answered_from_cards() -> None:
-    answer = compose_answer(request("Which algorithm should we use to hash user passwords?",
-                                    phase="PRD"))  # the Copilot passes its phase regardless
+    answer = compose_answer(request("Which algorithm should we use to hash user passwords?"))
     assert "### Password hashing — argon2id, bcrypt" in answer
-    assert "**How to do it:**" in answer and "Questions to settle" not in answer
+    assert "**How to do it:**" in answer  # no phase given: the general layout
     assert "argon2id" in answer and "persona is idle" in answer
 
 

@@ -58,9 +58,7 @@ def compose_answer(request: ChatRequest, idle_keywords: Sequence[str] = FALLBACK
     persona = context.persona
     retrieval = context.playbook if context.playbook is not None else retrieve(texts)
     if retrieval.hits:
-        # the phases are the persona's workflow: while it is idle, the general layout
-        phase = context.phase if persona is not None else ""
-        lines += answer_lines(retrieval, persona=persona, phase=phase, newest=newest,
+        lines += answer_lines(retrieval, persona=persona, phase=context.phase, newest=newest,
                               checklist=context.checklist)
         if persona is None:
             lines += ["The backend persona is idle, so this leaves out its checklist and "
