@@ -28,8 +28,10 @@ from agent.persona.workflow import Workflow
 from agent.session.journal import Session, SessionSummary, list_sessions
 from agent.session.models import (
     ActivationChanged,
+    CardsUsed,
     ChecklistChanged,
     PhaseChanged,
+    PlaybookCard,
     ResourceAdded,
     SessionEvent,
     SessionState,
@@ -76,6 +78,7 @@ class Copilot:
         # MCP servers from config.toml; nothing starts until start_mcp() (after first paint).
         self.mcp = McpManager(settings.mcp, root=self.root.path)
         self._listeners: list[Listener] = []
+        self._playbook_problems: set[str] = set()  # broken cards already noticed
         self._unsubscribe: Callable[[], None] | None = None
         self._attach(session)
 
@@ -268,12 +271,76 @@ class Copilot:
                     )
                 )
 
-    def build_request(self) -> ChatRequest:
+    # -- the playbook -----------------------------------------------------------------------
+
+    def consult_playbook(self, message_id: str = ""):  # -> Retrieval | None
+        """The playbook's cards for the newest user message, and what they change on screen.
+
+        Loaded here, at the first answer, never before. A broken card of the user's is one
+        notice (once per session); the other cards still answer. While the persona is on, the
+        tree the cards are about is highlighted when the message points to a branch of it, and
+        the checklist items the cards cover are suggested.
+        """
+        try:
+            from agent.playbook.answer import tree_for
+            from agent.playbook.store import get_playbook
+
+            playbook, problems = get_playbook()
+        except Exception as exc:  # a broken install must not stop the answer
+            self.session.notice(f"The playbook could not be loaded ({exc}); answering without it.")
+            return None
+        for problem in problems:
+            if problem not in self._playbook_problems:
+                self._playbook_problems.add(problem)
+                self.problems.append(problem)
+                self.session.notice(problem)
+        texts = [m.content for m in self.state.messages if m.role == "user"][-4:]
+        retrieval = playbook.retrieve(texts)
+        if not self.state.persona_active or not retrieval.hits:
+            return retrieval
+        found = tree_for(self.persona, retrieval)
+        hint = found[1] if found is not None else None
+        current = self.state.tree
+        if hint is not None and (
+            current is None or (current.tree_id, current.node_id) != (hint.tree_id, hint.node_id)
+        ):
+            self.session.append(TreeHighlighted(
+                tree_id=hint.tree_id, node_id=hint.node_id, recommendation=hint.recommendation,
+                words=list(hint.words), message_id=message_id,
+            ))
+        covered = {name.strip().lower() for card in retrieval.cards for name in card.checklist}
+        for item in self.persona.all_checklist_items():
+            entry = self.state.checklist.get(item.id)
+            if item.text.strip().lower() in covered and (entry is None or entry.state == "open"):
+                card = next(c for c in retrieval.cards
+                            if item.text.strip().lower() in {n.lower() for n in c.checklist})
+                self.session.append(ChecklistChanged(
+                    item_id=item.id, state="suggested", by="conversation",
+                    evidence=f"card: {card.title}", message_id=message_id,
+                ))
+        return retrieval
+
+    def _tree_still_current(self, playbook) -> bool:
+        """Whether the highlighted branch belongs to the newest question.
+
+        A branch the user chose stays; otherwise the newest message must point into the trees
+        itself, or be a follow-up the playbook answered with the message before it. A new
+        question about something else does not inherit an earlier message's branch.
+        """
+        state = self.state
+        if state.tree is None or state.tree.chosen:
+            return state.tree is not None
+        if playbook is not None and playbook.follow_up:
+            return True
+        newest = next((m.content for m in reversed(state.messages) if m.role == "user"), "")
+        return point_tree(self.persona, [newest]) is not None
+
+    def build_request(self, playbook=None) -> ChatRequest:  # playbook: Retrieval | None
         state = self.state
         active = state.persona_active
         persona = self.persona if active else None
         tree_hint = ""
-        if active and state.tree is not None:
+        if active and state.tree is not None and self._tree_still_current(playbook):
             tree_hint = _tree_hint_text(self.persona, state.tree)
         context = PromptContext(
             persona=persona,
@@ -281,7 +348,13 @@ class Copilot:
             checklist=dict(state.checklist),
             tree_hint=tree_hint,
             audit=state.audit,
+            playbook=playbook,
         )
+        reference = ""
+        if playbook is not None and playbook.hits:
+            from agent.playbook.reference import reference_text
+
+            reference = reference_text(playbook.cards, self.workflow.current_name if active else "")
         # A failed or crash-cut answer is not sent back: the model would build on broken text.
         history = [m for m in state.messages if m.role in ("user", "assistant") and m.content
                    and not (m.role == "assistant" and m.status in ("error", "interrupted"))]
@@ -293,6 +366,7 @@ class Copilot:
             history=history,
             token_budget=self.settings.token_budget,
             audit_summary=prompt_summary(state.audit) if state.audit is not None else "",
+            reference=reference,
         )
         return ChatRequest(
             messages=messages,
@@ -333,7 +407,8 @@ class Copilot:
         await self.mcp.aclose()
 
     async def _answer(self, message_id: str) -> AsyncIterator[StreamChunk | StreamEnd]:
-        request = self.build_request()
+        playbook = self.consult_playbook(message_id)
+        request = self.build_request(playbook)
         answer_id = self.session.start_answer(
             self.provider.name,
             self.provider.model,
@@ -341,6 +416,13 @@ class Copilot:
             phase=self.workflow.current_name,
             persona=self.persona.name if self.state.persona_active else "",
         )
+        if playbook is not None and (playbook.hits or playbook.nearest):
+            def refs(hits) -> list[PlaybookCard]:
+                return [PlaybookCard(id=h.card.id, title=h.card.title, score=h.score) for h in hits]
+
+            self.session.append(CardsUsed(id=answer_id, cards=refs(playbook.hits),
+                                          nearest=refs(playbook.nearest),
+                                          follow_up=playbook.follow_up))
         received = False
         # Chunks may stall for seconds; the buffered text still reaches the disk every 0.2 s.
         flusher = asyncio.create_task(_flush_every(self.session, FLUSH_EVERY))

@@ -153,3 +153,16 @@ async def test_with_a_model_the_audit_summary_goes_into_the_prompt(
     assert "API Security · Rate limiting (app/main.py:19)" in prompt
     assert "Missing: " in prompt and "Authentication · RBAC" in prompt
     assert "SQL built by string formatting or concatenation at app/db.py:9" in prompt
+
+
+async def test_offline_the_answer_uses_the_audit() -> None:
+    copilot = Copilot.start(cli={"provider": "offline", "stream_delay": 0}, root=PYTHON_API)
+    copilot.set_persona_mode("on")
+    record_audit(copilot, *compute_audit(copilot))
+    async for _ in copilot.ask("How should we rate limit our API?"):
+        pass
+    answer = copilot.state.messages[-1].content
+    assert "From the project audit: you already have" in answer
+    assert "rate limiting in app/main.py:19" in answer
+    assert "The open items are:" in answer
+    copilot.session.close()

@@ -43,6 +43,28 @@ def test_ask_json_record_explains_activation_and_phase() -> None:
     assert "WebSocket" in record["answer"]
 
 
+def test_ask_phase_sets_the_phase_of_a_headless_answer() -> None:
+    question = "How do we stop SQL injection in queries built from user input?"
+    result = run_cli("ask", "--json", "--phase", "impl", question)
+    assert result.returncode == 0, result.stderr
+    record = json.loads(result.stdout)
+    assert record["phase"] == "Implementation"
+    assert [c["id"] for c in record["cards"]][:1] == ["injection"]
+    assert "**Steps:**" in record["answer"] and "Questions to settle" not in record["answer"]
+    prd = json.loads(run_cli("ask", "--json", "--phase", "PRD", question).stdout)
+    assert prd["phase"] == "PRD" and "Questions to settle" in prd["answer"]
+
+
+def test_ask_with_an_unknown_phase_is_one_line_and_exit_2() -> None:
+    result = run_cli("ask", "--phase", "deploy", "How should we hash passwords?")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "backend-copilot: Unknown phase 'deploy'; valid phases: PRD, Architecture, "
+        "Feature Breakdown, User Stories, Implementation."
+    ]
+    assert result.stdout == ""
+
+
 def test_detect_json_explains_itself() -> None:
     result = run_cli("detect", "--json", "Our REST API needs authentication")
     assert result.returncode == 0, result.stderr

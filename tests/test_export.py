@@ -21,8 +21,10 @@ from agent.persona.models import (
 from agent.session.journal import Session, fold
 from agent.session.models import (
     ActivationChanged,
+    CardsUsed,
     ChecklistChanged,
     PhaseChanged,
+    PlaybookCard,
     SessionState,
     TreeHighlighted,
     Usage,
@@ -93,6 +95,11 @@ def state(tmp_path: Path) -> SessionState:
     )
     for status in ("complete", "stopped", "error"):
         answer = session.start_answer("openai", "gpt-4o", persona_active=True, phase="Architecture")
+        if status == "complete":  # a user's card may have any title
+            session.append(CardsUsed(id=answer, cards=[
+                PlaybookCard(id="cors", title="CORS"),
+                PlaybookCard(id="mine", title=f"My card {SCRIPT} {MARKUP}"),
+            ]))
         session.append_chunk(answer, f"Answer {status}: <b onclick=\"x()\">hi</b> ")
         session.append_chunk(answer, "[link](javascript:alert(1)) ```code``` \x1b[31mred")
         session.finish(
@@ -140,6 +147,15 @@ def test_markdown_shows_transcript_timeline_checklist_and_tree(state: SessionSta
     assert "- [~] OAuth2/OIDC — suggested (login with google)" in md
     assert "- [ ] RBAC" in md
     assert "Data Complexity — Real-time -\\> WebSocket, chosen by you" in md
+
+
+def test_exports_name_the_playbook_cards_an_answer_used(state: SessionState) -> None:
+    text = export_session(state, "md", PERSONA)
+    line = next(ln for ln in text.splitlines() if "playbook cards:" in ln)
+    assert "playbook cards: CORS; My card \\<script\\>" in line  # escaped, shown as written
+    assert text.count("playbook cards:") == 1  # only the answer that used cards
+    page = export_session(state, "html", PERSONA)
+    assert "playbook cards: CORS; My card &lt;script&gt;alert(1)&lt;/script&gt;" in page
 
 
 def test_markdown_without_persona_lists_recorded_items(state: SessionState) -> None:

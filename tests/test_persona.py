@@ -56,7 +56,8 @@ def test_backend_persona(path: Path) -> None:
     assert [ph.primary for ph in p.phases] == [False, True, True, False, False]
     assert p.phase("architecture") is not None and p.phase("architecture").contribution
 
-    (tree,) = p.decision_trees
+    tree = p.decision_trees[0]  # the seed's API-style tree comes first in both files
+    assert len(p.decision_trees) == (5 if path == DEFAULT_PERSONA_PATH else 1)
     assert (tree.id, tree.root, tree.question) == (
         "technology-decision-tree",
         "API Requirements",
@@ -113,6 +114,20 @@ def test_backend_persona(path: Path) -> None:
     ]
     assert all(purpose for _, _, purpose in p.mcp_servers)
     assert p.title.startswith("Backend") and p.prompt.startswith("# Backend")
+
+
+def test_bundled_persona_has_a_tree_per_backend_decision_each_with_its_table() -> None:
+    trees = {t.id: t for t in load_persona().decision_trees}
+    assert list(trees) == [
+        "technology-decision-tree", "database-by-access-pattern", "caching-strategy",
+        "async-messaging", "authentication-method",
+    ]
+    picks = {tid: [o.recommendation for o in t.options] for tid, t in trees.items()}
+    assert picks["database-by-access-pattern"][0] == "Relational"
+    assert "Cache-Aside" in picks["caching-strategy"] and "Event Stream" in picks["async-messaging"]
+    assert "OpenID Connect" in picks["authentication-method"]
+    for tree in trees.values():  # every option found its row: a use case and a reason
+        assert all(o.use_case and o.rationale for o in tree.options), tree.id
 
 
 def test_bundled_persona_is_named_after_its_file_and_reads_as_a_prompt() -> None:

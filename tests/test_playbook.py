@@ -1,8 +1,9 @@
-"""The offline playbook: a streamed, labelled answer built from the persona's own knowledge."""
+"""The offline playbook: a streamed, labelled answer built from the cards the question is about."""
 
 from __future__ import annotations
 
 import asyncio
+import re
 
 import pytest
 from test_insight import small_persona
@@ -58,7 +59,8 @@ async def collect(provider: PlaybookProvider, req: ChatRequest) -> tuple[list[st
 
 async def test_realtime_push_recommends_websocket_in_several_chunks() -> None:
     provider = PlaybookProvider(delay=0)
-    chunks, ends = await collect(provider, request(REALTIME, persona=small_persona()))
+    chunks, ends = await collect(provider, request(REALTIME, persona=small_persona(),
+                                                   phase="Architecture"))
     answer = "".join(chunks)
     assert len(chunks) > 5
     assert answer.startswith(HEADER)
@@ -67,9 +69,13 @@ async def test_realtime_push_recommends_websocket_in_several_chunks() -> None:
     assert "Bidirectional communication" in answer  # why
     assert answer.rstrip().endswith(CONNECT_LINE)
     assert [e.finish_reason for e in ends] == ["stop"]
+    # in PRD the decision is only named, with the branch the words point to
+    prd = compose_answer(request(REALTIME, persona=small_persona(), phase="PRD"))
+    assert "your words point to **WebSocket** (Real-time)" in prd
+    assert "Bidirectional communication" not in prd
 
 
-async def test_names_open_checklist_items_phase_and_standards() -> None:
+async def test_names_the_cards_their_checklist_items_and_the_phase() -> None:
     persona = small_persona()
     jwt = persona.all_checklist_items()[0].id
     req = request(
@@ -79,25 +85,83 @@ async def test_names_open_checklist_items_phase_and_standards() -> None:
         checklist={jwt: ChecklistEntry(state="done")},
     )
     answer = "".join((await collect(PlaybookProvider(delay=0), req))[0])
-    assert "**Authentication**: OAuth2/OIDC, RBAC" in answer  # JWT is done, not listed
-    assert "Your message touches: OAuth2/OIDC, RBAC." in answer
+    # the authentication card links JWT and OAuth2/OIDC; their states come from the panel
+    assert "These cards cover: JWT (Authentication, done), OAuth2/OIDC (Authentication, open)" in answer
+    assert "Your message touches: OAuth2/OIDC, RBAC." in answer  # JWT is done, not repeated
     assert "### Phase: Architecture — Primary role" in answer
     assert "Own the API design" in answer
-    assert "**API Response**: \\<200ms" in answer
+    used = next(line for line in answer.splitlines() if line.startswith("*Playbook cards used:"))
+    assert "WebSocket and SSE" in used and "authentication method" in used
 
 
-async def test_tree_uses_history_when_the_newest_message_has_no_cue() -> None:
+async def test_tree_uses_history_when_the_newest_message_has_no_match_of_its_own() -> None:
     req = request("The dashboard must show live prices", "What do you suggest?", persona=small_persona())
     answer = "".join((await collect(PlaybookProvider(delay=0), req))[0])
     assert "**WebSocket**" in answer
+    assert "with your earlier message" in answer
 
 
-async def test_without_a_tree_branch_it_lists_the_options() -> None:
-    req = request("Where do we start?", persona=small_persona())
+async def test_a_new_question_does_not_keep_the_branch_of_an_earlier_one() -> None:
+    req = request(
+        REALTIME,
+        "A client retried a POST after a timeout and the customer was charged twice. How do we stop that?",
+        persona=small_persona(),
+    )
     answer = "".join((await collect(PlaybookProvider(delay=0), req))[0])
-    assert "No branch yet" in answer
+    assert "### Idempotency keys for safe retries" in answer
+    assert "WebSocket" not in answer
+
+
+async def test_a_decision_question_without_a_branch_lists_the_options() -> None:
+    req = request("Which API style should we pick for our new product?", persona=small_persona(),
+                  phase="Architecture")
+    answer = "".join((await collect(PlaybookProvider(delay=0), req))[0])
+    assert "which fits?" in answer
     for name in ("REST", "GraphQL", "WebSocket", "gRPC"):
         assert f"**{name}**" in answer
+
+
+async def test_off_topic_says_there_is_no_entry_and_names_the_nearest_cards() -> None:
+    req = request("Which running shoes are best for beginners?", persona=load_persona())
+    answer = "".join((await collect(PlaybookProvider(delay=0), req))[0])
+    assert "No playbook entry for this; nearest: Long-running operations" in answer
+    assert "Recommendation" not in answer and "Playbook cards used" not in answer
+
+
+async def test_a_database_question_gets_the_database_tree_not_an_api_style() -> None:
+    req = request("Which database for an orders service with complex relations?",
+                  persona=load_persona(), phase="Architecture")
+    answer = "".join((await collect(PlaybookProvider(delay=0), req))[0])
+    assert "### Choosing a database by access pattern" in answer
+    assert "→ **Relational**" in answer
+    assert "GraphQL" not in answer
+
+
+def _words(text: str) -> set[str]:
+    body = text.split("> You wrote:")[1]  # the header and the echo are the same in both
+    return {w for w in re.findall(r"[a-z0-9]+", body.lower()) if len(w) > 2}
+
+
+@pytest.mark.parametrize("question", [
+    "Which algorithm should we use to hash user passwords?",
+    "How do we stop SQL injection in queries built from user input?",
+    "Two users booked the same hotel room at the same moment. How do we prevent double booking?",
+])
+async def test_prd_and_implementation_answers_differ(question: str) -> None:
+    persona = load_persona()
+    prd = compose_answer(request(question, persona=persona, phase="PRD"))
+    impl = compose_answer(request(question, persona=persona, phase="Implementation"))
+    assert "Questions to settle before design" in prd and "**Steps:**" not in prd
+    assert "**Steps:**" in impl and "Checks and tests" in impl
+    a, b = _words(prd), _words(impl)
+    assert len(a & b) / len(a | b) < 0.4
+
+
+async def test_with_the_persona_idle_a_backend_question_is_still_answered_from_cards() -> None:
+    answer = compose_answer(request("Which algorithm should we use to hash user passwords?"))
+    assert "### Password hashing — argon2id, bcrypt" in answer
+    assert "**How to do it:**" in answer  # no phase given: the general layout
+    assert "argon2id" in answer and "persona is idle" in answer
 
 
 async def test_idle_persona_says_which_words_switch_it_on() -> None:

@@ -55,6 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print one machine-readable record")
     ask.add_argument("--yes", action="store_true",
                      help="allow every edit/write/tool call without asking (never the default)")
+    ask.add_argument("--phase", metavar="NAME", default=None,
+                     help="answer for this workflow phase (PRD, Architecture, ...; a prefix will do)")
 
     detect = sub.add_parser("detect", parents=[common], help="show the persona activation for TEXT")
     detect.add_argument("text", nargs="+")
@@ -165,7 +167,8 @@ def _dispatch(args: argparse.Namespace, cli: dict[str, Any], agents: list[str]) 
         return run_tui(cli=cli, agent_paths=agents, resume=args.resume) or EXIT_OK
     if command == "ask":
         return _ask(_question(args.text), cli, agents, as_json=args.json,
-                    root=getattr(args, "root", None), yes=args.yes, resume=args.resume)
+                    root=getattr(args, "root", None), yes=args.yes, resume=args.resume,
+                    phase=args.phase)
     if command == "detect":
         return _detect(" ".join(args.text), agents, as_json=args.json)
     if command == "persona":
@@ -209,7 +212,8 @@ def _question(words: list[str]) -> str:
 
 
 def _ask(text: str, cli: dict[str, Any], agents: list[str], *, as_json: bool,
-         root: str | None = None, yes: bool = False, resume: str | None = None) -> int:
+         root: str | None = None, yes: bool = False, resume: str | None = None,
+         phase: str | None = None) -> int:
     from agent.copilot import Copilot
     from agent.llm.base import StreamChunk, StreamEnd
     from agent.text import safe_text
@@ -227,6 +231,14 @@ def _ask(text: str, cli: dict[str, Any], agents: list[str], *, as_json: bool,
         return EXIT_USAGE
     copilot = Copilot.start(cli=cli, agent_paths=agents, strict=True, root=root, resume=resume)
     copilot.approver = terminal_approver(yes=yes)
+    if phase:
+        from agent.persona.workflow import WorkflowError
+
+        try:
+            copilot.set_phase(phase)
+        except WorkflowError as exc:
+            print(f"backend-copilot: {exc}", file=sys.stderr)
+            return EXIT_USAGE
     for problem in copilot.problems:
         print(f"backend-copilot: {problem}", file=sys.stderr)
     parts: list[str] = []
@@ -269,6 +281,7 @@ def _ask(text: str, cli: dict[str, Any], agents: list[str], *, as_json: bool,
                            "reason": _last_activation_reason(state)},
             "phase": copilot.workflow.current_name,
             "tree": state.tree.model_dump(mode="json") if state.tree else None,
+            "cards": [c.model_dump(mode="json") for c in answer.cards] if answer else [],
             "provider": copilot.provider.name,
             "model": copilot.provider.model,
             "session": state.id,

@@ -36,6 +36,7 @@ from agent.session.models import (
     AnswerFinished,
     AnswerStarted,
     AuditRecorded,
+    CardsUsed,
     ChecklistChanged,
     ChecklistEntry,
     Message,
@@ -79,6 +80,8 @@ def _meta(message: Message) -> list[str]:
     if message.phase:
         parts.append(f"phase {message.phase}")
     parts.append("persona on" if message.persona_active else "persona off")
+    if message.cards:
+        parts.append("playbook cards: " + "; ".join(c.title for c in message.cards))
     return parts
 
 
@@ -409,7 +412,7 @@ def audit_events(state: SessionState) -> list[SessionEvent]:
 
 def _message_events(message: Message) -> list[SessionEvent]:
     streamed = (message.provider or message.model or message.usage or message.error
-                or message.tool_calls)
+                or message.tool_calls or message.cards)
     if message.role != "assistant" or not streamed:
         return [
             MessageAdded(
@@ -433,6 +436,8 @@ def _message_events(message: Message) -> list[SessionEvent]:
             ts=message.ts,
         )
     ]
+    if message.cards:
+        out.append(CardsUsed(id=message.id, cards=list(message.cards), ts=message.ts))
     for kind, part in segments(message):
         if kind == "text":
             if part:

@@ -26,6 +26,10 @@ class PromptContext(BaseModel):
     checklist: dict[str, ChecklistEntry] = Field(default_factory=dict)
     tree_hint: str = ""  # "Real-time -> WebSocket (words: real-time)"
     audit: AuditReport | None = None  # the session's newest project audit (agent.audit)
+    # The playbook's cards for this message (agent.playbook.retrieval.Retrieval), found by the
+    # Copilot; None lets the offline provider look them up itself. Typed loosely so this module
+    # does not import the playbook before the first answer.
+    playbook: Any = None
 
 
 class ChatRequest(BaseModel):

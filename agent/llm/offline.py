@@ -1,9 +1,10 @@
-"""The offline provider: answers from the persona's own knowledge when no model is connected.
+"""The offline provider: answers from the playbook's cards when no model is connected.
 
-It walks the decision tree from what the user wrote, names the checklist items still open,
-and gives the current phase's guidance and the standards — all as Markdown, streamed a few
-words at a time so it looks and behaves like a model answer (and can be stopped the same way).
-User and file text is escaped so it shows as written: nothing in it becomes markup.
+The cards that match the newest message (an earlier one only for a follow-up) make the answer,
+laid out for the current workflow phase, with the decision-tree branch the message points to,
+the checklist items the cards cover and the cards' names. Nothing matches: it says so and
+names the nearest cards. Streamed a few words at a time so it looks and behaves like a model
+answer (and can be stopped the same way). User text is escaped so it shows as written.
 """
 
 from __future__ import annotations
@@ -13,9 +14,6 @@ import re
 from collections.abc import AsyncIterator, Sequence
 
 from agent.llm.base import ChatRequest, StreamChunk, StreamEnd
-from agent.persona.insight import TreeHint, open_items, point_tree, suggest_checklist
-from agent.persona.models import Persona
-from agent.text import safe_text
 
 HEADER = "**Offline playbook** — no model connected."
 CONNECT_LINE = (
@@ -25,23 +23,9 @@ CONNECT_LINE = (
 FALLBACK_KEYWORDS = (
     "api", "database", "service", "backend", "microservice", "authentication", "security",
 )
-MAX_AREAS = 3
-MAX_ITEMS_PER_AREA = 3
-MAX_STANDARDS = 3
 ECHO_LIMIT = 160
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>&|~#!])")
-_SPACE = re.compile(r"\s+")
 _TOKEN = re.compile(r"\S+\s*|\s+")
-_WORD = re.compile(r"[a-z0-9]+")
-
-
-def plain(text: str, limit: int | None = None) -> str:
-    """Text as inline Markdown that renders exactly as written: one line, markup escaped."""
-    flat = _SPACE.sub(" ", safe_text(text)).strip()
-    if limit is not None and len(flat) > limit:
-        flat = flat[: limit - 1].rstrip() + "…"
-    return _MD_SPECIAL.sub(r"\\\1", flat)
 
 
 def chunk_text(text: str, words: int = 3) -> list[str]:
@@ -54,114 +38,36 @@ def _user_texts(request: ChatRequest) -> list[str]:
     return [m.content for m in request.messages if m.role == "user"]
 
 
-def _tree_section(persona: Persona, hint: TreeHint | None) -> list[str]:
-    if not persona.decision_trees:
-        return []
-    if hint is None:
-        tree = persona.decision_trees[0]
-        lines = [
-            f"### {plain(tree.title)}",
-            f"No branch yet. {plain(tree.root)} → *{plain(tree.question)}* — which fits?",
-            "",
-        ]
-        lines += [
-            f"- {plain(o.condition)} → **{plain(o.recommendation)}**"
-            + (f": {plain(o.use_case)}" if o.use_case else "")
-            for o in tree.options
-        ]
-        return lines
-    tree = next(t for t in persona.decision_trees if t.id == hint.tree_id)
-    lines = [
-        f"### {plain(tree.title)}",
-        f"{plain(tree.root)} → *{plain(tree.question)}* → {plain(hint.condition)} → "
-        f"**{plain(hint.recommendation)}**",
-        "",
-        f"- **Recommendation:** {plain(hint.recommendation)}",
-    ]
-    if hint.use_case:
-        lines.append(f"- **Use case:** {plain(hint.use_case)}")
-    if hint.rationale:
-        lines.append(f"- **Why:** {plain(hint.rationale)}")
-    if hint.words:
-        lines.append("- **Your words:** " + ", ".join(f"“{plain(w)}”" for w in hint.words))
-    others = [o for o in tree.options if o.node_id != hint.node_id]
-    if others:
-        lines.append(
-            "- **Other branches:** "
-            + " · ".join(f"{plain(o.condition)} → {plain(o.recommendation)}" for o in others)
-        )
-    return lines
+def retrieve(texts: Sequence[str]):  # -> agent.playbook.retrieval.Retrieval
+    """The playbook's cards for these user texts (oldest first); loads the playbook lazily."""
+    from agent.playbook.store import get_playbook
 
-
-def _checklist_section(persona: Persona, request: ChatRequest, newest: str) -> list[str]:
-    items = open_items(persona, request.context.checklist)
-    if not persona.all_checklist_items():
-        return []
-    if not items:
-        return ["### Checklist", "Every checklist item is done."]
-    open_ids = {item.id for item in items}
-    touched = [s for s in suggest_checklist(persona, newest) if s.item_id in open_ids]
-    by_area: dict[str, list[str]] = {}
-    for item in items:
-        by_area.setdefault(item.area, []).append(item.text)
-    # areas the newest message touches come first
-    areas = list(dict.fromkeys([*(s.area for s in touched), *by_area]))
-    lines = ["### Still open on the checklist"]
-    if touched:
-        lines.append("Your message touches: " + ", ".join(plain(s.text) for s in touched) + ".")
-        lines.append("")
-    for area in areas[:MAX_AREAS]:
-        texts = by_area[area]
-        more = f" (+{len(texts) - MAX_ITEMS_PER_AREA} more)" if len(texts) > MAX_ITEMS_PER_AREA else ""
-        lines.append(
-            f"- **{plain(area)}**: "
-            + ", ".join(plain(t) for t in texts[:MAX_ITEMS_PER_AREA])
-            + more
-        )
-    hidden = sum(len(by_area[a]) for a in areas[MAX_AREAS:])
-    if hidden:
-        rest = len(areas) - MAX_AREAS
-        lines.append(f"- … and {hidden} more in {rest} other area{'s' if rest > 1 else ''}")
-    return lines
-
-
-def _phase_section(persona: Persona, phase_name: str) -> list[str]:
-    phase = persona.phase(phase_name) if phase_name else None
-    if phase is None and persona.phases:
-        phase = persona.phases[0]
-    if phase is None:
-        return []
-    lines = [f"### Phase: {plain(phase.name)} — {plain(phase.role)} role"]
-    if phase.contribution:
-        lines.append(plain(phase.contribution) + ".")
-    return lines
-
-
-def _standards_section(persona: Persona, talk: str) -> list[str]:
-    said = set(_WORD.findall(talk.lower()))
-    seen: dict[str, int] = {}
-    for index, standard in enumerate(persona.standards):
-        seen.setdefault(standard.name.lower(), index)
-    chosen = [persona.standards[i] for i in seen.values()]
-    chosen.sort(key=lambda s: not (set(_WORD.findall(s.name.lower())) & said))  # stable
-    if not chosen:
-        return []
-    lines = ["### Standards"]
-    for standard in chosen[:MAX_STANDARDS]:
-        note = f" — {plain(standard.note)}" if standard.note else ""
-        lines.append(f"- **{plain(standard.name)}**: {plain(standard.target)}{note}")
-    return lines
+    return get_playbook()[0].retrieve(list(texts)[-4:])
 
 
 def compose_answer(request: ChatRequest, idle_keywords: Sequence[str] = FALLBACK_KEYWORDS) -> str:
     """The whole Markdown answer for request (what ``stream`` sends, in pieces)."""
+    from agent.playbook.answer import answer_lines, no_entry_lines, plain
+
     texts = _user_texts(request)
     newest = texts[-1] if texts else ""
     lines = [HEADER, ""]
     if newest.strip():
         lines += [f"> You wrote: {plain(newest, ECHO_LIMIT)}", ""]
-    persona = request.context.persona
-    if persona is None:
+    context = request.context
+    persona = context.persona
+    retrieval = context.playbook if context.playbook is not None else retrieve(texts)
+    if retrieval.hits:
+        lines += answer_lines(retrieval, persona=persona, phase=context.phase, newest=newest,
+                              checklist=context.checklist)
+        if persona is not None and context.audit is not None:
+            from agent.audit.summary import audit_answer_lines
+
+            lines += [*audit_answer_lines(context, persona), ""]
+        if persona is None:
+            lines += ["The backend persona is idle, so this leaves out its checklist and "
+                      "phases; `/persona on` adds them.", ""]
+    elif persona is None:
         words = ", ".join(f"`{w}`" for w in idle_keywords if "`" not in w)
         lines += [
             "The backend persona is idle: nothing here is about backend work yet.",
@@ -169,14 +75,7 @@ def compose_answer(request: ChatRequest, idle_keywords: Sequence[str] = FALLBACK
             "or one in each of two messages in a row. `/persona on` switches it on now.",
         ]
     else:
-        for section in (
-            _tree_section(persona, point_tree(persona, texts)),
-            _checklist_section(persona, request, newest),
-            _phase_section(persona, request.context.phase),
-            _standards_section(persona, " ".join(texts[-4:])),
-        ):
-            if section:
-                lines += [*section, ""]
+        lines += no_entry_lines(retrieval)
     lines += ["", CONNECT_LINE]
     return "\n".join(lines).replace("\n\n\n", "\n\n")
 

@@ -2,8 +2,9 @@
 
 The system prompt is the persona's own text plus what the side panels show right now — the
 workflow phase and role, the checklist status, and the decision-tree branch the talk points
-to — so the model answers from the same state the user sees. Without an active persona it is
-a short generic prompt.
+to — so the model answers from the same state the user sees — and the playbook cards chosen
+for the question, as reference. Without an active persona it is a short generic prompt (the
+cards still come along: they are plain backend knowledge).
 
 Token counts are estimates: ceil(len(text) / 4) plus 4 per message for role framing. That is
 close enough for English and code with GPT-style tokenizers, needs no tokenizer download and
@@ -121,13 +122,14 @@ def system_prompt(
     checklist: ChecklistInput = None,
     tree_hint: str = "",
     audit_summary: str = "",
+    reference: str = "",
 ) -> str:
-    """Persona text (or the generic prompt), then phase, checklist, tree and audit sections."""
+    """Persona text (or the generic prompt), then phase, checklist, tree, audit and playbook cards."""
     head = persona.prompt.strip() if persona is not None and persona.prompt.strip() else ""
     if not head:
         head = GENERIC_PROMPT
     sections = [head, format_phase(phase), format_checklist(persona, checklist),
-                format_tree_hint(tree_hint), audit_summary.strip()]
+                format_tree_hint(tree_hint), audit_summary.strip(), reference.strip()]
     return "\n\n".join(s for s in sections if s)
 
 
@@ -164,9 +166,14 @@ def build_messages(
     history: Sequence[MessageLike],
     token_budget: int,
     audit_summary: str = "",
+    reference: str = "",
 ) -> list[ChatMessage]:
-    """System prompt first, then the trimmed history ending with the newest user message."""
+    """System prompt first, then the trimmed history ending with the newest user message.
+
+    `reference`: the playbook cards for the question, already written out
+    (agent.playbook.reference.reference_text).
+    """
     system = system_prompt(persona=persona, phase=phase, checklist=checklist, tree_hint=tree_hint,
-                           audit_summary=audit_summary)
+                           audit_summary=audit_summary, reference=reference)
     remaining = token_budget - message_tokens(system)
     return [ChatMessage(role="system", content=system), *trim_history(history, remaining)]

@@ -34,6 +34,7 @@ from agent.session.models import (
     AnswerFinished,
     AnswerStarted,
     AuditRecorded,
+    CardsUsed,
     ChecklistChanged,
     ChecklistEntry,
     DeliverablesWritten,
@@ -178,6 +179,10 @@ def apply_event(state: SessionState, event: SessionEvent, *, title_set: bool = F
             state.probe = event.result
             if state.audit is not None:
                 apply_probe(state.audit, event.result)
+        case CardsUsed():
+            message = _find_message(state, event.id)
+            if message is not None:
+                message.cards = list(event.cards)
         case ToolCallStarted():
             message = _find_message(state, event.id)
             if message is not None:

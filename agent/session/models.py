@@ -132,6 +132,26 @@ class TreeHighlighted(BaseModel):
     chosen: bool = False  # True when the user chose the branch
 
 
+class PlaybookCard(BaseModel):
+    """A playbook card as an answer refers to it."""
+
+    model_config = ConfigDict(frozen=True)
+    id: str
+    title: str
+    score: float = 0.0
+
+
+class CardsUsed(BaseModel):
+    """The playbook cards answer `id` drew on (offline) or was given as reference (a model)."""
+
+    type: Literal["cards"] = "cards"
+    ts: str = Field(default_factory=now_iso)
+    id: str  # the answer's message id
+    cards: list[PlaybookCard] = Field(default_factory=list)
+    nearest: list[PlaybookCard] = Field(default_factory=list)  # when no card was good enough
+    follow_up: bool = False  # found with the earlier message: the newest alone matched none
+
+
 class Notice(BaseModel):
     """Something the user should see in the transcript (export written, error, ...)."""
 
@@ -237,6 +257,7 @@ SessionEvent = Annotated[
     | PhaseChanged
     | ChecklistChanged
     | TreeHighlighted
+    | CardsUsed
     | Notice
     | ToolCallStarted
     | ToolCallFinished
@@ -279,6 +300,7 @@ class Message(BaseModel):
     usage: Usage | None = None
     error: str | None = None
     tool_calls: list[ToolCallRecord] = Field(default_factory=list)
+    cards: list[PlaybookCard] = Field(default_factory=list)  # answers: the playbook cards used
 
 
 class ChecklistEntry(BaseModel):

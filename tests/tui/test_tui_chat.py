@@ -11,12 +11,17 @@ from tui.widgets.header import CopilotHeader
 
 
 async def small_window(pilot, app, *, questions: int) -> ChatView:
-    """The transcript keeps 6 entries (batches of 3), after this many questions."""
+    """The transcript keeps 6 entries (batches of 3), after this many questions.
+
+    The questions are on topic so each answer is a full playbook answer (taller than a few
+    rows), as every offline answer was before answers followed the question: with answers
+    of "no entry" size the 6 kept entries can fit the view, a case these tests do not cover.
+    """
     await settle(pilot)
     chat = app.query_one(ChatView)
     chat.max_mounted, chat.batch = 6, 3
     for i in range(questions):
-        await send(pilot, f"question {i} about the database")
+        await send(pilot, f"question {i} about the database schema and its indexes")
     return chat
 
 
@@ -264,7 +269,7 @@ async def test_scrolling_far_up_keeps_a_window_and_comes_back_down() -> None:
                 break
         assert chat.later_count == 0 and len(chat.entry_widgets()) <= 6
         texts = [v.message.content for v in views(app, "user")]
-        assert texts[-1] == "question 7 about the database"
+        assert texts[-1] == "question 7 about the database schema and its indexes"
         # Back near the top (not at it: nothing loads), the line there counts what waits above
         # it now, after the trip down sent entries back up.
         chat.scroll_to(y=1, animate=False, immediate=True)
@@ -279,7 +284,7 @@ async def test_scrolling_far_up_keeps_a_window_and_comes_back_down() -> None:
         await send(pilot, "one more about indexes")
         assert chat.later_count == 0
         texts = [v.message.content for v in views(app, "user")]
-        assert texts[-2:] == ["question 7 about the database", "one more about indexes"]
+        assert texts[-2:] == ["question 7 about the database schema and its indexes", "one more about indexes"]
 
 
 async def test_the_loaded_session_is_left_out_of_full_collections_until_the_app_closes() -> None:
@@ -324,6 +329,6 @@ async def test_end_goes_to_the_newest_entry_from_far_up() -> None:
         await settle(pilot)
         # One key, not a batch per key: the newest entry is mounted and on screen again.
         assert chat.later_count == 0
-        assert views(app, "user")[-1].message.content == "question 7 about the database"
+        assert views(app, "user")[-1].message.content == "question 7 about the database schema and its indexes"
         assert chat.scroll_y == chat.max_scroll_y
         assert chat.entry_widgets()[-1].region.overlaps(chat.region)

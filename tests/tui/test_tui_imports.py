@@ -1,4 +1,4 @@
-"""First paint pays for neither openai nor mcp: checked in a fresh interpreter."""
+"""First paint pays for neither openai, mcp nor the playbook: checked in a fresh interpreter."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ SCRIPT = textwrap.dedent(
                 if app.ready:
                     break
             assert app.ready, "the app never became ready"
-            print(sorted(m for m in ("openai", "mcp") if m in sys.modules))
+            print(sorted(m for m in ("openai", "mcp", "agent.playbook") if m in sys.modules))
 
     asyncio.run(main())
     """

@@ -51,6 +51,28 @@ async def test_tree_points_to_websocket_for_real_time() -> None:
         assert "real-time" in panel.highlighted_label.lower().split("←")[-1]
 
 
+async def test_the_panel_opens_the_tree_the_question_is_about_and_the_answer_names_its_cards() -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        panel = app.query_one(DecisionTreePanel)
+        assert str(panel.border_title) == "Technology Decision Tree"  # the first, until asked
+        await send(pilot, "Which database for an orders service with complex relations?")
+        assert str(panel.border_title) == "Database by Access Pattern"
+        assert "Relations and transactions → Relational" in panel.highlighted_label
+        branches = {str(n.label): n.is_expanded for n in panel.tree.root.children}
+        assert branches["Data Requirements → Access Pattern?"] is True
+        assert branches["API Requirements → Data Complexity?"] is False
+        answer = views(app, "assistant")[-1]
+        assert [c.id for c in answer.message.cards] == ["database-choice"]
+        detail = str(panel.query_one("#tree-detail").render())
+        assert "Cards: Choosing a database by access pattern" in detail
+        # a question about another decision moves the panel with it
+        await send(pilot, "How should our internal services authenticate to each other with mTLS?")
+        assert str(panel.border_title) == "Authentication Method"
+        assert "→ mTLS" in panel.highlighted_label
+
+
 async def test_enter_on_a_tree_option_asks_about_it() -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:

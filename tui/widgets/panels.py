@@ -83,10 +83,16 @@ def option_label(option: DecisionOption, highlighted: bool, words: list[str]) ->
 
 
 class DecisionTreePanel(Vertical):
-    """root → question → options; the option the conversation points to is highlighted."""
+    """root → question → options; the option the conversation points to is highlighted.
+
+    Only the tree the talk is about is open (the first one until a branch is highlighted);
+    the others stay folded under their question, so five trees fit a side panel.
+    """
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, classes="panel")
+        self._branches: dict[str, TreeNode] = {}
+        self._open_tree = ""
         self._option_nodes: dict[tuple[str, str], TreeNode] = {}
         self._option_data: dict[tuple[str, str], DecisionOption] = {}
         self._persona_key = ""
@@ -106,8 +112,13 @@ class DecisionTreePanel(Vertical):
         tree.clear()
         self._option_nodes.clear()
         self._option_data.clear()
+        self._branches.clear()
+        for i, dt in enumerate(persona.decision_trees):
+            branch = tree.root.add(plain(f"{dt.root} → {dt.question}?", "bold"), expand=i == 0)
+            self._branches[dt.id] = branch
+        self._open_tree = persona.decision_trees[0].id if persona.decision_trees else ""
         for dt in persona.decision_trees:
-            branch = tree.root.add(plain(f"{dt.root} → {dt.question}?", "bold"), expand=True)
+            branch = self._branches[dt.id]
             for option in dt.options:
                 key = (dt.id, option.node_id)
                 self._option_data[key] = option
@@ -117,9 +128,16 @@ class DecisionTreePanel(Vertical):
     def show(self, persona: Persona, state: SessionState) -> None:
         if self._persona_key != persona.source_path + persona.name or not self._option_nodes:
             self._build(persona)
-        self.border_title = Text(
-            persona.decision_trees[0].title if persona.decision_trees else "Decision tree"
-        )
+        hl_tree = _tree(persona, state.tree.tree_id) if state.tree is not None else None
+        shown = hl_tree or (persona.decision_trees[0] if persona.decision_trees else None)
+        self.border_title = Text(shown.title if shown is not None else "Decision tree")
+        if shown is not None and shown.id != self._open_tree:
+            for tree_id, branch in self._branches.items():
+                if tree_id == shown.id:
+                    branch.expand()
+                else:
+                    branch.collapse()
+            self._open_tree = shown.id
         if not persona.decision_trees:
             self.query_one("#tree-detail", Static).update(
                 Text("This persona has no decision tree.", style="dim")
@@ -131,10 +149,12 @@ class DecisionTreePanel(Vertical):
             words = hl.words if hl is not None and key == chosen else []
             node.set_label(option_label(self._option_data[key], key == chosen, words))
         detail = self.query_one("#tree-detail", Static)
+        cards = _cards_line(state)
         if hl is None or chosen not in self._option_data:
-            detail.update(
-                Text("No branch yet: talk about the API, or Enter on an option.", style="dim")
-            )
+            text = Text("No branch yet: talk about the API, or Enter on an option.", style="dim")
+            if cards:
+                text.append("\n").append_text(cards)
+            detail.update(text)
             return
         option = self._option_data[chosen]
         tree = _tree(persona, hl.tree_id)
@@ -149,6 +169,8 @@ class DecisionTreePanel(Vertical):
             text.append_text(plain(f"\n{how}: {', '.join(hl.words)}", "italic"))
         elif tree is not None:
             text.append_text(plain(f"\n{how}", "italic"))
+        if cards:
+            text.append("\n").append_text(cards)
         detail.update(text)
 
     @property
@@ -158,6 +180,14 @@ class DecisionTreePanel(Vertical):
             if str(node.label).startswith("▶"):
                 return str(node.label)
         return ""
+
+
+def _cards_line(state: SessionState) -> Text | None:
+    """The playbook cards the newest answer used, or None."""
+    answer = next((m for m in reversed(state.messages) if m.role == "assistant"), None)
+    if answer is None or not answer.cards:
+        return None
+    return plain("Cards: " + " · ".join(c.title for c in answer.cards), "dim")
 
 
 def _tree(persona: Persona, tree_id: str) -> DecisionTree | None:

@@ -23,11 +23,15 @@ def gaps(ctx: DeliveryContext, kind: DocumentKind) -> list[str]:
     if kind == "prd" and not ctx.user_words:
         out.append("the problem is not stated yet")
     if kind == "adr":
-        for d in ctx.decisions:
-            if not d.history:
-                pointed = (f" (the talk points to {d.current.option.recommendation})"
-                           if d.current else "")
-                out.append(f"no decision chosen yet for {d.tree.question}{pointed}")
+        # A tree the talk points to but nobody settled is a gap; trees nobody talked about are
+        # not (a persona may carry many), unless no decision at all has been made yet.
+        any_decided = any(d.history for d in ctx.decisions)
+        for index, d in enumerate(ctx.decisions):
+            if d.history or not (d.current or (index == 0 and not any_decided)):
+                continue
+            pointed = (f" (the talk points to {d.current.option.recommendation})"
+                       if d.current else "")
+            out.append(f"no decision chosen yet for {d.tree.question}{pointed}")
     if kind in ("openapi", "stories") and not ctx.resources:
         out.append("no resource named (say e.g. 'customers create orders', or /resource NAME)")
     if kind == "openapi" and not security_schemes(ctx):
