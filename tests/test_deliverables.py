@@ -361,3 +361,19 @@ def test_without_the_validator_installed_the_contract_check_still_refuses_a_brok
         "the contract lacks info.title or info.version"
     assert check_contract({"openapi": "3.1.0", "info": {"title": "x", "version": "1"},
                            "paths": {}}) is None
+
+
+def test_the_prd_names_the_playbook_cards_the_answers_used(project):
+    copilot = start(project)
+    asyncio.run(_ask_all(copilot, "How do we make order creation idempotent when clients retry?"))
+    used = [c.title for m in copilot.state.messages for c in m.cards]
+    assert used, "the offline answer should have used playbook cards"
+    deliver(copilot, "PRD")
+    prd = (project / "docs/prd.md").read_text()
+    assert "## Playbook cards used" in prd
+    assert used[0] in prd
+
+
+async def _ask_all(copilot: Copilot, text: str) -> None:
+    async for _ in copilot.ask(text):
+        pass

@@ -78,17 +78,12 @@ class DeliveryContext(BaseModel):
 
 
 def playbook_cards(state: SessionState) -> list[CardRef]:
-    """The playbook cards this session used.
-
-    SEAM: the playbook (agent/playbook/) records the cards it retrieved as a session event. Until
-    that event is folded into SessionState (as `cards_used`: objects with `title` and
-    `summary`), no card is known and the documents fall back to the persona's own standards.
-    """
+    """The playbook cards the session's answers used (Message.cards), first use first."""
     out: list[CardRef] = []
-    for card in getattr(state, "cards_used", None) or ():
-        title = str(getattr(card, "title", "") or getattr(card, "id", "") or card)
-        if title and all(c.title != title for c in out):
-            out.append(CardRef(title=title, summary=str(getattr(card, "summary", "") or "")))
+    for message in state.messages:
+        for card in message.cards:
+            if card.title and all(c.title != card.title for c in out):
+                out.append(CardRef(title=card.title, summary=""))
     return out
 
 
