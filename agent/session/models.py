@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 
 def now_iso() -> str:
@@ -244,3 +244,13 @@ class SessionState(BaseModel):
     checklist: dict[str, ChecklistEntry] = Field(default_factory=dict)
     tree: TreeHighlighted | None = None
     skipped_lines: list[int] = Field(default_factory=list)  # torn/invalid lines skipped on load
+    # The default title came from a message that switched a persona on (it stays then).
+    _title_from_persona: bool = PrivateAttr(default=False)
+
+    @property
+    def title_from_persona(self) -> bool:
+        return self._title_from_persona
+
+    @title_from_persona.setter
+    def title_from_persona(self, value: bool) -> None:
+        self._title_from_persona = value
