@@ -398,3 +398,15 @@ def test_title_comes_from_the_first_message_that_switched_a_persona_on(data_dir:
     session.close()
     assert Session.open(session.id).state.title == "Design the orders API with JWT"
     assert list_sessions()[0].title == "Design the orders API with JWT"
+
+
+def test_listing_counts_every_message_across_read_blocks(data_dir: Path) -> None:
+    session = Session.create("backend")
+    for i in range(2500):  # ~2.7 MB: lines cross the listing's read blocks
+        session.add_user_message(f"question {i} " + "y" * (i % 1500), persona_active=False,
+                                 phase="")
+    session.set_title("Many questions")
+    session.close()
+    [summary] = list_sessions()
+    assert summary.messages == 2500
+    assert summary.title == "Many questions"

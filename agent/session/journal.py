@@ -707,34 +707,47 @@ def _not_a_log(path: Path, data: bytes, *, move: bool) -> str:
 
 
 _MESSAGE_MARKERS = (b'{"type":"message"', b'{"type":"answer_start"')
-_HEAD = 64  # bytes of a line enough to tell its event type
-_SKIP = 1 << 16  # read the rest of an uninteresting line in blocks of this size
+_BLOCK = 1 << 18  # a listing reads the log in blocks of this size
+# The start of a line a listing reads whole: a message, an answer, a title change.
+_INTERESTING = re.compile(rb'\n\{"type":"(?:message|answer_start|title)"')
 
 
-def _lines_of_interest(fh: BinaryIO) -> Iterator[tuple[int, bytes | None]]:
-    """(line number, line) for the lines a listing reads whole; others as (number, None).
+def _lines_of_interest(fh: BinaryIO) -> Iterator[tuple[bool, bytes]]:
+    """(is the first line, line) for the first line and the lines a listing needs.
 
-    The first line, messages, answer starts and title changes are read whole; every other
-    line (streamed pieces above all) is skipped in blocks, so memory stays small whatever
-    the size of the log.
+    The log is read in blocks and searched for the starts of messages, answers and title
+    changes; every other line (streamed pieces above all) is passed over without being
+    copied, so time is linear in the file's size and memory stays at a block or two.
     """
-    number = 0
+    first = fh.readline(_BLOCK)
+    if not first:
+        return
+    yield True, first.rstrip(b"\n")
+    skipping = not first.endswith(b"\n")  # inside a line too long to matter
+    carry = b""  # the start of a wanted line the next block ends
     while True:
-        head = fh.readline(_HEAD)
-        if not head:
+        block = fh.read(_BLOCK)
+        if not block:
+            if carry and _INTERESTING.match(b"\n" + carry):
+                yield False, carry
             return
-        number += 1
-        wanted = number == 1 or head.startswith((*_MESSAGE_MARKERS, b'{"type":"title"'))
-        line = head
-        while not line.endswith(b"\n"):
-            more = fh.readline(_SKIP) if not wanted else fh.readline()
-            if not more:
-                break
-            if wanted:
-                line += more
-            else:
-                line = more
-        yield number, line if wanted else None
+        if skipping:
+            newline = block.find(b"\n")
+            if newline < 0:
+                continue
+            block, skipping = block[newline + 1 :], False
+        data = b"\n" + carry + block
+        last = data.rfind(b"\n")
+        for match in _INTERESTING.finditer(data, 0, last + 1):
+            end = data.find(b"\n", match.end())
+            if end < 0:
+                break  # the line goes on in the next block: it is the carry
+            yield False, data[match.start() + 1 : end]
+        rest = data[last + 1 :]
+        if len(rest) < 32 or _INTERESTING.match(b"\n" + rest):
+            carry = rest  # too short to tell, or wanted: keep it until its end comes
+        else:
+            carry, skipping = b"", True
 
 
 def _summary(path: Path) -> SessionSummary | None:
@@ -751,10 +764,8 @@ def _summarise(path: Path, fh: BinaryIO, mtime: float) -> SessionSummary:
     title_set = False
     from_persona = False  # the title came from a message that switched a persona on
     count = 0
-    for number, raw in _lines_of_interest(fh):
-        if raw is None:
-            continue
-        if number == 1:
+    for is_first, raw in _lines_of_interest(fh):
+        if is_first:
             try:
                 first = EVENT_ADAPTER.validate_json(raw)
             except ValidationError:
