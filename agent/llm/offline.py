@@ -16,6 +16,7 @@ from agent.llm.base import ChatRequest, StreamChunk, StreamEnd
 from agent.persona.insight import TreeHint, open_items, point_tree, suggest_checklist
 from agent.persona.persona import Persona
 from agent.text import safe_text
+from keywords.rule import activation_rule
 
 HEADER = "**Offline playbook** — no model connected."
 CONNECT_LINE = (
@@ -162,11 +163,10 @@ def compose_answer(request: ChatRequest, idle_keywords: Sequence[str] = FALLBACK
         lines += [f"> You wrote: {plain(newest, ECHO_LIMIT)}", ""]
     persona = request.context.persona
     if persona is None:
-        words = ", ".join(f"`{w}`" for w in idle_keywords if "`" not in w)
+        words = [w for w in idle_keywords if "`" not in w]
         lines += [
-            "The backend persona is idle: nothing here is about backend work yet.",
-            f"It switches on when you talk about {words} — two of them in one message, "
-            "or one in each of two messages in a row. `/persona on` switches it on now.",
+            "No persona is on: nothing here matches a persona's keywords yet.",
+            f"{activation_rule(words)} `/persona on` switches it on now.",
         ]
     else:
         for section in (
