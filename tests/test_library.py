@@ -173,3 +173,17 @@ def test_agent_option_makes_its_persona_the_default(tmp_path, monkeypatch):
     assert copilot.persona.name == "frontend" and copilot.state.persona == "frontend"
     # a frontend persona has no phases: the workflow is empty, not an error
     assert copilot.workflow.current_name == ""
+
+
+def test_a_persona_with_no_score_is_not_named_runner_up_or_given_a_zero() -> None:
+    from agent.persona.library import explain
+    from keywords.activation import ActivationResult
+
+    result = ActivationResult(
+        persona="devops", active=True, score=3.0, threshold=1.5, matches=[], changed=True,
+        why="matched deployment (score 3 ≥ 1.5)", runner_up="backend",
+        scores={"devops": 3.0, "backend": 0.0},
+    )
+    reason = explain(result, "backend")
+    assert reason.count("took over from backend") == 1
+    assert "runner-up" not in reason and "0.0" not in reason

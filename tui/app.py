@@ -324,8 +324,10 @@ class CopilotApp(App[None]):
             state = "on" if event.active else "off"
             why = f": {event.reason}" if event.reason else ""
             if event.active and event.previous:
-                self.say(f"Persona {event.persona} took over from {event.previous}{why}",
-                         title="Persona")
+                # The reason already says whom it took over from: say it once.
+                took = "" if "took over from" in event.reason else (
+                    f" took over from {event.previous}")
+                self.say(f"Persona {event.persona}{took}{why}", title="Persona")
             else:
                 self.say(f"Persona {event.persona} switched {state}{why}", title="Persona")
 
