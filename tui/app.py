@@ -363,6 +363,9 @@ class CopilotApp(App[None]):
             if self.run_line(text.strip()):
                 prompt.remember(text.strip())
                 prompt.clear()
+            else:
+                # Kept to fix, but selected: what is typed next replaces it, never appends.
+                prompt.select_all()
             return
         if not self.ask(text):
             return
