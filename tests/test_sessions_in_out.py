@@ -150,3 +150,24 @@ def test_web_serves_this_program_with_the_same_flags_minus_the_web_ones():
     assert "'x y.md'" in command and "--web" not in command and "8123" not in command
     defaults = build_parser().parse_args(["--web"])
     assert (defaults.host, defaults.port) == ("127.0.0.1", 8000)
+
+
+async def test_brief_gives_the_furthest_phase_and_the_branch_the_session_settled_on(tmp_path):
+    from agent.session.models import TreeHighlighted
+
+    copilot = _copilot()
+    await _say(copilot, "Our REST API needs authentication")
+    for phase in ("Architecture", "Feature Breakdown", "Architecture"):  # on, then back
+        copilot.set_phase(phase)
+    tree = copilot.persona.decision_trees[0]
+    node = {o.recommendation: o.node_id for o in tree.options}
+    for name, chosen in (("REST", False), ("WebSocket", True), ("gRPC", False)):
+        copilot.session.append(TreeHighlighted(tree_id=tree.id, node_id=node[name],
+                                               recommendation=name, chosen=chosen))
+    brief = copilot.export("brief", str(tmp_path)).read_text()
+    assert "Phase reached: Feature Breakdown" in brief and "now back at Architecture" in brief
+    decisions = brief.split("## Decisions", 1)[1].split("##", 1)[0]
+    bullets = [line for line in decisions.splitlines() if line.startswith("- ")]
+    assert len(bullets) == 1  # one per tree: the branch the user chose stands
+    assert bullets[0].startswith("- **WebSocket**") and ", chosen" in bullets[0]
+    assert "also considered: REST, gRPC" in bullets[0]
