@@ -14,7 +14,8 @@
 4. One answer of many streamed pieces: 20,000 pieces of 500 bytes (10 MB of log), one line
    each. Resume (`Copilot.start(resume=ID)`: read, fold) and export (open read-only and write
    the file, as `backend-copilot export` does) in md, html and json. Target: <= 2 s each.
-   The same with 40,000 pieces must take at most 2.5x as long (linear, not quadratic).
+   The same with 40,000 pieces must take at most 2.5x as long + 0.25 s (linear, not
+   quadratic: a fold that concatenates takes 4x).
    Listing the sessions reads only what it needs: <= 0.5 s and <= 4 MB of Python memory.
 Exits 1 on any FAIL.  Run: .venv/bin/python bench/bench_long_session.py [--runs N]
 [--scroll-rounds N] [--pieces-only]
@@ -77,7 +78,8 @@ def make_session() -> str:
 
 PIECES, PIECE_BYTES = 20_000, 500
 PIECES_TARGET_S = 2.0
-LINEAR_FACTOR = 2.5  # twice the pieces: at most this many times the time
+LINEAR_FACTOR = 2.5  # twice the pieces: at most this many times the time (quadratic: 4x)
+LINEAR_SLACK = 0.25  # seconds: sub-second timings on a shared machine jitter
 LIST_TARGET_S, LIST_TARGET_MB = 0.5, 4.0
 
 
@@ -171,11 +173,12 @@ def pieces_report() -> bool:
         print(f"{label}, one answer of {PIECES} pieces ({size_mb:.0f} MB): {seconds:.2f} s "
               f"(target <= {PIECES_TARGET_S:.0f} s) {verdict(passed)}")
     for label, seconds in two.items():
-        ratio = seconds / max(one[label], 1e-9)
-        passed = ratio <= LINEAR_FACTOR
+        limit = LINEAR_FACTOR * one[label] + LINEAR_SLACK
+        passed = seconds <= limit
         ok &= passed
-        print(f"{label}, {2 * PIECES} pieces: {seconds:.2f} s = {ratio:.2f}x the {PIECES} "
-              f"(target <= {LINEAR_FACTOR}x: linear) {verdict(passed)}")
+        print(f"{label}, {2 * PIECES} pieces: {seconds:.2f} s (target <= {LINEAR_FACTOR} x "
+              f"{one[label]:.2f} + {LINEAR_SLACK} = {limit:.2f} s: linear, not quadratic) "
+              f"{verdict(passed)}")
     seconds, peak, size = listing_case()
     passed = seconds <= LIST_TARGET_S and peak <= LIST_TARGET_MB
     ok &= passed

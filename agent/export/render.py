@@ -2,7 +2,9 @@
 
 Everything in a session came from a user, a model or a file, so it is treated as text: terminal
 escapes are stripped, Markdown keeps it in fenced blocks (or backslash-escapes it inline), HTML
-escapes every piece and carries no script, link or external resource. The JSON export holds the
+escapes every piece and carries no script or external resource. A model's answers are Markdown:
+formatted in HTML (raw HTML off, links only to http/https/mailto) and kept as Markdown in the
+.md file (see agent/export/markdown.py). The JSON export holds the
 events that rebuild the state, so a session can be re-imported.
 """
 
@@ -23,6 +25,7 @@ from typing import Literal
 from pydantic import ValidationError
 
 from agent import paths
+from agent.export.markdown import markdown_to_html, markdown_without_html
 from agent.persona.persona import Persona
 from agent.session.journal import EVENT_ADAPTER
 from agent.session.models import (
@@ -247,7 +250,9 @@ def _to_markdown(state: SessionState, persona: Persona | None) -> str:
         out.append(f"### {number}. {_md_inline(_speaker(message))}\n\n{meta}{status}\n\n")
         for kind, part in segments(message):
             if kind == "text":
-                if part or not message.tool_calls:
+                if message.role == "assistant" and part.strip():
+                    out.append(f"{markdown_without_html(part).strip()}\n\n")  # the model's Markdown
+                elif part or not message.tool_calls:
                     out.append(_md_block(part))
                 continue
             out.append(f"\n> Tool {_md_inline(part.name)}: {_md_inline(_tool_line(part))}\n>\n"
@@ -295,6 +300,8 @@ pre{white-space:pre-wrap;word-wrap:break-word;font-family:ui-monospace,monospace
 .done::before{content:"\\2611  "}.suggested::before{content:"\\25CE  "}.open::before{content:"\\2610  "}
 .suggested{color:#8a6d00}.done{color:#2e7d32}
 details.tool{margin:.4rem 0;padding:.3rem .6rem;background:#f3f3f3;border-radius:4px}
+.md pre{background:#f3f3f3;padding:.5rem;border-radius:4px}.md code{font-family:ui-monospace,monospace}
+.md table{border-collapse:collapse}.md th,.md td{border:1px solid #ccc;padding:.2rem .5rem}
 """
 
 
@@ -334,7 +341,9 @@ def _to_html(state: SessionState, persona: Persona | None) -> str:
         )
         for kind, part in segments(message):
             if kind == "text":
-                if part or not message.tool_calls:
+                if message.role == "assistant" and part.strip():
+                    out.append(f'<div class="md">{markdown_to_html(part)}</div>')
+                elif part or not message.tool_calls:
                     out.append(f"<pre>{_h(part)}</pre>")
                 continue
             out.append(
