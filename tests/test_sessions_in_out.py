@@ -48,12 +48,21 @@ async def test_export_json_then_import_resumes_exactly(tmp_path):
     exported = tmp_path / "session.json"
     exported.write_text(export_session(original, "json"), encoding="utf-8")
 
-    # the original still exists: the import gets a new id and its own file
+    # the original, untouched since, already holds it: nothing is written, the error says where
+    with pytest.raises(ExportError, match=f"already imported as session {original.id}"):
+        import_session(exported)
+
+    # once the original went on, the import gets an id and a file of its own
+    await _say(copilot, "One more question about the database")
     imported = import_session(exported)
-    assert imported.id != original.id and imported.path.exists()
+    assert imported.id == f"{original.id}-imported" and imported.path.exists()
     imported.close()
     again = Session.open(imported.id).state
     assert again.model_dump(exclude={"id"}) == original.model_dump(exclude={"id"})
+    # and the same export a second time says so instead of making a third copy
+    with pytest.raises(ExportError, match=f"already imported as session {imported.id}"):
+        import_session(exported)
+    assert len(list(copilot.session.path.parent.glob("*.jsonl"))) == 2
 
     # on a machine without the original, it keeps its id
     copilot.session.close()
@@ -84,14 +93,25 @@ async def test_cli_import_prints_how_to_resume(tmp_path):
     exported = tmp_path / "s.json"
     exported.write_text(export_session(copilot.state, "json"), encoding="utf-8")
     copilot.session.close()
-    result = subprocess.run(
-        [sys.executable, "-m", "tui.cli", "import", str(exported)],
-        capture_output=True, text=True, cwd=ROOT, env=dict(os.environ), timeout=60,
-    )
+    copilot.session.path.unlink()  # as on another machine
+
+    def cli_import() -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "tui.cli", "import", str(exported)],
+            capture_output=True, text=True, cwd=ROOT, env=dict(os.environ), timeout=60,
+        )
+
+    result = cli_import()
     assert result.returncode == 0, result.stderr
     new_id = result.stdout.split()[2]
     assert f"--resume {new_id}" in result.stdout
     assert Session.open(new_id, read_only=True).state.messages == copilot.state.messages
+    twice = cli_import()  # the same file again: one line naming the session it already is
+    assert twice.returncode == 1 and twice.stdout == ""
+    assert twice.stderr.strip() == (
+        f"backend-copilot: s.json is already imported as session {new_id}; "
+        f"resume it with: backend-copilot --resume {new_id}"
+    )
 
 
 async def test_brief_lists_decisions_open_items_and_phase(tmp_path):
