@@ -28,7 +28,8 @@ HELP: list[tuple[str, str]] = [
     ("/export brief [PATH]", "a short Markdown brief: decisions, open checklist items, phase"),
     ("/retry", "answer your last message again (after an error or a stop)"),
     ("/new", "start a new session"),
-    ("/sessions", "open a saved session"),
+    ("/title <new title>", "rename this session"),
+    ("/sessions", "open, rename (r) or delete (d) a saved session"),
     ("/help", "this list"),
     ("/quit", "leave (the session is already saved)"),
 ]
@@ -51,13 +52,13 @@ def command_names(copilot: Copilot) -> list[str]:
     names += [f"/persona {p.name}" for p in copilot.library.personas]
     names += [f"/check {item.text}" for item in copilot.persona.all_checklist_items()]
     names += ["/export md", "/export json", "/export html", "/export brief"]
-    names += ["/retry", "/new", "/sessions", "/help", "/quit"]
+    names += ["/retry", "/new", "/title", "/sessions", "/help", "/quit"]
     return names
 
 
 def run_command(copilot: Copilot, line: str) -> CommandResult:
     try:
-        words = shlex.split(line.strip())
+        words = line.split() if _free_text(line) else shlex.split(line.strip())
     except ValueError as exc:
         return CommandResult(ok=False, message=f"Could not read that command ({exc}); check the quotes.")
     if not words or not words[0].startswith("/"):
@@ -69,6 +70,11 @@ def run_command(copilot: Copilot, line: str) -> CommandResult:
         hint = f" Did you mean /{close[0]}?" if close else ""
         return CommandResult(ok=False, message=f"Unknown command /{name}.{hint} Type /help for the list.")
     return handler(copilot, args)
+
+
+def _free_text(line: str) -> bool:
+    """Commands whose argument is prose (an apostrophe is not a quote there)."""
+    return line.strip().lower().split(maxsplit=1)[0] in ("/title",) if line.strip() else False
 
 
 def _phase(copilot: Copilot, args: list[str]) -> CommandResult:
@@ -149,6 +155,15 @@ def _export(copilot: Copilot, args: list[str]) -> CommandResult:
     return CommandResult(ok=True, action="export", path=str(path), message=f"Exported to {path}")
 
 
+def _title(copilot: Copilot, args: list[str]) -> CommandResult:
+    title = " ".join(" ".join(args).split())
+    if not title:
+        now = copilot.state.title or "untitled"
+        return CommandResult(ok=False, message=f"Usage: /title <new title> (now: {now})")
+    copilot.session.set_title(title)
+    return CommandResult(ok=True, message=f"Title: {title}")
+
+
 def _new(copilot: Copilot, args: list[str]) -> CommandResult:
     copilot.new_session()
     return CommandResult(ok=True, action="new", message="New session started.")
@@ -176,6 +191,7 @@ _HANDLERS = {
     "export": _export,
     "new": _new,
     "retry": _retry,
+    "title": _title,
     "sessions": _simple("sessions"),
     "help": _simple("help"),
     "quit": _simple("quit"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual import events, on, work
@@ -497,7 +498,35 @@ class CopilotApp(App[None]):
         except OSError as exc:
             self.say(f"Could not list sessions: {exc}", severity="error")
             return
-        self.push_screen(SessionsScreen(sessions, self.copilot.state.id), self._resume)
+        self.push_screen(
+            SessionsScreen(sessions, self.copilot.state.id, delete=self._delete_session,
+                           rename=self._rename_session),
+            self._resume,
+        )
+
+    def _delete_session(self, path: Path) -> str | None:
+        """The sessions screen's `d`: None when deleted, else the line saying why not."""
+        from agent.session.catalogue import delete_session
+        from agent.session.journal import SessionError
+
+        if self._copilot is not None and path == self.copilot.session.path:
+            return "That is the session open here: start a /new one first, then delete it."
+        try:
+            delete_session(path)
+        except SessionError as exc:
+            return str(exc)
+        return None
+
+    def _rename_session(self, path: Path, title: str) -> str | None:
+        """The sessions screen's `r`: the open session's header follows (a title event)."""
+        from agent.session.catalogue import rename_session
+        from agent.session.journal import SessionError
+
+        try:
+            rename_session(path, title)
+        except SessionError as exc:
+            return str(exc)
+        return None
 
     def _resume(self, session_id: str | None) -> None:
         if not session_id or session_id == self.copilot.state.id:

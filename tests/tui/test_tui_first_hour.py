@@ -17,3 +17,80 @@ async def test_a_failed_command_is_kept_selected_so_the_next_one_replaces_it() -
         for key in "/help":
             await pilot.press(key if key != "/" else "slash")
         assert prompt.text == "/help"  # not "/check foo bar/help"
+
+
+def _saved(title_question: str) -> str:
+    from agent.session.journal import Session
+
+    session = Session.create("backend")
+    session.add_user_message(title_question, persona_active=False, phase="")
+    session.close()
+    return session.id
+
+
+async def _open_sessions(pilot, app):
+    from tui.screens.sessions import SessionsScreen
+
+    await pilot.press("ctrl+s")
+    for _ in range(50):
+        await pilot.pause()
+        if isinstance(app.screen, SessionsScreen):
+            break
+    return app.screen
+
+
+def _row_of(screen, session_id: str) -> int:
+    from textual.widgets import DataTable
+
+    return screen.query_one(DataTable).get_row_index(session_id)
+
+
+async def test_sessions_screen_renames_and_deletes() -> None:
+    from textual.widgets import DataTable, Input
+
+    from agent.session.journal import list_sessions
+
+    keep, drop = _saved("Tell me a joke about cats"), _saved("scratch question")
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = await _open_sessions(pilot, app)
+        table = screen.query_one(DataTable)
+
+        table.move_cursor(row=_row_of(screen, keep))
+        await pilot.press("r")
+        field = screen.query_one("#sessions-rename", Input)
+        assert field.has_focus and field.value == "Tell me a joke about cats"
+        field.value = ""
+        await pilot.press(*"Orders API design", "enter")
+        await pilot.pause()
+        assert {s.id: s.title for s in list_sessions()}[keep] == "Orders API design"
+        assert "Orders API design" in str(table.get_cell(keep, screen._title_column))
+
+        table.move_cursor(row=_row_of(screen, drop))
+        await pilot.press("d")
+        assert {s.id for s in list_sessions()} == {keep, drop}  # the first d only asks
+        await pilot.press("d")
+        await pilot.pause()
+        assert {s.id for s in list_sessions()} == {keep}
+        assert table.row_count == 1
+
+
+async def test_the_open_session_is_renamed_live_and_not_deleted() -> None:
+    from textual.widgets import DataTable
+
+    from agent.session.journal import list_sessions
+
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await send(pilot, "How should the orders API page results?")
+        await send(pilot, "/title Paging, the orders API's way")
+        assert app.copilot.state.title == "Paging, the orders API's way"
+        assert "Paging, the orders API's way" in str(app.query_one("#session-title").content)
+        screen = await _open_sessions(pilot, app)
+        screen.query_one(DataTable).move_cursor(row=_row_of(screen, app.copilot.state.id))
+        await pilot.press("d", "d")
+        await pilot.pause()
+        assert [s.id for s in list_sessions()] == [app.copilot.state.id]
+        assert "open here" in str(screen.query_one("#sessions-hint").render())
