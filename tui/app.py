@@ -475,7 +475,7 @@ class CopilotApp(App[None]):
         elif action == "quit":
             self.exit()
         elif action == "persona_list":
-            self.say(result.message, title="Personas", timeout=8)
+            self.action_personas()
         elif result.message:
             self.query_one(PromptHelp).show_hint(result.message)
         return True
@@ -487,6 +487,21 @@ class CopilotApp(App[None]):
         if isinstance(self.screen, HelpScreen):
             return
         self.push_screen(HelpScreen(list(lines or HELP)))
+
+    def action_personas(self) -> None:
+        """/persona list: the table of personas; Enter pins the chosen one on."""
+        from keywords.activation import DEFAULT_ON_THRESHOLD
+        from tui.screens.personas import PersonaListScreen
+
+        if self._copilot is None or isinstance(self.screen, PersonaListScreen):
+            return
+        threshold = getattr(self.copilot.activator, "on_threshold", DEFAULT_ON_THRESHOLD)
+        self.push_screen(PersonaListScreen(self.copilot.persona_overview(), threshold),
+                         self._pin_persona)
+
+    def _pin_persona(self, name: str | None) -> None:
+        if name and self._copilot is not None:
+            self.run_line(f"/persona {name}")
 
     def action_sessions(self) -> None:
         from tui.screens.sessions import SessionsScreen

@@ -94,3 +94,37 @@ async def test_the_open_session_is_renamed_live_and_not_deleted() -> None:
         await pilot.pause()
         assert [s.id for s in list_sessions()] == [app.copilot.state.id]
         assert "open here" in str(screen.query_one("#sessions-hint").render())
+
+
+async def test_persona_list_is_a_table_with_file_keywords_and_score(tmp_path, monkeypatch) -> None:
+    import shutil
+    from pathlib import Path
+
+    from textual.widgets import DataTable
+
+    from tui.screens.personas import PersonaListScreen
+
+    library = Path(__file__).resolve().parents[1] / "fixtures" / "library"
+    folder = tmp_path / ".opencode" / "agent"
+    folder.mkdir(parents=True)
+    shutil.copy(library / "devops.md", folder / "devops.md")
+    monkeypatch.chdir(tmp_path)
+    app = make_app()
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await send(pilot, "We need to design the REST API for orders, with authentication.")
+        await send(pilot, "/persona list")
+        assert isinstance(app.screen, PersonaListScreen)
+        table = app.screen.query_one(DataTable)
+        assert [str(c.label) for c in table.columns.values()] == [
+            "Name", "Source file", "Keywords", "Score now"]
+        rows = {str(table.get_row_at(i)[0]).split(" (")[0]: [str(c) for c in table.get_row_at(i)]
+                for i in range(table.row_count)}
+        assert set(rows) == {"backend", "devops"}
+        assert rows["devops"][1].endswith("devops.md") and "kubernetes" in rows["devops"][2]
+        assert float(rows["backend"][3]) >= 1.5 and "(on" in rows["backend"][0]
+        assert float(rows["devops"][3]) == 0
+        table.move_cursor(row=list(rows).index("devops"))
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.copilot.persona.name == "devops" and app.copilot.state.persona_mode == "on"
