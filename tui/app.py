@@ -257,8 +257,13 @@ class CopilotApp(App[None]):
         copilot = self.copilot
         from tui.widgets.panels import SidePanels
 
-        self.query_one("#panels", SidePanels).show(
-            copilot.persona, copilot.state, self._current_phase()
+        from agent.persona.persona import DEFAULT_PERSONA_PATH
+
+        persona = copilot.persona
+        self.query_one("#panels", SidePanels).show(persona, copilot.state, self._current_phase())
+        self.query_one(PromptInput).show_persona(
+            persona.keywords, persona.title,
+            bundled=str(persona.source_path) == str(DEFAULT_PERSONA_PATH),
         )
         self._show_mcp()
 

@@ -128,3 +128,26 @@ async def test_persona_list_is_a_table_with_file_keywords_and_score(tmp_path, mo
         await pilot.press("enter")
         await settle(pilot)
         assert app.copilot.persona.name == "devops" and app.copilot.state.persona_mode == "on"
+
+
+async def test_another_persona_brings_its_own_wording_not_backends(tmp_path, monkeypatch) -> None:
+    import shutil
+    from pathlib import Path
+
+    from textual.widgets import Static
+
+    library = Path(__file__).resolve().parents[1] / "fixtures" / "library"
+    folder = tmp_path / ".opencode" / "agent"
+    folder.mkdir(parents=True)
+    shutil.copy(library / "devops.md", folder / "devops.md")
+    monkeypatch.chdir(tmp_path)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        prompt = app.query_one(PromptInput)
+        assert "APIs" in str(prompt.placeholder)  # the bundled backend persona's own words
+        await send(pilot, "/persona devops")
+        placeholder = str(prompt.placeholder)
+        detail = str(app.query_one("#tree-detail", Static).content)
+        assert "deploy" in placeholder and "API" not in placeholder
+        assert "release risk" in detail and "API" not in detail

@@ -131,9 +131,11 @@ class DecisionTreePanel(Vertical):
             node.set_label(option_label(self._option_data[key], key == chosen, words))
         detail = self.query_one("#tree-detail", Static)
         if hl is None or chosen not in self._option_data:
-            detail.update(
-                Text("No branch yet: talk about the API, or Enter on an option.", style="dim")
-            )
+            # In the shown persona's terms: its first tree's question, not backend's API.
+            question = persona.decision_trees[0].question.rstrip("?")
+            detail.update(plain(
+                f"No branch yet: talk about {question.lower()}, or Enter on an option.", "dim"
+            ))
             return
         option = self._option_data[chosen]
         tree = _tree(persona, hl.tree_id)
