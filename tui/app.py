@@ -195,12 +195,20 @@ class CopilotApp(App[None]):
                 return
             leave_long_lived_alone()
         copilot = self.copilot
-        wanted = getattr(getattr(copilot, "settings", None), "theme", "")
+        settings = getattr(copilot, "settings", None)
+        wanted = getattr(settings, "theme", "")
+        # config.toml's theme when it names one; else the one last chosen in the app.
+        if not self._theme_given and "theme" not in getattr(settings, "model_fields_set", ()):
+            from tui.prefs import load_theme
+
+            wanted = load_theme() or wanted
         if not self._theme_given and wanted and wanted != self.theme:
             if wanted in self.available_themes:
                 self.theme = wanted
             else:
                 copilot.problems.append(f"Unknown theme '{wanted}'; using {self.theme}.")
+        # From now on a theme the user picks (palette, Ctrl+P › theme) is remembered.
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
         self._unsubscribe = copilot.subscribe(self._on_copilot_event)
         # edit/write and non-read-only MCP tools ask here (the modal); never an automatic yes.
         copilot.approver = self._approve
@@ -255,9 +263,8 @@ class CopilotApp(App[None]):
 
     def _show_panels(self) -> None:
         copilot = self.copilot
-        from tui.widgets.panels import SidePanels
-
         from agent.persona.persona import DEFAULT_PERSONA_PATH
+        from tui.widgets.panels import SidePanels
 
         persona = copilot.persona
         self.query_one("#panels", SidePanels).show(persona, copilot.state, self._current_phase())
@@ -596,6 +603,13 @@ class CopilotApp(App[None]):
             self.copilot.set_phase(target)
         except Exception as exc:  # WorkflowError: at the first/last phase
             self.say(str(exc), severity="warning")
+
+    def _remember_theme(self, theme: Any) -> None:
+        from tui.prefs import save_theme
+
+        problem = save_theme(getattr(theme, "name", str(theme)))
+        if problem:
+            self.say(problem, severity="warning")
 
     def action_toggle_dark(self) -> None:
         self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"

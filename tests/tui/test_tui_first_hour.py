@@ -151,3 +151,36 @@ async def test_another_persona_brings_its_own_wording_not_backends(tmp_path, mon
         detail = str(app.query_one("#tree-detail", Static).content)
         assert "deploy" in placeholder and "API" not in placeholder
         assert "release risk" in detail and "API" not in detail
+
+
+async def test_the_theme_chosen_in_the_app_is_kept_for_the_next_start() -> None:
+    from tui_helpers import make_copilot
+
+    from tui.app import CopilotApp
+
+    first = CopilotApp(copilot_factory=make_copilot)  # no theme given: as `backend-copilot` runs
+    async with first.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert first.theme == "textual-dark"
+        first.theme = "textual-light"  # what the palette's theme picker does
+        await settle(pilot)
+    second = CopilotApp(copilot_factory=make_copilot)
+    async with second.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert second.theme == "textual-light"
+
+
+async def test_a_theme_in_config_toml_wins_over_the_remembered_one() -> None:
+    from tui_helpers import make_copilot
+
+    from agent import paths
+    from tui.app import CopilotApp
+    from tui.prefs import save_theme
+
+    assert save_theme("textual-light") is None
+    paths.config_dir(create=True)
+    paths.config_file().write_text('theme = "nord"\n')
+    app = CopilotApp(copilot_factory=make_copilot)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert app.theme == "nord"
