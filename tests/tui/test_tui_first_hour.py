@@ -184,3 +184,14 @@ async def test_a_theme_in_config_toml_wins_over_the_remembered_one() -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         assert app.theme == "nord"
+
+
+async def test_opening_and_quitting_at_once_saves_no_session() -> None:
+    from agent.session.journal import list_sessions
+
+    talked = _saved("the last real conversation")
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await send(pilot, "/persona on")  # a setting, not a message: still nothing to keep
+    assert [s.id for s in list_sessions()] == [talked]
