@@ -30,6 +30,7 @@ HELP: list[tuple[str, str]] = [
     ("/new", "start a new session"),
     ("/title <new title>", "rename this session"),
     ("/sessions", "open, rename (r) or delete (d) a saved session"),
+    ("/sessions rename|delete ID [TITLE]", "rename or delete a saved session by its id"),
     ("/help", "this list"),
     ("/quit", "leave (the session is already saved)"),
 ]
@@ -164,6 +165,32 @@ def _title(copilot: Copilot, args: list[str]) -> CommandResult:
     return CommandResult(ok=True, message=f"Title: {title}")
 
 
+def _sessions(copilot: Copilot, args: list[str]) -> CommandResult:
+    """No words: the sessions screen. `rename ID TITLE` / `delete ID`: done here."""
+    from agent.session.catalogue import delete_session, rename_session
+    from agent.session.journal import SessionError
+
+    if not args:
+        return CommandResult(ok=True, action="sessions")
+    verb, rest = args[0].lower(), args[1:]
+    usage = "Usage: /sessions, /sessions rename ID TITLE or /sessions delete ID"
+    if verb not in ("rename", "delete") or not rest or (verb == "rename" and len(rest) < 2):
+        return CommandResult(ok=False, message=usage)
+    session_id = rest[0]
+    try:
+        if verb == "delete":
+            if session_id in (copilot.state.id, str(copilot.session.path)):
+                return CommandResult(
+                    ok=False, message="That is the session open here: /new first, then delete it."
+                )
+            delete_session(session_id)
+            return CommandResult(ok=True, message=f"Deleted session {session_id}.")
+        title = rename_session(session_id, " ".join(rest[1:]))
+    except SessionError as exc:
+        return CommandResult(ok=False, message=str(exc))
+    return CommandResult(ok=True, message=f"Session {session_id}: {title}")
+
+
 def _new(copilot: Copilot, args: list[str]) -> CommandResult:
     copilot.new_session()
     return CommandResult(ok=True, action="new", message="New session started.")
@@ -192,7 +219,7 @@ _HANDLERS = {
     "new": _new,
     "retry": _retry,
     "title": _title,
-    "sessions": _simple("sessions"),
+    "sessions": _sessions,
     "help": _simple("help"),
     "quit": _simple("quit"),
 }

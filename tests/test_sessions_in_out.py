@@ -191,3 +191,22 @@ async def test_brief_gives_the_furthest_phase_and_the_branch_the_session_settled
     assert len(bullets) == 1  # one per tree: the branch the user chose stands
     assert bullets[0].startswith("- **WebSocket**") and ", chosen" in bullets[0]
     assert "also considered: REST, gRPC" in bullets[0]
+
+
+async def test_sessions_command_renames_and_deletes_by_id():
+    from agent.session.journal import list_sessions
+
+    old = _copilot()
+    await _say(old, "Tell me a joke about cats")
+    old_id = old.state.id
+    old.session.close()
+    copilot = _copilot()
+    await _say(copilot, "Design the orders API")
+    assert copilot.run_command(f"/sessions rename {old_id} Cats, briefly").ok
+    assert {s.id: s.title for s in list_sessions()}[old_id] == "Cats, briefly"
+    here = copilot.run_command(f"/sessions delete {copilot.state.id}")
+    assert not here.ok and "open here" in here.message
+    assert copilot.run_command(f"/sessions delete {old_id}").ok
+    assert [s.id for s in list_sessions()] == [copilot.state.id]
+    assert copilot.run_command("/sessions").action == "sessions"
+    assert not copilot.run_command("/sessions rename").ok
