@@ -132,7 +132,7 @@ def command_names(copilot: Copilot) -> list[str]:
 
 def run_command(copilot: Copilot, line: str) -> CommandResult:
     try:
-        words = shlex.split(line.strip())
+        words = line.split() if _free_text(line) else shlex.split(line.strip())
     except ValueError as exc:
         return refused(f"Could not read that command ({exc}); check the quotes.")
     if not words or not words[0].startswith("/"):
@@ -147,6 +147,11 @@ def run_command(copilot: Copilot, line: str) -> CommandResult:
 
 
 # -- handlers -------------------------------------------------------------------------------
+
+
+def _free_text(line: str) -> bool:
+    """Commands whose argument is prose (an apostrophe is not a quote there)."""
+    return line.strip().lower().split(maxsplit=1)[0] in ("/title",) if line.strip() else False
 
 
 def _phase(copilot: Copilot, args: list[str]) -> CommandResult:
@@ -227,6 +232,41 @@ def _export(copilot: Copilot, args: list[str]) -> CommandResult:
     return Exported(path=str(path), message=f"Exported to {path}")
 
 
+def _title(copilot: Copilot, args: list[str]) -> CommandResult:
+    title = " ".join(" ".join(args).split())
+    if not title:
+        now = copilot.state.title or "untitled"
+        return CommandResult(ok=False, message=f"Usage: /title <new title> (now: {now})")
+    copilot.session.set_title(title)
+    return CommandResult(ok=True, message=f"Title: {title}")
+
+
+def _sessions(copilot: Copilot, args: list[str]) -> CommandResult:
+    """No words: the sessions screen. `rename ID TITLE` / `delete ID`: done here."""
+    from agent.session.catalogue import delete_session, rename_session
+    from agent.session.journal import SessionError
+
+    if not args:
+        return CommandResult(ok=True, action="sessions")
+    verb, rest = args[0].lower(), args[1:]
+    usage = "Usage: /sessions, /sessions rename ID TITLE or /sessions delete ID"
+    if verb not in ("rename", "delete") or not rest or (verb == "rename" and len(rest) < 2):
+        return CommandResult(ok=False, message=usage)
+    session_id = rest[0]
+    try:
+        if verb == "delete":
+            if session_id in (copilot.state.id, str(copilot.session.path)):
+                return CommandResult(
+                    ok=False, message="That is the session open here: /new first, then delete it."
+                )
+            delete_session(session_id)
+            return CommandResult(ok=True, message=f"Deleted session {session_id}.")
+        title = rename_session(session_id, " ".join(rest[1:]))
+    except SessionError as exc:
+        return CommandResult(ok=False, message=str(exc))
+    return CommandResult(ok=True, message=f"Session {session_id}: {title}")
+
+
 def _new(copilot: Copilot, args: list[str]) -> CommandResult:
     copilot.new_session()
     return NewSession(message="New session started.")
@@ -303,8 +343,39 @@ def _deliver_lines(copilot: Copilot) -> list[str]:
     return ["/deliver", *(f"/deliver {p.name}" for p in copilot.persona.phases)]
 
 
+def _title(copilot: Copilot, args: list[str]) -> CommandResult:
+    title = " ".join(" ".join(args).split())
+    if not title:
+        now = copilot.state.title or "untitled"
+        return refused(f"Usage: /title <new title> (now: {now})")
+    copilot.session.set_title(title)
+    return CommandResult(message=f"Title: {title}")
+
+
 def _sessions(copilot: Copilot, args: list[str]) -> CommandResult:
-    return OpenSessions()
+    """No words: the sessions screen. `rename ID TITLE` / `delete ID`: done here."""
+    from agent.session.catalogue import delete_session, rename_session
+    from agent.session.journal import SessionError
+
+    if not args:
+        return OpenSessions()
+    verb, rest = args[0].lower(), args[1:]
+    usage = "Usage: /sessions, /sessions rename ID TITLE or /sessions delete ID"
+    if verb not in ("rename", "delete") or not rest or (verb == "rename" and len(rest) < 2):
+        return refused(usage)
+    session_id = rest[0]
+    try:
+        if verb == "delete":
+            if session_id in (copilot.state.id, str(copilot.session.path)):
+                return refused("That is the session open here: /new first, then delete it.")
+            delete_session(session_id)
+            return CommandResult(message=f"Deleted session {session_id}.")
+        title = rename_session(session_id, " ".join(rest[1:]))
+    except SessionError as exc:
+        return refused(str(exc))
+    return CommandResult(message=f"Session {session_id}: {title}")
+
+
 
 
 def _help(copilot: Copilot, args: list[str]) -> CommandResult:
@@ -389,8 +460,14 @@ COMMANDS: tuple[Command, ...] = (
             palette=(P("Retry the last message", "Ask the last question again", "/retry"),)),
     Command("new", "/new", "start a new session", _new,
             palette=(P("New session", "Start a fresh conversation (this one stays saved)", "/new"),)),
-    Command("sessions", "/sessions", "open a saved session", _sessions,
-            palette=(P("Resume a session", "Open a saved session", "/sessions"),)),
+    Command("title", "/title <new title>", "rename this session", _title,
+            completions=lambda copilot: ["/title "]),
+    Command("sessions", "/sessions", "open, rename (r) or delete (d) a saved session", _sessions,
+            palette=(P("Resume a session", "Open, rename or delete a saved session",
+                       "/sessions"),),
+            completions=lambda copilot: ["/sessions", "/sessions rename ", "/sessions delete "],
+            extra_help=(("/sessions rename|delete ID [TITLE]",
+                         "rename or delete a saved session by its id"),)),
     Command("help", "/help", "this list", _help),
     Command("quit", "/quit", "leave (the session is already saved)", _quit),
 )

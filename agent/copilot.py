@@ -622,8 +622,9 @@ async def _flush_every(session: Session, seconds: float) -> None:
 
 def _open_resumed(resume: str, problems: list[str]) -> Session:
     if resume in ("", "latest"):
-        summaries = list_sessions(problems=problems)
+        # The newest conversation: a session without a message is nothing to go back to.
+        summaries = [s for s in list_sessions(problems=problems) if s.messages]
         if not summaries:
             raise LookupError("There is no saved session to resume yet.")
-        return Session.open(summaries[0].id)
+        return Session.open(summaries[0].path)
     return Session.open(resume)

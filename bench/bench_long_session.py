@@ -11,8 +11,14 @@
    bare Textual app doing the same step with the same texts (bare_transcript.py), in
    short alternating rounds (the machine drifts). Target: the median step to the top <= 1.5x the bare app's, and at
    most max_mounted + one batch of entries in the DOM.
+4. One answer of many streamed pieces: 20,000 pieces of 500 bytes (10 MB of log), one line
+   each. Resume (`Copilot.start(resume=ID)`: read, fold) and export (open read-only and write
+   the file, as `backend-copilot export` does) in md, html and json. Target: <= 2 s each.
+   The same with 40,000 pieces must take at most 2.5x as long + 0.25 s (linear, not
+   quadratic: a fold that concatenates takes 4x).
+   Listing the sessions reads only what it needs: <= 0.5 s and <= 4 MB of Python memory.
 Exits 1 on any FAIL.  Run: .venv/bin/python bench/bench_long_session.py [--runs N]
-[--scroll-rounds N]
+[--scroll-rounds N] [--pieces-only]
 """
 
 from __future__ import annotations
@@ -68,6 +74,118 @@ def make_session() -> str:
     session_id = session.id
     session.close()
     return session_id
+
+
+PIECES, PIECE_BYTES = 20_000, 500
+PIECES_TARGET_S = 2.0
+LINEAR_FACTOR = 2.5  # twice the pieces: at most this many times the time (quadratic: 4x)
+LINEAR_SLACK = 0.25  # seconds: sub-second timings on a shared machine jitter
+LIST_TARGET_S, LIST_TARGET_MB = 0.5, 4.0
+
+
+def piece(i: int) -> str:
+    """500 bytes of an answer's Markdown, different each time."""
+    text = (f"Step {i}: keep the **orders** table keyed by `(tenant_id, id)`; page with a "
+            "cursor and cache the first page for 30 s. ")
+    return (text * 5)[: PIECE_BYTES - 1] + "\n"
+
+
+def make_pieces_session(pieces: int) -> str:
+    """One question and one answer streamed as `pieces` lines of PIECE_BYTES each."""
+    from agent.session.journal import Session
+
+    ticks = [0.0]
+
+    def clock() -> float:  # past the batching interval every time: one line per piece
+        ticks[0] += 1.0
+        return ticks[0]
+
+    session = Session.create("backend", clock=clock)
+    session.add_user_message("Write the whole orders service design", persona_active=True,
+                             phase="Architecture")
+    answer_id = session.start_answer("offline", "", persona_active=True, phase="Architecture",
+                                     persona="backend")
+    for i in range(pieces):
+        session.append_chunk(answer_id, piece(i))
+    session.finish(answer_id, "complete")
+    session.close()
+    return session.id
+
+
+def pieces_case(pieces: int, repeats: int = 3) -> dict[str, float]:
+    """Seconds to resume and to export (md, html, json) a session of `pieces` pieces: the
+    best of `repeats` runs each (the machine is shared; the best run is the code's cost)."""
+    import tempfile
+
+    from agent.copilot import Copilot
+    from agent.export.render import write_export
+    from agent.session.journal import Session
+
+    session_id = make_pieces_session(pieces)
+    times: dict[str, float] = {}
+
+    def best(label: str, seconds: float) -> None:
+        times[label] = min(times.get(label, seconds), seconds)
+
+    for _ in range(repeats):
+        start = time.perf_counter()
+        copilot = Copilot.start(cli={"provider": "offline"}, resume=session_id, strict=False,
+                                discover=False)
+        best("resume", time.perf_counter() - start)
+        assert len(copilot.state.messages[-1].content) == pieces * PIECE_BYTES
+        copilot.session.close()
+        with tempfile.TemporaryDirectory(prefix="bench-pieces-") as out:
+            for fmt in ("md", "html", "json"):
+                start = time.perf_counter()
+                state = Session.open(session_id, read_only=True).state
+                write_export(state, fmt, Path(out))  # type: ignore[arg-type]
+                best(f"export {fmt}", time.perf_counter() - start)
+    return times
+
+
+def listing_case() -> tuple[float, float, int]:
+    """Seconds and peak Python memory (MB) to list the saved sessions; bytes on disk."""
+    import tracemalloc
+
+    from agent import paths
+    from agent.session.journal import list_sessions
+
+    size = sum(p.stat().st_size for p in paths.sessions_dir().glob("*.jsonl"))
+    tracemalloc.start()
+    start = time.perf_counter()
+    list_sessions()
+    seconds = time.perf_counter() - start
+    peak = tracemalloc.get_traced_memory()[1] / 1e6
+    tracemalloc.stop()
+    return seconds, peak, size
+
+
+def pieces_report() -> bool:
+    """Print the many-pieces case (part 4) and return whether it passed."""
+    size_mb = PIECES * PIECE_BYTES / 1e6
+    pieces_case(200, repeats=1)  # warm-up: imports, caches
+    one = pieces_case(PIECES)
+    two = pieces_case(2 * PIECES)
+    ok = True
+    for label, seconds in one.items():
+        passed = seconds <= PIECES_TARGET_S
+        ok &= passed
+        print(f"{label}, one answer of {PIECES} pieces ({size_mb:.0f} MB): {seconds:.2f} s "
+              f"(target <= {PIECES_TARGET_S:.0f} s) {verdict(passed)}")
+    for label, seconds in two.items():
+        limit = LINEAR_FACTOR * one[label] + LINEAR_SLACK
+        passed = seconds <= limit
+        ok &= passed
+        print(f"{label}, {2 * PIECES} pieces: {seconds:.2f} s (target <= {LINEAR_FACTOR} x "
+              f"{one[label]:.2f} + {LINEAR_SLACK} = {limit:.2f} s: linear, not quadratic) "
+              f"{verdict(passed)}")
+    seconds, peak, size = listing_case()
+    passed = seconds <= LIST_TARGET_S and peak <= LIST_TARGET_MB
+    ok &= passed
+    print(f"listing {size / 1e6:.0f} MB of sessions: {seconds:.2f} s, peak Python memory "
+          f"{peak:.1f} MB (target <= {LIST_TARGET_S} s, <= {LIST_TARGET_MB:.0f} MB) "
+          f"{verdict(passed)}")
+    return ok
 
 
 def rss_mb(socket: str, name: str) -> float:
@@ -262,7 +380,17 @@ def main() -> int:
     parser.add_argument("--scroll-rounds", type=int, default=6)
     parser.add_argument("--scroll-only", action="store_true",
                         help="only the scrolling part (no tmux paint runs)")
+    parser.add_argument("--pieces-only", action="store_true",
+                        help="only the one-answer-of-many-pieces case (part 4)")
     args = parser.parse_args()
+    if args.pieces_only:
+        tmp, _ = isolated_home("bench-long-pieces-")
+        try:
+            ok = pieces_report()
+        finally:
+            tmp.cleanup()
+        print(verdict(ok))
+        return 0 if ok else 1
     if shutil.which("tmux") is None:
         print("long session: tmux is not installed (apt-get install tmux) FAIL")
         return 1
@@ -316,7 +444,12 @@ def main() -> int:
           f"(p90 {percentile(bare, 90) * 1000:.0f} ms) -> {ratio:.2f}x (target <= {STEP_FACTOR}x); "
           f"at most {scroll['most']} entries in the DOM of {MESSAGES} (bound {bound}) "
           f"{verdict(ok_scroll)}")
-    ok = ok_paint and ok_rss and ok_scroll
+    tmp, _ = isolated_home("bench-long-pieces-")
+    try:
+        ok_pieces = pieces_report()
+    finally:
+        tmp.cleanup()
+    ok = ok_paint and ok_rss and ok_scroll and ok_pieces
     print(verdict(ok))
     return 0 if ok else 1
 

@@ -108,11 +108,13 @@ def system_prompt(body: dict) -> str:
 
 
 def persona_with_temperature(tmp_path: Path, temperature: float) -> Path:
-    """The bundled persona with a temperature added to its frontmatter."""
+    """The user's own copy of the bundled persona (same name: it replaces it) with a
+    temperature added to its frontmatter."""
     source = BUNDLED.read_text()
     assert source.startswith("---\n")
     path = tmp_path / "backend-warm.md"
-    path.write_text(f"---\ntemperature: {temperature}\n" + source.removeprefix("---\n"))
+    path.write_text(f"---\nname: backend\ntemperature: {temperature}\n"
+                    + source.removeprefix("---\n"))
     return path
 
 

@@ -130,6 +130,38 @@ def test_ask_then_sessions_then_export(tmp_path: Path) -> None:
     assert "How should our service store passwords?" in text
 
 
+def test_sessions_rename_and_delete(tmp_path: Path) -> None:
+    assert run_cli("ask", "How should our service store passwords?").returncode == 0
+    [session] = json.loads(run_cli("sessions", "--json").stdout)
+    renamed = run_cli("sessions", "rename", session["id"], "Password", "storage")
+    assert renamed.returncode == 0, renamed.stderr
+    assert "Password storage" in run_cli("sessions").stdout
+    deleted = run_cli("sessions", "delete", session["id"])
+    assert deleted.returncode == 0, deleted.stderr
+    assert json.loads(run_cli("sessions", "--json").stdout) == []
+    again = run_cli("sessions", "delete", session["id"])
+    assert again.returncode == 1 and "No saved session" in again.stderr
+    assert len(again.stderr.strip().splitlines()) == 1
+
+
+def test_a_session_open_in_another_process_is_not_deleted() -> None:
+    code = (
+        "import sys; from agent.session.journal import Session; s = Session.create('backend');"
+        "s.add_user_message('busy', persona_active=False, phase=''); print(s.id, flush=True);"
+        "sys.stdin.read()"
+    )
+    holder = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        session_id = holder.stdout.readline().strip()
+        refused = run_cli("sessions", "delete", session_id)
+        assert refused.returncode == 1 and "Not deleted" in refused.stderr
+        assert [s["id"] for s in json.loads(run_cli("sessions", "--json").stdout)] == [session_id]
+    finally:
+        holder.kill()
+        holder.wait()
+
+
 def test_config_masks_the_key() -> None:
     secret = "sk-test-cli-9f8e7d6c5b4a"
     result = run_cli("config", env_extra={"OPENAI_API_KEY": secret})

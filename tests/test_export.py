@@ -119,8 +119,48 @@ def test_markdown_keeps_content_literal(state: SessionState) -> None:
     fence_open = md.index("```text\nBuild a chat API")
     assert md.index(SCRIPT) > fence_open
     assert "\x1b" not in md and "\x07" not in md
-    # content holding ``` gets a longer fence so it cannot close the block early
-    assert "````text\nAnswer complete" in md
+    # an answer is the model's Markdown, its raw HTML tags escaped so no viewer runs them
+    assert 'Answer complete: \\<b onclick="x()">hi\\</b>' in md
+    assert "<b onclick" not in md.replace("\\<b onclick", "")
+
+
+ANSWER_MD = (
+    "**Recommendation:** use REST.\n\n### Why\n\n- p99 latency \\<200ms\n"
+    "- see [the RFC](https://www.rfc-editor.org/rfc/rfc9110) or [this](javascript:alert(1))\n\n"
+    "```python\nif a < b: print('<b>')\n```\n"
+)
+
+
+def _answered(tmp_path: Path) -> SessionState:
+    session = Session.create("backend", directory=tmp_path / "sessions")
+    session.add_user_message("How should the API look?", persona_active=True, phase="PRD")
+    answer = session.start_answer("openai", "gpt-4o", persona_active=True, phase="PRD")
+    session.append_chunk(answer, ANSWER_MD)
+    session.finish(answer, "complete")
+    session.close()
+    return Session.open(session.path, read_only=True).state
+
+
+def test_markdown_export_keeps_answers_as_markdown_without_leaking_escapes(tmp_path: Path) -> None:
+    from markdown_it import MarkdownIt
+
+    md = export_session(_answered(tmp_path), "md")
+    assert "\n**Recommendation:** use REST.\n" in md and "\n### Why\n" in md  # not in a fence
+    assert "```text\n**Recommendation" not in md
+    assert "if a < b: print('<b>')" in md  # code is left exactly as written
+    shown = MarkdownIt("commonmark", {"html": False}).render(md)
+    assert "&lt;200ms" in shown and "\\&lt;200ms" not in shown and "\\<200ms" not in shown
+    assert "<strong>Recommendation:</strong>" in shown
+
+
+def test_html_export_formats_answers_with_only_web_and_mail_links(tmp_path: Path) -> None:
+    page = export_session(_answered(tmp_path), "html")
+    assert "<strong>Recommendation:</strong> use REST." in page
+    assert "<h3>Why</h3>" in page
+    assert "p99 latency &lt;200ms" in page and "\\&lt;200ms" not in page
+    assert '<a href="https://www.rfc-editor.org/rfc/rfc9110">the RFC</a>' in page
+    assert "javascript:" not in page.replace("[this](javascript:alert(1))", "")
+    assert "print(&#x27;&lt;b&gt;&#x27;)" in page or "print('&lt;b&gt;')" in page
 
 
 def test_markdown_escapes_inline_text(tmp_path: Path) -> None:
@@ -170,7 +210,7 @@ def test_html_is_escaped_and_inert(state: SessionState) -> None:
     assert "<script" not in lowered
     assert not re.search(r"=\s*[\"']?\s*javascript:", lowered)  # only ever shown as text
     assert not re.search(r"<[^>]*\son\w+\s*=", page)  # no event-handler attributes
-    assert not re.search(r"\b(src|href)\s*=", lowered)
+    assert not re.search(r"\b(src|href)\s*=", lowered)  # the fixture has no web link
     assert "@import" not in lowered and "url(" not in lowered
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "&lt;b onclick=&quot;x()&quot;&gt;" in page

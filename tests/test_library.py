@@ -183,7 +183,7 @@ def test_agent_option_makes_its_persona_the_default(tmp_path, monkeypatch):
 
 
 def _discover() -> tuple[PersonaLibrary, list[str]]:
-    from agent.persona.persona import activation_profile, persona
+    from agent.persona import activation_profile, persona
 
     persona._load_cached.cache_clear()  # what a new run starts without
     activation_profile._CACHE.clear()
@@ -193,8 +193,8 @@ def _discover() -> tuple[PersonaLibrary, list[str]]:
 def test_agent_files_are_cached_between_runs_and_an_edited_file_is_read_again(
     project, isolated_dirs, monkeypatch
 ):
+    from agent.persona import persona as persona_module
     from agent.persona.cache import CACHE_NAME
-    from agent.persona.persona import persona as persona_module
 
     first, _ = _discover()
     cache = isolated_dirs["data"] / CACHE_NAME
@@ -262,3 +262,17 @@ async def test_an_agent_without_keywords_switches_on_by_its_description(tmp_path
     assert _activations(copilot)[-1].persona == "terraform-engineer"
     assert copilot.workflow.current_name == "Assessment"
     copilot.session.close()
+
+
+def test_a_persona_with_no_score_is_not_named_runner_up_or_given_a_zero() -> None:
+    from agent.persona.library import explain
+    from keywords.activation import ActivationResult
+
+    result = ActivationResult(
+        persona="devops", active=True, score=3.0, threshold=1.5, matches=[], changed=True,
+        why="matched deployment (score 3 ≥ 1.5)", runner_up="backend",
+        scores={"devops": 3.0, "backend": 0.0},
+    )
+    reason = explain(result, "backend")
+    assert reason.count("took over from backend") == 1
+    assert "runner-up" not in reason and "0.0" not in reason

@@ -168,7 +168,7 @@ async def test_idle_persona_says_which_words_switch_it_on() -> None:
     provider = PlaybookProvider(delay=0, idle_keywords=["api", "database"])
     answer = "".join((await collect(provider, request("What's for lunch?")))[0])
     assert answer.startswith(HEADER)
-    assert "backend persona is idle" in answer
+    assert "No persona is on" in answer
     assert "`api`, `database`" in answer
     assert "WebSocket" not in answer
     assert CONNECT_LINE in answer
@@ -224,3 +224,30 @@ async def test_bundled_persona_recommends_websocket() -> None:
     )
     assert "**WebSocket**" in answer
     assert answer.startswith(HEADER)
+
+
+async def test_idle_explanation_states_the_rule_the_engine_applies() -> None:
+    """Every claim of the sentence, checked against the engine itself, keyword by keyword."""
+    from keywords.activation import Activator
+
+    keywords = list(load_persona().keywords)
+    answer = "".join((await collect(PlaybookProvider(delay=0), request("What's for lunch?")))[0])
+    rule = next(line for line in answer.splitlines() if "switches on" in line)
+    parts = rule.split(";")
+
+    def claim(word: str) -> str:
+        [part] = [p for p in parts if f"`{word}`" in p]
+        return part
+
+    def activates(*messages: str) -> bool:
+        engine = Activator({"backend": keywords})
+        return [engine.feed(m).active for m in messages][-1]
+
+    for word in keywords:
+        alone = activates(f"lunch and {word} today")
+        assert ("alone" in claim(word)) == alone, (word, claim(word))
+        if not alone:
+            other = next(k for k in keywords if k != word and "alone" not in claim(k))
+            assert activates(f"{word} and {other}") and "2 different ones" in claim(word)
+            in_a_row = activates(f"the {word} today", f"the {other} tomorrow")
+            assert ("two messages in a row" in claim(word)) == in_a_row

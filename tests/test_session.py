@@ -252,6 +252,7 @@ def test_session_ids_sort_by_creation(data_dir: Path) -> None:
 
 def test_files_are_private(data_dir: Path) -> None:
     session = Session.create("backend")
+    session.add_user_message("hello", persona_active=False, phase="")
     session.close()
     assert stat.S_IMODE(session.path.stat().st_mode) == 0o600
     assert stat.S_IMODE((data_dir / "sessions").stat().st_mode) == 0o700
@@ -279,13 +280,14 @@ def test_unwritable_directory_keeps_session_in_memory(tmp_path: Path) -> None:
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
 def test_disk_full_mid_session_warns_once_and_keeps_going(data_dir: Path) -> None:
     session = Session.create("backend")
+    session.add_user_message("zero", persona_active=False, phase="")  # the file exists now
     seen: list[SessionEvent] = []
     session.subscribe(seen.append)
     os.close(session._fd)  # type: ignore[arg-type]
     session._fd = os.open("/dev/full", os.O_WRONLY)  # every write now fails with ENOSPC
     session.add_user_message("one", persona_active=False, phase="")
     session.add_user_message("two", persona_active=False, phase="")
-    assert [m.content for m in session.state.messages] == ["one", "two"]
+    assert [m.content for m in session.state.messages] == ["zero", "one", "two"]
     assert len(session.warnings) == 1
     assert sum(isinstance(e, Notice) for e in seen) == 1
 
@@ -342,3 +344,97 @@ def test_audit_and_probe_resume_and_a_rerun_replaces_the_audit(tmp_path: Path) -
         assert audit.item("rate").evidence[0].where == "app/main.py:21"
         api = audit.item("std/api")
         assert api.status == "missing" and "p95 400.0 ms" in api.evidence[0].text
+
+
+def test_a_session_without_a_message_leaves_no_file(data_dir: Path) -> None:
+    """Opening the app and quitting at once saves nothing: no '0 messages (untitled)'."""
+    session = Session.create("backend")
+    session.append(ActivationChanged(persona="backend", active=True, mode="on", pinned=True))
+    session.close()
+    assert not session.path.exists()
+    assert list_sessions() == []
+
+
+def test_the_first_message_creates_the_file_with_what_came_before(data_dir: Path) -> None:
+    session = Session.create("backend")
+    session.append(ActivationChanged(persona="backend", active=True, mode="on", pinned=True))
+    assert not session.path.exists()
+    session.add_user_message("now it counts", persona_active=True, phase="")
+    session.close()
+    assert [e["type"] for e in lines_of(session.path)] == ["session", "activation", "message"]
+    assert Session.open(session.id).state.persona_mode == "on"
+
+
+def test_resume_latest_skips_sessions_without_messages(data_dir: Path) -> None:
+    from agent.copilot import _open_resumed
+
+    talked = Session.create("backend")
+    talked.add_user_message("the real conversation", persona_active=False, phase="")
+    talked.close()
+    empty = data_dir / "sessions" / "29990101-000000-0000.jsonl"  # an old empty file, newer
+    empty.write_text('{"type":"session","ts":"2999-01-01T00:00:00.000+00:00","id":"e"}\n')
+    os.utime(empty, (4_000_000_000, 4_000_000_000))
+    resumed = _open_resumed("latest", [])
+    assert [m.content for m in resumed.state.messages] == ["the real conversation"]
+    resumed.close()
+
+
+def test_streamed_pieces_fold_back_in_order_with_tool_calls_where_they_happened(
+    data_dir: Path,
+) -> None:
+    from agent.session.models import ToolCallFinished, ToolCallStarted
+
+    ticks = FakeClock()
+    session = Session.create("backend", clock=ticks)
+    session.add_user_message("read it", persona_active=False, phase="")
+    answer = session.start_answer("openai", "m", persona_active=False, phase="")
+    for i in range(300):  # one line per piece: the clock passes the batching interval each time
+        ticks.now += 1
+        session.append_chunk(answer, f"<{i}>")
+        if i == 150:
+            session.append(ToolCallStarted(id=answer, call_id="c1", name="read"))
+            session.append(ToolCallFinished(id=answer, call_id="c1", status="ok"))
+    session.finish(answer, "complete")
+    session.close()
+    assert sum(e["type"] == "answer_delta" for e in lines_of(session.path)) == 300
+    message = Session.open(session.id).state.messages[-1]
+    assert message.content == "".join(f"<{i}>" for i in range(300))
+    assert message.tool_calls[0].offset == len("".join(f"<{i}>" for i in range(151)))
+    assert message.status == "complete"
+
+
+def test_listing_skips_huge_streamed_lines_and_still_finds_title_and_count(data_dir: Path) -> None:
+    session = Session.create("backend")
+    session.add_user_message("tell me a joke", persona_active=False, phase="")
+    answer = session.start_answer("offline", "", persona_active=False, phase="")
+    session.append_chunk(answer, "x" * 3_000_000)  # one line far longer than any read block
+    session.finish(answer, "complete")
+    session.add_user_message("design the orders API", persona_active=True, phase="")
+    session.close()
+    [summary] = list_sessions()
+    assert summary.messages == 3
+    assert summary.title == "design the orders API"
+
+
+def test_title_comes_from_the_first_message_that_switched_a_persona_on(data_dir: Path) -> None:
+    session = Session.create("backend")
+    session.add_user_message("Tell me a joke about cats", persona_active=False, phase="")
+    assert session.state.title == "Tell me a joke about cats"  # until a persona comes on
+    session.add_user_message("Design the orders API with JWT", persona_active=True, phase="")
+    session.add_user_message("And rate limits?", persona_active=True, phase="")
+    assert session.state.title == "Design the orders API with JWT"
+    session.close()
+    assert Session.open(session.id).state.title == "Design the orders API with JWT"
+    assert list_sessions()[0].title == "Design the orders API with JWT"
+
+
+def test_listing_counts_every_message_across_read_blocks(data_dir: Path) -> None:
+    session = Session.create("backend")
+    for i in range(2500):  # ~2.7 MB: lines cross the listing's read blocks
+        session.add_user_message(f"question {i} " + "y" * (i % 1500), persona_active=False,
+                                 phase="")
+    session.set_title("Many questions")
+    session.close()
+    [summary] = list_sessions()
+    assert summary.messages == 2500
+    assert summary.title == "Many questions"

@@ -48,12 +48,21 @@ async def test_export_json_then_import_resumes_exactly(tmp_path):
     exported = tmp_path / "session.json"
     exported.write_text(export_session(original, "json"), encoding="utf-8")
 
-    # the original still exists: the import gets a new id and its own file
+    # the original, untouched since, already holds it: nothing is written, the error says where
+    with pytest.raises(ExportError, match=f"already imported as session {original.id}"):
+        import_session(exported)
+
+    # once the original went on, the import gets an id and a file of its own
+    await _say(copilot, "One more question about the database")
     imported = import_session(exported)
-    assert imported.id != original.id and imported.path.exists()
+    assert imported.id == f"{original.id}-imported" and imported.path.exists()
     imported.close()
     again = Session.open(imported.id).state
     assert again.model_dump(exclude={"id"}) == original.model_dump(exclude={"id"})
+    # and the same export a second time says so instead of making a third copy
+    with pytest.raises(ExportError, match=f"already imported as session {imported.id}"):
+        import_session(exported)
+    assert len(list(copilot.session.path.parent.glob("*.jsonl"))) == 2
 
     # on a machine without the original, it keeps its id
     copilot.session.close()
@@ -84,14 +93,25 @@ async def test_cli_import_prints_how_to_resume(tmp_path):
     exported = tmp_path / "s.json"
     exported.write_text(export_session(copilot.state, "json"), encoding="utf-8")
     copilot.session.close()
-    result = subprocess.run(
-        [sys.executable, "-m", "tui.cli", "import", str(exported)],
-        capture_output=True, text=True, cwd=ROOT, env=dict(os.environ), timeout=60,
-    )
+    copilot.session.path.unlink()  # as on another machine
+
+    def cli_import() -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "tui.cli", "import", str(exported)],
+            capture_output=True, text=True, cwd=ROOT, env=dict(os.environ), timeout=60,
+        )
+
+    result = cli_import()
     assert result.returncode == 0, result.stderr
     new_id = result.stdout.split()[2]
     assert f"--resume {new_id}" in result.stdout
     assert Session.open(new_id, read_only=True).state.messages == copilot.state.messages
+    twice = cli_import()  # the same file again: one line naming the session it already is
+    assert twice.returncode == 1 and twice.stdout == ""
+    assert twice.stderr.strip() == (
+        f"backend-copilot: s.json is already imported as session {new_id}; "
+        f"resume it with: backend-copilot --resume {new_id}"
+    )
 
 
 async def test_brief_lists_decisions_open_items_and_phase(tmp_path):
@@ -150,3 +170,43 @@ def test_web_serves_this_program_with_the_same_flags_minus_the_web_ones():
     assert "'x y.md'" in command and "--web" not in command and "8123" not in command
     defaults = build_parser().parse_args(["--web"])
     assert (defaults.host, defaults.port) == ("127.0.0.1", 8000)
+
+
+async def test_brief_gives_the_furthest_phase_and_the_branch_the_session_settled_on(tmp_path):
+    from agent.session.models import TreeHighlighted
+
+    copilot = _copilot()
+    await _say(copilot, "Our REST API needs authentication")
+    for phase in ("Architecture", "Feature Breakdown", "Architecture"):  # on, then back
+        copilot.set_phase(phase)
+    tree = copilot.persona.decision_trees[0]
+    node = {o.recommendation: o.node_id for o in tree.options}
+    for name, chosen in (("REST", False), ("WebSocket", True), ("gRPC", False)):
+        copilot.session.append(TreeHighlighted(tree_id=tree.id, node_id=node[name],
+                                               recommendation=name, chosen=chosen))
+    brief = copilot.export("brief", str(tmp_path)).read_text()
+    assert "Phase reached: Feature Breakdown" in brief and "now back at Architecture" in brief
+    decisions = brief.split("## Decisions", 1)[1].split("##", 1)[0]
+    bullets = [line for line in decisions.splitlines() if line.startswith("- ")]
+    assert len(bullets) == 1  # one per tree: the branch the user chose stands
+    assert bullets[0].startswith("- **WebSocket**") and ", chosen" in bullets[0]
+    assert "also considered: REST, gRPC" in bullets[0]
+
+
+async def test_sessions_command_renames_and_deletes_by_id():
+    from agent.session.journal import list_sessions
+
+    old = _copilot()
+    await _say(old, "Tell me a joke about cats")
+    old_id = old.state.id
+    old.session.close()
+    copilot = _copilot()
+    await _say(copilot, "Design the orders API")
+    assert copilot.run_command(f"/sessions rename {old_id} Cats, briefly").ok
+    assert {s.id: s.title for s in list_sessions()}[old_id] == "Cats, briefly"
+    here = copilot.run_command(f"/sessions delete {copilot.state.id}")
+    assert not here.ok and "open here" in here.message
+    assert copilot.run_command(f"/sessions delete {old_id}").ok
+    assert [s.id for s in list_sessions()] == [copilot.state.id]
+    assert copilot.run_command("/sessions").action == "sessions"
+    assert not copilot.run_command("/sessions rename").ok

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual import events, on, work
@@ -199,12 +200,20 @@ class CopilotApp(App[None]):
                 return
             leave_long_lived_alone()
         copilot = self.copilot
-        wanted = getattr(getattr(copilot, "settings", None), "theme", "")
+        settings = getattr(copilot, "settings", None)
+        wanted = getattr(settings, "theme", "")
+        # config.toml's theme when it names one; else the one last chosen in the app.
+        if not self._theme_given and "theme" not in getattr(settings, "model_fields_set", ()):
+            from tui.prefs import load_theme
+
+            wanted = load_theme() or wanted
         if not self._theme_given and wanted and wanted != self.theme:
             if wanted in self.available_themes:
                 self.theme = wanted
             else:
                 copilot.problems.append(f"Unknown theme '{wanted}'; using {self.theme}.")
+        # From now on a theme the user picks (palette, Ctrl+P › theme) is remembered.
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
         self._unsubscribe = copilot.subscribe(self._on_copilot_event)
         # edit/write and non-read-only MCP tools ask here (the modal); never an automatic yes.
         copilot.approver = self._approve
@@ -259,10 +268,14 @@ class CopilotApp(App[None]):
 
     def _show_panels(self) -> None:
         copilot = self.copilot
+        from agent.persona.persona import DEFAULT_PERSONA_PATH
         from tui.widgets.panels import SidePanels
 
-        self.query_one("#panels", SidePanels).show(
-            copilot.persona, copilot.state, self._current_phase()
+        persona = copilot.persona
+        self.query_one("#panels", SidePanels).show(persona, copilot.state, self._current_phase())
+        self.query_one(PromptInput).show_persona(
+            persona.keywords, persona.title,
+            bundled=str(persona.source_path) == str(DEFAULT_PERSONA_PATH),
         )
         self._show_mcp()
 
@@ -329,8 +342,10 @@ class CopilotApp(App[None]):
             state = "on" if event.active else "off"
             why = f": {event.reason}" if event.reason else ""
             if event.active and event.previous:
-                self.say(f"Persona {event.persona} took over from {event.previous}{why}",
-                         title="Persona")
+                # The reason already says whom it took over from: say it once.
+                took = "" if "took over from" in event.reason else (
+                    f" took over from {event.previous}")
+                self.say(f"Persona {event.persona}{took}{why}", title="Persona")
             else:
                 self.say(f"Persona {event.persona} switched {state}{why}", title="Persona")
 
@@ -366,6 +381,9 @@ class CopilotApp(App[None]):
             if self.run_line(text.strip()):
                 prompt.remember(text.strip())
                 prompt.clear()
+            else:
+                # Kept to fix, but selected: what is typed next replaces it, never appends.
+                prompt.select_all()
             return
         if not self.ask(text):
             return
@@ -477,7 +495,7 @@ class CopilotApp(App[None]):
             case c.Quit():
                 self.exit()
             case c.ShowPersonas():
-                self.say(result.message, title="Personas", timeout=8)
+                self.action_personas()
             case c.RunAudit():
                 self.say(result.message, title="Audit")
                 self.run_worker(self._run_audit, thread=True, group="audit", exclusive=True,
@@ -551,6 +569,21 @@ class CopilotApp(App[None]):
             return
         self.push_screen(HelpScreen(list(lines or help_lines())))
 
+    def action_personas(self) -> None:
+        """/persona list: the table of personas; Enter pins the chosen one on."""
+        from keywords.activation import DEFAULT_ON_THRESHOLD
+        from tui.screens.personas import PersonaListScreen
+
+        if self._copilot is None or isinstance(self.screen, PersonaListScreen):
+            return
+        threshold = getattr(self.copilot.activator, "on_threshold", DEFAULT_ON_THRESHOLD)
+        self.push_screen(PersonaListScreen(self.copilot.persona_overview(), threshold),
+                         self._pin_persona)
+
+    def _pin_persona(self, name: str | None) -> None:
+        if name and self._copilot is not None:
+            self.run_line(f"/persona {name}")
+
     def action_sessions(self) -> None:
         from tui.screens.sessions import SessionsScreen
 
@@ -561,7 +594,35 @@ class CopilotApp(App[None]):
         except OSError as exc:
             self.say(f"Could not list sessions: {exc}", severity="error")
             return
-        self.push_screen(SessionsScreen(sessions, self.copilot.state.id), self._resume)
+        self.push_screen(
+            SessionsScreen(sessions, self.copilot.state.id, delete=self._delete_session,
+                           rename=self._rename_session),
+            self._resume,
+        )
+
+    def _delete_session(self, path: Path) -> str | None:
+        """The sessions screen's `d`: None when deleted, else the line saying why not."""
+        from agent.session.catalogue import delete_session
+        from agent.session.journal import SessionError
+
+        if self._copilot is not None and path == self.copilot.session.path:
+            return "That is the session open here: start a /new one first, then delete it."
+        try:
+            delete_session(path)
+        except SessionError as exc:
+            return str(exc)
+        return None
+
+    def _rename_session(self, path: Path, title: str) -> str | None:
+        """The sessions screen's `r`: the open session's header follows (a title event)."""
+        from agent.session.catalogue import rename_session
+        from agent.session.journal import SessionError
+
+        try:
+            rename_session(path, title)
+        except SessionError as exc:
+            return str(exc)
+        return None
 
     def _resume(self, session_id: str | None) -> None:
         if not session_id or session_id == self.copilot.state.id:
@@ -614,6 +675,13 @@ class CopilotApp(App[None]):
             self.copilot.set_phase(target)
         except Exception as exc:  # WorkflowError: at the first/last phase
             self.say(str(exc), severity="warning")
+
+    def _remember_theme(self, theme: Any) -> None:
+        from tui.prefs import save_theme
+
+        problem = save_theme(getattr(theme, "name", str(theme)))
+        if problem:
+            self.say(problem, severity="warning")
 
     def action_toggle_dark(self) -> None:
         self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"

@@ -68,8 +68,15 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("path", nargs="?", help="an agent file (default: the bundled persona)")
     show.add_argument("--json", action="store_true")
 
-    sessions = sub.add_parser("sessions", parents=[common], help="list saved sessions")
+    sessions = sub.add_parser("sessions", parents=[common],
+                              help="list saved sessions; delete or rename one")
     sessions.add_argument("--json", action="store_true")
+    sessions_sub = sessions.add_subparsers(dest="sessions_command", metavar="delete|rename")
+    delete = sessions_sub.add_parser("delete", parents=[common], help="delete a saved session")
+    delete.add_argument("session_id", metavar="ID")
+    rename = sessions_sub.add_parser("rename", parents=[common], help="give a session a title")
+    rename.add_argument("session_id", metavar="ID")
+    rename.add_argument("title", nargs="+")
 
     export = sub.add_parser("export", parents=[common], help="export a saved session")
     export.add_argument("session_id", metavar="ID")
@@ -174,6 +181,18 @@ def _dispatch(args: argparse.Namespace, cli: dict[str, Any], agents: list[str]) 
     if command == "persona":
         return _persona_show(args.path or (agents[0] if agents else None), as_json=args.json)
     if command == "sessions":
+        if getattr(args, "sessions_command", None) == "delete":
+            from agent.session.catalogue import delete_session
+
+            print(f"Deleted {delete_session(args.session_id)}")  # the path: ours, not user text
+            return EXIT_OK
+        if getattr(args, "sessions_command", None) == "rename":
+            from agent.session.catalogue import rename_session
+            from agent.text import safe_text
+
+            title = rename_session(args.session_id, " ".join(args.title))
+            print(f"Renamed {safe_text(args.session_id)}: {safe_text(title)}")
+            return EXIT_OK
         return _sessions(as_json=args.json)
     if command == "export":
         return _export(args.session_id, args.format, args.output, agents)

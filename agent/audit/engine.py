@@ -21,7 +21,7 @@ from agent.audit.rules import Ecosystem, Rule, load_ecosystems, normalise_target
 from agent.text import safe_text
 
 if TYPE_CHECKING:
-    from agent.persona.persona import Persona
+    from agent.persona.models import Persona
 
 MAX_EVIDENCE = 3  # per item: enough to show where, short enough to read
 LINE_CHARS = 160
@@ -189,7 +189,7 @@ def _judge(item: AuditItem, targets: set[str], ecosystems: list[Ecosystem], seen
 
 
 def _items(persona: Persona) -> list[tuple[AuditItem, set[str]]]:
-    from agent.persona.persona import slug
+    from agent.persona.vocabulary import slug
 
     out = []
     for item in persona.all_checklist_items():

@@ -13,7 +13,7 @@ from agent.audit.rules import normalise_target
 from agent.text import safe_text
 
 if TYPE_CHECKING:
-    from agent.persona.persona import Persona
+    from agent.persona.models import Persona
 
 MARKS = {"done": "✓", "missing": "✗", "unknown": "?"}
 PROBE_TARGET = "api response"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from agent.audit.export_parts import audit_markdown, audit_note
 from agent.export.common import deliverable_lines, md_inline, when
 from agent.persona.models import DecisionTree, Persona
-from agent.session.models import ActivationChanged, SessionState, TreeHighlighted
+from agent.session.models import ActivationChanged, PhaseChanged, SessionState, TreeHighlighted
 
 
 @dataclass
@@ -24,6 +24,7 @@ class _Decision:
     recommendation: str
     chosen: bool
     words: list[str]
+    also: list[str]
 
 
 def personas_on(state: SessionState) -> list[str]:
@@ -36,29 +37,50 @@ def personas_on(state: SessionState) -> list[str]:
 
 
 def _decisions(state: SessionState, personas: Sequence[Persona]) -> list[_Decision]:
+    """One decision per tree: the branch the session settled on.
+
+    That is the branch the user chose last; without a choice, the one the conversation
+    pointed to last. Branches pointed to before and left are named as also considered.
+    """
     trees: dict[str, DecisionTree] = {}
     for persona in personas:
         for tree in persona.decision_trees:
             trees.setdefault(tree.id, tree)
-    found: dict[tuple[str, str], _Decision] = {}
+    settled: dict[str, TreeHighlighted] = {}
+    seen: dict[str, list[str]] = {}
     for event in state.timeline:
         if not isinstance(event, TreeHighlighted):
             continue
-        key = (event.tree_id, event.node_id)
-        if key in found:
-            found[key].chosen = found[key].chosen or event.chosen
-            continue
-        tree = trees.get(event.tree_id)
+        names = seen.setdefault(event.tree_id, [])
+        if event.recommendation not in names:
+            names.append(event.recommendation)
+        current = settled.get(event.tree_id)
+        if current is None or event.chosen or not current.chosen:
+            settled[event.tree_id] = event
+    found: list[_Decision] = []
+    for tree_id, event in settled.items():
+        tree = trees.get(tree_id)
         option = next((o for o in tree.options if o.node_id == event.node_id), None) if tree else None
-        found[key] = _Decision(
-            tree=tree.title if tree else event.tree_id,
+        found.append(_Decision(
+            tree=tree.title if tree else tree_id,
             question=tree.question if tree else "",
             condition=option.condition if option else "",
             recommendation=event.recommendation,
             chosen=event.chosen,
             words=list(event.words),
-        )
-    return list(found.values())
+            also=[n for n in seen[tree_id] if n != event.recommendation],
+        ))
+    return found
+
+
+def furthest_phase(state: SessionState, persona: Persona) -> str:
+    """The furthest of the persona's phases the session reached ("" if none of them)."""
+    order = [p.name for p in persona.phases]
+    reached = {state.phase} | {
+        name for e in state.timeline if isinstance(e, PhaseChanged) for name in (e.phase, e.previous)
+    }
+    indices = [order.index(name) for name in reached if name in order]
+    return order[max(indices)] if indices else ""
 
 
 def session_brief(state: SessionState, personas: Sequence[Persona] = ()) -> str:
@@ -80,13 +102,16 @@ def session_brief(state: SessionState, personas: Sequence[Persona] = ()) -> str:
     else:
         out.append("- Personas: none switched on\n")
     if state.phase:
-        role = ""
+        reached, role = state.phase, ""
         for persona in involved:
-            phase = persona.phase(state.phase)
+            furthest = furthest_phase(state, persona)
+            phase = persona.phase(furthest) if furthest else None
             if phase is not None:
+                reached = furthest
                 role = f" ({md_inline(phase.role)} role for {md_inline(persona.name)})"
                 break
-        out.append(f"- Phase reached: {md_inline(state.phase)}{role}\n")
+        now = f"; now back at {md_inline(state.phase)}" if reached != state.phase else ""
+        out.append(f"- Phase reached: {md_inline(reached)}{role}{now}\n")
     else:
         first = next((p.phases[0] for p in involved if p.phases), None)
         start = f"{md_inline(first.name)} (the first; never moved on)" if first else "none"
@@ -100,9 +125,11 @@ def session_brief(state: SessionState, personas: Sequence[Persona] = ()) -> str:
         how = "chosen" if d.chosen else "pointed to by the conversation"
         branch = f"{d.question}: {d.condition} → " if d.question and d.condition else ""
         words = f"(words: {', '.join(d.words)})" if d.words and not d.chosen else ""
+        also = f"; also considered: {', '.join(d.also)}" if d.also else ""
         out.append(
             f"- **{md_inline(d.recommendation)}** — {md_inline(d.tree)}: "
-            f"{md_inline(branch + d.recommendation)}, {how}{' ' + md_inline(words) if words else ''}\n"
+            f"{md_inline(branch + d.recommendation)}, {how}{' ' + md_inline(words) if words else ''}"
+            f"{md_inline(also)}\n"
         )
 
     out.append("\n## Checklist\n")

@@ -2,7 +2,9 @@
 
 Everything in a session came from a user, a model or a file, so it is treated as text: terminal
 escapes are stripped, Markdown keeps it in fenced blocks (or backslash-escapes it inline), HTML
-escapes every piece and carries no script, link or external resource. The JSON export holds the
+escapes every piece and carries no script or external resource. A model's answers are Markdown:
+formatted in HTML (raw HTML off, links only to http/https/mailto) and kept as Markdown in the
+.md file (see agent/export/markdown.py). The JSON export holds the
 events that rebuild the state, so a session can be re-imported.
 """
 
@@ -28,6 +30,7 @@ from agent.export.common import deliverable_lines
 from agent.export.common import md_block as _md_block
 from agent.export.common import md_inline as _md_inline
 from agent.export.common import when as _when
+from agent.export.markdown import markdown_to_html, markdown_without_html
 from agent.persona.models import Persona
 from agent.session.journal import EVENT_ADAPTER
 from agent.session.models import (
@@ -231,7 +234,9 @@ def _to_markdown(state: SessionState, persona: Persona | None) -> str:
         out.append(f"### {number}. {_md_inline(_speaker(message))}\n\n{meta}{status}\n\n")
         for kind, part in segments(message):
             if kind == "text":
-                if part or not message.tool_calls:
+                if message.role == "assistant" and part.strip():
+                    out.append(f"{markdown_without_html(part).strip()}\n\n")  # the model's Markdown
+                elif part or not message.tool_calls:
                     out.append(_md_block(part))
                 continue
             out.append(f"\n> Tool {_md_inline(part.name)}: {_md_inline(_tool_line(part))}\n>\n"
@@ -284,6 +289,8 @@ pre{white-space:pre-wrap;word-wrap:break-word;font-family:ui-monospace,monospace
 .done::before{content:"\\2611  "}.suggested::before{content:"\\25CE  "}.open::before{content:"\\2610  "}
 .suggested{color:#8a6d00}.done{color:#2e7d32}
 details.tool{margin:.4rem 0;padding:.3rem .6rem;background:#f3f3f3;border-radius:4px}
+.md pre{background:#f3f3f3;padding:.5rem;border-radius:4px}.md code{font-family:ui-monospace,monospace}
+.md table{border-collapse:collapse}.md th,.md td{border:1px solid #ccc;padding:.2rem .5rem}
 """
 
 
@@ -323,7 +330,9 @@ def _to_html(state: SessionState, persona: Persona | None) -> str:
         )
         for kind, part in segments(message):
             if kind == "text":
-                if part or not message.tool_calls:
+                if message.role == "assistant" and part.strip():
+                    out.append(f'<div class="md">{markdown_to_html(part)}</div>')
+                elif part or not message.tool_calls:
                     out.append(f"<pre>{_h(part)}</pre>")
                 continue
             out.append(

@@ -14,6 +14,7 @@ import re
 from collections.abc import AsyncIterator, Sequence
 
 from agent.llm.base import ChatRequest, StreamChunk, StreamEnd
+from keywords.rule import activation_rule
 
 HEADER = "**Offline playbook** — no model connected."
 CONNECT_LINE = (
@@ -65,14 +66,13 @@ def compose_answer(request: ChatRequest, idle_keywords: Sequence[str] = FALLBACK
 
             lines += [*audit_answer_lines(context, persona), ""]
         if persona is None:
-            lines += ["The backend persona is idle, so this leaves out its checklist and "
+            lines += ["No persona is on, so this leaves out a persona's checklist and "
                       "phases; `/persona on` adds them.", ""]
     elif persona is None:
         words = ", ".join(f"`{w}`" for w in idle_keywords if "`" not in w)
         lines += [
-            "The backend persona is idle: nothing here is about backend work yet.",
-            f"It switches on when you talk about {words} — two of them in one message, "
-            "or one in each of two messages in a row. `/persona on` switches it on now.",
+            "No persona is on: nothing here matches a persona's keywords yet.",
+            f"{activation_rule(words)} `/persona on` switches it on now.",
         ]
     else:
         lines += no_entry_lines(retrieval)

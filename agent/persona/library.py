@@ -238,11 +238,16 @@ def explain(result: ActivationResult, previous: str = "") -> str:
     """One line saying why: the matched words and score, whom it took over from, the runner-up."""
     parts = [result.reason]
     scores = result.scores
+    # A persona with no score at all is not a runner-up (nor worth a "(0.0)").
     runner = result.runner_up if len(scores) > 1 else None
+    if runner and scores.get(runner, 0.0) <= 0:
+        runner = None
     if previous and result.active and result.persona != previous:
+        left = scores.get(previous, 0.0)
         also = ", the runner-up" if runner == previous else ""
-        parts.append(f"took over from {previous}{also} ({_score(scores.get(previous, 0.0))})")
-    if runner and scores.get(runner, 0.0) > 0 and not (previous == runner and result.active):
+        score = f" ({_score(left)})" if left > 0 else ""
+        parts.append(f"took over from {previous}{also}{score}")
+    if runner and not (previous == runner and result.active):
         parts.append(f"runner-up {runner} ({_score(scores.get(runner, 0.0))})")
     return "; ".join(p for p in parts if p)
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 from agent.persona.insight import TreeHint, point_tree, suggest_checklist
-from agent.persona.persona import DecisionTree, Persona
+from agent.persona.models import DecisionTree, Persona
 from agent.playbook.cards import Card
 from agent.playbook.retrieval import Retrieval
 from agent.text import safe_text

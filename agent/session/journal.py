@@ -16,10 +16,10 @@ import secrets
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic_core import PydanticSerializationError
@@ -120,8 +120,12 @@ def apply_event(state: SessionState, event: SessionEvent, *, title_set: bool = F
                     status=event.status,
                 )
             )
-            if event.role == "user" and not state.title and not title_set:
+            if event.role == "user" and not title_set and not state.title_from_persona and (
+                not state.title or event.persona_active
+            ):
+                # The first message, until one that switched a persona on names the session.
                 state.title = default_title(event.content)
+                state.title_from_persona = event.persona_active
         case AnswerStarted():
             state.messages.append(
                 Message(
@@ -210,16 +214,42 @@ def apply_event(state: SessionState, event: SessionEvent, *, title_set: bool = F
 
 
 def fold(events: Iterable[SessionEvent], session_id: str = "") -> SessionState:
-    """The state a sequence of events describes; unfinished answers become 'interrupted'."""
+    """The state a sequence of events describes; unfinished answers become 'interrupted'.
+
+    Linear in the log's size: an answer's streamed pieces are collected and joined once
+    (when its length is needed or at the end), never concatenated piece by piece.
+    """
     state = SessionState(id=session_id)
     title_set = False
+    pieces: dict[str, tuple[Message, list[str]]] = {}  # answer id -> (message, pieces)
     for event in events:
+        if isinstance(event, AnswerDelta):
+            if event.ts:
+                state.updated = event.ts
+            held = pieces.get(event.id)
+            if held is None:
+                message = _find_message(state, event.id)
+                if message is None:
+                    continue
+                held = pieces[event.id] = (message, [message.content])
+            held[1].append(event.text)
+            continue
+        if pieces and isinstance(event, ToolCallStarted | AnswerFinished | AnswerStarted):
+            _join_pieces(pieces, event.id)  # the offset of a tool call needs the length so far
         apply_event(state, event, title_set=title_set)
         title_set = title_set or isinstance(event, TitleChanged) or bool(
             isinstance(event, SessionStarted) and event.title
         )
+    for answer_id in list(pieces):
+        _join_pieces(pieces, answer_id)
     mark_interrupted(state)
     return state
+
+
+def _join_pieces(pieces: dict[str, tuple[Message, list[str]]], answer_id: str) -> None:
+    held = pieces.pop(answer_id, None)
+    if held is not None:
+        held[0].content = "".join(held[1])
 
 
 def mark_interrupted(state: SessionState) -> None:
@@ -287,6 +317,8 @@ class Session:
         self._last_write: dict[str, float] = {}
         self._lock = threading.Lock()
         self._title_set = False  # an explicit title (not the default) is in force
+        # A new session's events until its first message creates the file; None after.
+        self._deferred: list[SessionEvent] | None = None
         if lock is not None:
             _WRITERS[_key(path)] = weakref.ref(self)
 
@@ -301,33 +333,49 @@ class Session:
         title: str = "",
         clock: Callable[[], float] = time.monotonic,
     ) -> Session:
-        """A new session file; if it cannot be created the session lives in memory."""
+        """A new session; its file is created with the first message (an app opened and
+        closed without a word leaves nothing behind). If it cannot be created then, the
+        session lives in memory."""
         directory = Path(directory) if directory is not None else paths.sessions_dir()
         session_id = new_session_id()
         path = directory / f"{session_id}.jsonl"
+        session = cls(path, SessionState(id=session_id), fd=None, clock=clock)
+        session._deferred = []
+        session.append(SessionStarted(id=session_id, title=title, persona=persona))
+        return session
+
+    def _create_file(self) -> None:
+        """Create the log (private, never over another) with the events held so far."""
+        events, self._deferred = self._deferred or [], None
+        directory = self.path.parent
         fd: int | None = None
-        lock: SessionLock | None = None
-        problem: OSError | None = None
         try:
             paths.ensure_dir(directory)
             while True:
                 try:
-                    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_EXCL, 0o600)
+                    fd = os.open(
+                        self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_EXCL, 0o600
+                    )
                     break
-                except FileExistsError:
-                    session_id = new_session_id()
-                    path = directory / f"{session_id}.jsonl"
-            lock = SessionLock.acquire(path)
+                except FileExistsError:  # the same second and token: take another id
+                    self.state.id = new_session_id()
+                    self.path = directory / f"{self.state.id}.jsonl"
+                    if events and isinstance(events[0], SessionStarted):
+                        events[0] = events[0].model_copy(update={"id": self.state.id})
+            lock = SessionLock.acquire(self.path)
         except (OSError, SessionBusy) as exc:
-            problem = exc if isinstance(exc, OSError) else OSError(str(exc))
             if fd is not None:
                 os.close(fd)
-                fd = None
-        session = cls(path, SessionState(id=session_id), fd=fd, clock=clock, lock=lock)
-        if problem is not None:
-            session._go_memory(problem)
-        session.append(SessionStarted(id=session_id, title=title, persona=persona))
-        return session
+                with contextlib.suppress(OSError):
+                    self.path.unlink()
+            self._go_memory(exc if isinstance(exc, OSError) else OSError(str(exc)))
+            return
+        self._file_lock = lock
+        _WRITERS[_key(self.path)] = weakref.ref(self)
+        with self._lock:
+            self._fd = fd
+        for event in events:
+            self._write(event)
 
     @classmethod
     def open(
@@ -410,8 +458,8 @@ class Session:
 
     @property
     def persisted(self) -> bool:
-        """False once the session fell back to memory."""
-        return self._fd is not None
+        """False once the session fell back to memory (a new one's file is still to come)."""
+        return self._fd is not None or self._deferred is not None
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -550,6 +598,12 @@ class Session:
             self._write(AnswerDelta(id=answer_id, text="".join(chunks)))
 
     def _write(self, event: SessionEvent) -> SessionEvent:
+        if self._deferred is not None:
+            if not isinstance(event, MessageAdded | AnswerStarted):
+                event = _encode(event)[0]
+                self._deferred.append(event)
+                return event
+            self._create_file()
         event, line = _encode(event)
         with self._lock:
             if self._fd is None:
@@ -673,35 +727,83 @@ def _not_a_log(path: Path, data: bytes, *, move: bool) -> str:
 
 
 _MESSAGE_MARKERS = (b'{"type":"message"', b'{"type":"answer_start"')
+_BLOCK = 1 << 18  # a listing reads the log in blocks of this size
+# The start of a line a listing reads whole: a message, an answer, a title change.
+_INTERESTING = re.compile(rb'\n\{"type":"(?:message|answer_start|title)"')
+
+
+def _lines_of_interest(fh: BinaryIO) -> Iterator[tuple[bool, bytes]]:
+    """(is the first line, line) for the first line and the lines a listing needs.
+
+    The log is read in blocks and searched for the starts of messages, answers and title
+    changes; every other line (streamed pieces above all) is passed over without being
+    copied, so time is linear in the file's size and memory stays at a block or two.
+    """
+    first = fh.readline(_BLOCK)
+    if not first:
+        return
+    yield True, first.rstrip(b"\n")
+    skipping = not first.endswith(b"\n")  # inside a line too long to matter
+    carry = b""  # the start of a wanted line the next block ends
+    while True:
+        block = fh.read(_BLOCK)
+        if not block:
+            if carry and _INTERESTING.match(b"\n" + carry):
+                yield False, carry
+            return
+        if skipping:
+            newline = block.find(b"\n")
+            if newline < 0:
+                continue
+            block, skipping = block[newline + 1 :], False
+        data = b"\n" + carry + block
+        last = data.rfind(b"\n")
+        for match in _INTERESTING.finditer(data, 0, last + 1):
+            end = data.find(b"\n", match.end())
+            if end < 0:
+                break  # the line goes on in the next block: it is the carry
+            yield False, data[match.start() + 1 : end]
+        rest = data[last + 1 :]
+        if len(rest) < 32 or _INTERESTING.match(b"\n" + rest):
+            carry = rest  # too short to tell, or wanted: keep it until its end comes
+        else:
+            carry, skipping = b"", True
 
 
 def _summary(path: Path) -> SessionSummary | None:
     try:
-        data = path.read_bytes()
-        mtime = path.stat().st_mtime
+        with path.open("rb") as fh:
+            mtime = os.fstat(fh.fileno()).st_mtime
+            return _summarise(path, fh, mtime)
     except OSError:
         return None
-    lines = data.split(b"\n")
+
+
+def _summarise(path: Path, fh: BinaryIO, mtime: float) -> SessionSummary:
     session_id, title, created = path.stem, "", ""
     title_set = False
-    try:
-        first = EVENT_ADAPTER.validate_json(lines[0])
-    except ValidationError:
-        first = None
-    if isinstance(first, SessionStarted):
-        session_id, title, created = first.id, first.title, first.ts
-        title_set = bool(first.title)
+    from_persona = False  # the title came from a message that switched a persona on
     count = 0
-    for raw in lines:
+    for is_first, raw in _lines_of_interest(fh):
+        if is_first:
+            try:
+                first = EVENT_ADAPTER.validate_json(raw)
+            except ValidationError:
+                first = None
+            if isinstance(first, SessionStarted):
+                session_id, title, created = first.id, first.title, first.ts
+                title_set = bool(first.title)
+                continue
         if raw.startswith(_MESSAGE_MARKERS):
             count += 1
-            if not title and not title_set and b'"role":"user"' in raw:
+            if not title_set and not from_persona and b'"role":"user"' in raw:
                 try:
                     event = EVENT_ADAPTER.validate_json(raw)
                 except ValidationError:
                     continue
-                if isinstance(event, MessageAdded):
+                if isinstance(event, MessageAdded) and (not title or event.persona_active):
                     title = default_title(event.content)
+                    from_persona = event.persona_active
         elif raw.startswith(b'{"type":"title"'):
             try:
                 event = EVENT_ADAPTER.validate_json(raw)

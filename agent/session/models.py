@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from agent.audit.models import AuditReport, ProbeResult
 
@@ -332,3 +332,13 @@ class SessionState(BaseModel):
     audit_ts: str = ""
     probe: ProbeResult | None = None
     skipped_lines: list[int] = Field(default_factory=list)  # torn/invalid lines skipped on load
+    # The default title came from a message that switched a persona on (it stays then).
+    _title_from_persona: bool = PrivateAttr(default=False)
+
+    @property
+    def title_from_persona(self) -> bool:
+        return self._title_from_persona
+
+    @title_from_persona.setter
+    def title_from_persona(self, value: bool) -> None:
+        self._title_from_persona = value

@@ -220,6 +220,7 @@ def test_a_lock_left_by_a_dead_process_is_not_stale() -> None:
 
 def test_lock_file_is_private() -> None:
     session = Session.create("backend")
+    session.add_user_message("hello", persona_active=False, phase="")  # creates file and lock
     assert (lock_path(session.path).stat().st_mode & 0o777) == 0o600
     session.close()
     assert list_sessions()[0].id == session.id

@@ -161,7 +161,11 @@ def test_model_escapes_and_markup_are_inert_in_ask_and_exports(
 # -- HTML export ---------------------------------------------------------------------------
 
 ALLOWED_TAGS = {"html", "head", "meta", "title", "style", "body", "h1", "h2", "h3", "p", "div",
-                "b", "span", "pre", "ul", "li"}
+                "b", "span", "pre", "ul", "li",
+                # an answer's Markdown, formatted: no raw HTML, no image, links checked below
+                "h4", "h5", "h6", "ol", "em", "strong", "code", "blockquote", "hr", "br", "a",
+                "table", "thead", "tbody", "tr", "th", "td", "s", "details", "summary"}
+LINK_SCHEMES = ("http:", "https:", "mailto:")
 
 
 class _Tags(HTMLParser):
@@ -176,6 +180,10 @@ class _Tags(HTMLParser):
 HOSTILE_BITS = st.sampled_from([
     "<script>alert(1)</script>", "<img src=x onerror=alert(1)>", '"><svg onload=alert(1)>',
     "<a href=\"javascript:alert(1)\">x</a>", "javascript:alert(1)", "</pre><script>",
+    "[x](javascript:alert(1))", "<javascript:alert(1)>", "[x](data:text/html,<script>)",
+    "![x](http://tracker.example/p.png)", "[ok](https://example.org/a?b=\"c\")", "\n\n",
+    "[m](mailto:a@example.org)", "[x](JaVaScRiPt:alert(1))", "[x](//evil.example)", "`",
+    "**", "# ", "| a | b |\n|---|---|\n", "[x]: javascript:alert(1)\n\n[x]",
     "<!--", "-->", "<![CDATA[", "&lt;script&gt;", "<style>", "'", '"', "&", "\x1b]8;;x\x07",
     "[link=javascript:alert(1)]x[/link]", "<iframe srcdoc='<script>'>", "<body onload=x>",
 ])
@@ -205,7 +213,11 @@ def test_html_export_has_no_script_link_or_event_attribute(
         assert tag in ALLOWED_TAGS, tag
         for name, value in attrs:
             assert not name.startswith("on"), (tag, name)
-            assert name not in ("href", "src", "srcdoc", "action", "formaction"), (tag, name)
+            assert name not in ("src", "srcdoc", "action", "formaction"), (tag, name)
+            if name == "href":  # only a link, and only to the web or to mail
+                assert tag == "a" and (value or "").strip().lower().startswith(LINK_SCHEMES), (
+                    tag, value)
             assert "javascript:" not in (value or "").lower()
+            assert "data:" not in (value or "").lower()
     assert [t for t, _ in parser.tags].count("script") == 0
     assert _clean(document)

@@ -54,6 +54,7 @@ async def test_the_panels_follow_the_persona_the_talk_moves_to(project: Path) ->
         assert "devops · auto · active" in app.query_one(CopilotHeader).badge
         handover = [t for t in toasts(app) if "took over from backend" in t]
         assert handover and "kubernetes" in handover[0]
+        assert handover[0].count("took over from") == 1  # said once, not twice
         assert str(app.query_one(DecisionTreePanel).border_title) == (
             "Deployment Strategy Decision Tree"
         )

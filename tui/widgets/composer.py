@@ -13,6 +13,16 @@ from agent.text import safe_text
 from tui.text import plain
 
 IDLE_HINT = "Enter send · Shift+Enter/Ctrl+J newline · ↑↓ history · / commands · F1 help"
+DEFAULT_PLACEHOLDER = "Ask about APIs, databases, auth… or type / for commands"
+
+
+def placeholder_for(keywords: list[str] | tuple[str, ...], title: str, *, bundled: bool) -> str:
+    """The empty input's invitation in the shown persona's own terms (not backend's)."""
+    if bundled:
+        return DEFAULT_PLACEHOLDER
+    if keywords:
+        return f"Ask about {', '.join(safe_text(k) for k in keywords[:3])}… or type / for commands"
+    return f"Ask {safe_text(title)} anything… or type / for commands"
 
 
 def matching_commands(text: str, names: list[str]) -> list[str]:
@@ -59,7 +69,7 @@ class PromptInput(TextArea):
             show_line_numbers=False,
             highlight_cursor_line=False,
             compact=True,
-            placeholder="Ask about APIs, databases, auth… or type / for commands",
+            placeholder=DEFAULT_PLACEHOLDER,
             id=id,
         )
         self._commands = commands
@@ -70,6 +80,12 @@ class PromptInput(TextArea):
         # expand (a token the user edited no longer matches and simply stays typed text).
         self._pastes: dict[str, str] = {}
         self._last_submit: tuple[str, str] | None = None  # (expanded, as typed)
+
+    def show_persona(self, keywords: list[str] | tuple[str, ...], title: str, *,
+                     bundled: bool) -> None:
+        wanted = placeholder_for(keywords, title, bundled=bundled)
+        if self.placeholder != wanted:
+            self.placeholder = wanted
 
     # -- large pastes ----------------------------------------------------------------
 

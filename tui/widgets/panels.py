@@ -151,7 +151,10 @@ class DecisionTreePanel(Vertical):
         detail = self.query_one("#tree-detail", Static)
         cards = _cards_line(state)
         if hl is None or chosen not in self._option_data:
-            text = Text("No branch yet: talk about the API, or Enter on an option.", style="dim")
+            # In the shown persona's terms: its first tree's question, not backend's API.
+            question = persona.decision_trees[0].question.rstrip("?")
+            text = plain(f"No branch yet: talk about {question.lower()}, or Enter on an option.",
+                         "dim")
             if cards:
                 text.append("\n").append_text(cards)
             detail.update(text)
