@@ -8,12 +8,9 @@ events that rebuild the state, so a session can be re-imported.
 
 from __future__ import annotations
 
-import contextlib
 import html
 import json
-import os
 import re
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +20,7 @@ from typing import Literal
 from pydantic import ValidationError
 
 from agent import paths
+from agent.atomic import write_atomic
 from agent.persona import Persona
 from agent.session import EVENT_ADAPTER
 from agent.session_models import (
@@ -564,14 +562,5 @@ def write_export(
 
 
 def _write_private(target: Path, text: str) -> None:
-    """Write atomically via a 0600 temporary file in the same folder."""
-    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.chmod(tmp_name, 0o600)
-        os.replace(tmp_name, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp_name)
-        raise
+    """Write atomically (see agent/atomic.py), mode 0600: an export holds the conversation."""
+    write_atomic(target, text, mode=0o600)

@@ -16,6 +16,7 @@ import signal
 from pathlib import Path
 from typing import Any
 
+from agent.atomic import write_atomic
 from agent.tools.base import (
     MAX_OUTPUT_CHARS,
     PermissionRequest,
@@ -116,9 +117,9 @@ def _refuse_git(ctx: ToolContext, path: Path, shown: str) -> None:
 
 
 def _write_file(path: Path, text: str) -> None:
+    """All or nothing: a full disk or a crash half way leaves the old file as it was."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        fh.write(text)
+    write_atomic(path, text)
 
 
 # -- read ------------------------------------------------------------------------------------
