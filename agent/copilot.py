@@ -35,6 +35,7 @@ from agent.session_models import (
 )
 from agent.tool_loop import run_tool_loop
 from agent.tools import Approver, ProjectRoot, Toolbox, tools_for
+from agent.trust import ToolGrant, TrustPolicy, TrustRequest
 from agent.workflow import Workflow
 
 PersonaMode = Literal["auto", "on", "off"]
@@ -54,9 +55,12 @@ class Copilot:
         root: str | Path | None = None,
         approver: Approver | None = None,
         library: PersonaLibrary | None = None,
+        trust: TrustPolicy | None = None,
     ) -> None:
         # Every persona it can switch to; `persona` alone makes a library of one.
         self.library = library or PersonaLibrary([persona or load_persona()])
+        # Which persona files may widen what tools do (a persona handed in here is explicit).
+        self.trust = trust or TrustPolicy(explicit=[persona.source_path] if persona else ())
         self._lock = threading.RLock()  # a new message vs. load_library's swap (a worker)
         self._library_lock = threading.Lock()
         self._workflow: Workflow | None = None
@@ -99,6 +103,9 @@ class Copilot:
         """
         settings, problems = load_settings(cli or {})
         library = PersonaLibrary.initial(agent_paths, problems, strict=strict)
+        trust = TrustPolicy(explicit=agent_paths)
+        if trust.store.problem:
+            problems.append(trust.store.problem)
         persona = library.default
         if resume is not None:
             session = _open_resumed(resume, problems)
@@ -107,7 +114,7 @@ class Copilot:
         problems.extend(session.warnings)  # damaged lines skipped, kept in memory only, ...
         copilot = cls(
             session=session, settings=settings, provider=provider, problems=problems,
-            root=root, library=library,
+            root=root, library=library, trust=trust,
         )
         if discover:
             copilot.load_library()
@@ -297,9 +304,25 @@ class Copilot:
 
     # -- tools ----------------------------------------------------------------------------
 
-    def toolbox(self) -> Toolbox:
+    def grant(self) -> ToolGrant:
+        """What the shown persona may do here: its file's tools, less what trust withholds."""
+        return self.trust.grant(self.persona)
+
+    def toolbox(self, grant: ToolGrant | None = None) -> Toolbox:
         """The persona's granted built-in tools plus the tools of connected MCP servers."""
-        return Toolbox(self.root, tools_for(self.persona), more=self.mcp.tool_specs)
+        offered = {name.lower() for name in (grant or self.grant()).tools}
+        specs = [spec for spec in tools_for(self.persona) if spec.name in offered]
+        key = self.settings.api_key.get_secret_value() if self.settings.api_key else ""
+        return Toolbox(self.root, specs, more=self.mcp.tool_specs, secrets=(key,))
+
+    def trust_requests(self) -> list[TrustRequest]:
+        """Untrusted project folders whose agent files ask for bash or to act without asking."""
+        return self.trust.requests(self.library.personas)
+
+    def trust_folder(self, folder: str) -> None:
+        """The user's answer: trust the agent files of `folder` from now on (OSError if the
+        data dir cannot be written; then nothing changes)."""
+        self.trust.trust(folder)
 
     @property
     def offers_tools(self) -> bool:
@@ -311,10 +334,11 @@ class Copilot:
     ) -> AsyncIterator[StreamChunk | StreamEnd | ToolCallStarted | ToolCallFinished]:
         if not self.offers_tools:
             return self.provider.stream(request)
+        grant = self.grant()
         return run_tool_loop(
             self.provider, request, session=self.session, answer_id=answer_id,
-            toolbox=self.toolbox(), approver=self.approver, allowed=self.allowed_tools,
-            preapproved=frozenset(self.persona.allowed_without_asking),
+            toolbox=self.toolbox(grant), approver=self.approver, allowed=self.allowed_tools,
+            preapproved=grant.preapproved,
             max_steps=self.persona.steps,
         )
 

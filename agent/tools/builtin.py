@@ -26,6 +26,7 @@ from agent.tools.base import (
     cut,
 )
 from agent.tools.root import ToolError, glob_regex, name_matches
+from agent.trust import command_environment
 
 BINARY_SNIFF = 8192
 MAX_READ_LINES = 2000
@@ -475,7 +476,7 @@ async def _bash(args: dict[str, Any], ctx: ToolContext) -> ToolResult:
         process = await asyncio.create_subprocess_shell(
             command, cwd=ctx.root.path, stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-            start_new_session=True,
+            start_new_session=True, env=command_environment(ctx.secrets),
         )
     except OSError as exc:
         raise ToolError(f"Cannot start the shell: {exc.strerror or exc}.") from None

@@ -53,8 +53,11 @@ class Toolbox:
         root: ProjectRoot,
         specs: Sequence[ToolSpec] = (),
         more: Callable[[], Sequence[ToolSpec]] | None = None,
+        *,
+        secrets: Sequence[str] = (),
     ) -> None:
         self.root = root
+        self.secrets = tuple(s for s in secrets if s)
         self._specs = list(specs)
         self._more = more
 
@@ -79,7 +82,7 @@ class Toolbox:
         if spec is None:
             return f"{name} (unknown tool)"
         try:
-            return spec.describe(args, ToolContext(self.root))
+            return spec.describe(args, ToolContext(self.root, self.secrets))
         except Exception:  # noqa: BLE001 - a label must never end the answer
             return name
 
@@ -99,7 +102,7 @@ class Toolbox:
             offered = ", ".join(s.name for s in self.specs()) or "none"
             return _error(f"Unknown tool '{name}'. Tools offered: {offered}.",
                           f"{name}: unknown tool")
-        ctx = ToolContext(self.root)
+        ctx = ToolContext(self.root, self.secrets)
         try:
             args = parse_arguments(raw_arguments)
         except ToolError as exc:
