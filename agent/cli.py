@@ -164,6 +164,7 @@ def _question(words: list[str]) -> str:
 def _ask(text: str, cli: dict[str, Any], agents: list[str], *, as_json: bool,
          root: str | None = None, yes: bool = False, resume: str | None = None) -> int:
     from agent.cli_tools import (
+        ask_trust,
         check_root,
         prepare_tools,
         show_tool_event,
@@ -182,6 +183,7 @@ def _ask(text: str, cli: dict[str, Any], agents: list[str], *, as_json: bool,
     copilot.approver = terminal_approver(yes=yes)
     for problem in copilot.problems:
         print(f"backend-copilot: {problem}", file=sys.stderr)
+    ask_trust(copilot)
     parts: list[str] = []
     end: StreamEnd | None = None
 

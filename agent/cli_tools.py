@@ -133,3 +133,34 @@ def mcp_list(cli: dict[str, Any], *, as_json: bool) -> int:
             description = safe_text(tool.description).split("\n")[0][:80]
             print(f"  {tool.name}  [{note}]  {description}")
     return 0
+
+
+def ask_trust(copilot: Any, *, stdin: TextIO | None = None, stderr: TextIO | None = None) -> None:
+    """Before `ask` answers with tools: the project's agent files that ask for bash or to act
+    without asking are named, and a person at a terminal may trust their folder (default
+    no). Without a terminal nothing is trusted; one line says what is withheld."""
+    if not copilot.offers_tools:
+        return
+    requests = copilot.trust_requests()
+    stdin = stdin or sys.stdin
+    out = stderr or sys.stderr
+    for request in requests:
+        folder = safe_text(request.folder)
+        if not stdin.isatty():
+            out.write(f"backend-copilot: the agent files in {folder} are not trusted: no shell "
+                      "commands, and every change asks (run in a terminal to trust the folder)\n")
+            continue
+        out.write(f"\nThe agent files in {folder} ask for more than reading and asking:\n")
+        for line in request.lines():
+            out.write(f"  {safe_text(line)}\n")
+        out.write("Until you trust this folder they run no shell commands and ask before every "
+                  "change.\nTrust this folder's agent files from now on? [y/N]: ")
+        out.flush()
+        answer = stdin.readline()
+        if answer.strip().lower() not in ("y", "yes"):
+            continue
+        try:
+            copilot.trust_folder(request.folder)
+        except OSError as exc:
+            out.write(f"backend-copilot: cannot remember the trusted folder "
+                      f"({exc.strerror or exc}); not trusted.\n")

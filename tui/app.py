@@ -297,6 +297,29 @@ class CopilotApp(App[None]):
         self._show_panels()
         for problem in problems:
             self.say(problem, severity="warning", timeout=10)
+        self._ask_trust()
+
+    def _ask_trust(self) -> None:
+        """This project's agent files want a shell or to act unasked: ask once per folder
+        (only when a model, which can call tools, is answering)."""
+        from tui.screens.trust import TrustScreen
+
+        copilot = self.copilot
+        if not copilot.offers_tools:
+            return
+        for request in copilot.trust_requests():
+            def answered(trust: bool | None, folder: str = request.folder) -> None:
+                if not trust:
+                    return
+                try:
+                    copilot.trust_folder(folder)
+                except OSError as exc:
+                    self.say(f"Cannot remember the trusted folder ({exc.strerror or exc}); "
+                             "not trusted.", severity="error")
+                    return
+                self.say(f"Trusted the agent files in {folder}.")
+
+            self.push_screen(TrustScreen(request), answered)
 
     def _on_copilot_event(self, event: object) -> None:
         """Called by the session for every event, possibly from a worker: only post."""

@@ -188,6 +188,8 @@ async def test_the_modal_ignores_type_ahead_and_letters_never_approve(
 ) -> None:
     """The user is still typing when the modal opens: those keys (Enter included) do nothing;
     later, prose letters such as y, a, o, s still do nothing; only a deliberate key decides."""
+    # A window long enough that this test's own pauses on a loaded machine stay inside it.
+    monkeypatch.setattr(PermissionScreen, "GUARD_SECONDS", 3.0)
     oai_server.script(tool_calls([("edit", edit_call())]), text("Done."))
     app = model_app(oai_server, monkeypatch, root=project)
     async with app.run_test(size=(120, 40)) as pilot:
