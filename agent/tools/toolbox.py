@@ -9,6 +9,7 @@ CancelledError.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
@@ -115,7 +116,10 @@ class Toolbox:
                 decision = "remembered"
             else:
                 try:
-                    request = (spec.preview(args, ctx) if spec.preview is not None
+                    # In a thread: the preview reads the file, which must never stall the
+                    # screen (a slow disk, a huge file).
+                    request = (await asyncio.to_thread(spec.preview, args, ctx)
+                               if spec.preview is not None
                                else PermissionRequest(tool=name, arguments=args,
                                                       title=spec.describe(args, ctx),
                                                       server=spec.server))
