@@ -71,6 +71,10 @@ class Copilot:
         self.problems = list(problems)
         # Tools act inside this folder only (the working directory unless --root).
         self.root = ProjectRoot(root if root is not None else Path.cwd())
+        if self.root.broad and self.offers_tools:
+            self.problems.append(
+                f"The tools' root is {self.root.path}, your home folder or the whole disk: every "
+                "tool call asks first. Start in a project folder, or pass --root PROJECT.")
         # Asked before edit/write/bash and non-read-only MCP tools. The TUI sets its modal
         # here; None means every such call is denied (never an automatic yes).
         self.approver: Approver | None = approver

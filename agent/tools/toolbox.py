@@ -109,7 +109,8 @@ class Toolbox:
         except ToolError as exc:
             return _error(str(exc), f"{name}: arguments were not valid JSON")
         decision: DecisionTaken = "auto"
-        if spec.needs_approval:
+        # With the root at $HOME or /, reading asks too: that much of the disk is not a project.
+        if spec.needs_approval or (self.root.broad and not spec.server):
             if name in preapproved:
                 decision = "agent file"
             elif name in allowed:
