@@ -47,25 +47,59 @@ def terminal_approver(*, yes: bool, stdin: TextIO | None = None,
 
     async def ask(request: PermissionRequest) -> Decision:
         out.write(f"\n— {safe_text(request.title or request.tool)} — permission needed\n")
-        if request.diff:
-            lines = safe_text(request.diff).splitlines()
-            for line in lines[:DIFF_LINES]:
-                out.write(f"  {line}\n")
-            if len(lines) > DIFF_LINES:
-                out.write(f"  … {len(lines) - DIFF_LINES} more diff lines\n")
-        elif request.arguments:
-            out.write(f"  {safe_text(json.dumps(request.arguments, ensure_ascii=False))[:2000]}\n")
-        out.write("Allow? [o]nce, for this [s]ession, [N]o: ")
-        out.flush()
-        answer = await asyncio.to_thread(stdin.readline)
-        choice = answer.strip().lower()
-        if choice in ("o", "once", "y", "yes"):
-            return "once"
-        if choice in ("s", "session"):
-            return "session"
-        return "deny"
+        lines = safe_text(request.diff).splitlines() if request.diff else []
+        shown = min(len(lines), DIFF_LINES)
+        for line in lines[:shown]:
+            out.write(f"  {line}\n")
+        if not lines and request.arguments:
+            out.write(f"  {safe_text(json.dumps(request.arguments, ensure_ascii=False))}\n")
+        while True:
+            if shown < len(lines):  # never approve what was not shown
+                out.write(f"  … {len(lines) - shown} more diff lines\n"
+                          "Show the [v]rest of the diff, or [N]o: ")
+            else:
+                out.write("Allow? [o]nce, for this [s]ession, [N]o: ")
+            out.flush()
+            choice = (await read_line(stdin)).strip().lower()
+            if choice in ("v", "view") and shown < len(lines):
+                for line in lines[shown:]:
+                    out.write(f"  {line}\n")
+                shown = len(lines)
+                continue
+            if shown < len(lines) and choice in ("o", "once", "y", "yes", "s", "session"):
+                out.write("  Not allowed: part of the diff was not shown yet.\n")
+                continue
+            if choice in ("o", "once", "y", "yes"):
+                return "once"
+            if choice in ("s", "session"):
+                return "session"
+            return "deny"
 
     return ask
+
+
+async def read_line(stdin: TextIO) -> str:
+    """One line from the terminal without a blocking thread, so Ctrl+C ends the wait at once
+    (a thread stuck in readline() would hold the process until Enter)."""
+    loop = asyncio.get_running_loop()
+    try:
+        fd = stdin.fileno()
+    except (OSError, ValueError, AttributeError):
+        return await asyncio.to_thread(stdin.readline)
+    future: asyncio.Future[str] = loop.create_future()
+
+    def ready() -> None:
+        if not future.done():
+            future.set_result(stdin.readline())
+
+    try:
+        loop.add_reader(fd, ready)
+    except (OSError, ValueError, NotImplementedError):
+        return await asyncio.to_thread(stdin.readline)
+    try:
+        return await future
+    finally:
+        loop.remove_reader(fd)
 
 
 def show_tool_event(event: Any, out: TextIO | None = None) -> None:
