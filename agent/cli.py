@@ -123,6 +123,10 @@ def _dispatch(args: argparse.Namespace, cli: dict[str, Any], agents: list[str]) 
         from agent.web import serve
 
         return serve(args.raw_argv, host=args.host, port=args.port)
+    if command is not None:
+        from agent.safe_output import make_output_safe
+
+        make_output_safe()  # text from files and models never reaches the terminal raw
     if command is None:
         from tui.app import run_tui
 
