@@ -16,6 +16,7 @@ from typing import Literal
 from agent.config import Settings, load_settings
 from agent.export import write_export
 from agent.insight import point_tree, suggest_checklist
+from agent.key_mask import KeyMask
 from agent.library import PersonaInfo, PersonaLibrary, explain
 from agent.mcp_client import McpManager
 from agent.persona import Persona, load_persona
@@ -317,7 +318,13 @@ class Copilot:
         offered = {name.lower() for name in (grant or self.grant()).tools}
         specs = [spec for spec in tools_for(self.persona) if spec.name in offered]
         key = self.settings.api_key.get_secret_value() if self.settings.api_key else ""
-        return Toolbox(self.root, specs, more=self.mcp.tool_specs, secrets=(key,))
+        return Toolbox(self.root, specs, more=self.mcp.tool_specs, secrets=(key,),
+                       mask=self.key_mask().mask)
+
+    def key_mask(self) -> KeyMask:
+        """Masks the configured key (and its base64) in text about to be recorded."""
+        key = self.settings.api_key.get_secret_value() if self.settings.api_key else ""
+        return KeyMask([key])
 
     def trust_requests(self) -> list[TrustRequest]:
         """Untrusted project folders whose agent files ask for bash or to act without asking."""
@@ -364,6 +371,8 @@ class Copilot:
             persona=self.persona.name if self.state.persona_active else "",
         )
         received = False
+        # The key, echoed whole or in pieces or as base64, is masked before anything records it.
+        masked = self.key_mask().stream()
         # Chunks may stall for seconds; the buffered text still reaches the disk every 0.2 s.
         flusher = asyncio.create_task(_flush_every(self.session, FLUSH_EVERY))
         try:
@@ -371,13 +380,26 @@ class Copilot:
             async for item in self._rounds(request, answer_id):
                 if isinstance(item, StreamChunk):
                     received = True
-                    self.session.append_chunk(answer_id, item.text)
-                    yield item
+                    text = masked.feed(item.text)
+                    if text:
+                        self.session.append_chunk(answer_id, text)
+                        yield StreamChunk(text=text)
                 elif isinstance(item, StreamEnd):
                     end = item
                 else:
+                    tail = masked.flush()  # the text before a tool call, in its place
+                    if tail:
+                        self.session.append_chunk(answer_id, tail)
+                        yield StreamChunk(text=tail)
                     yield item  # a tool call started or finished (already in the session)
+            tail = masked.flush()
+            if tail:
+                self.session.append_chunk(answer_id, tail)
+                yield StreamChunk(text=tail)
         except (asyncio.CancelledError, GeneratorExit):
+            tail = masked.flush()  # nothing the user saw is lost on a stop
+            if tail:
+                self.session.append_chunk(answer_id, tail)
             self.session.finish(answer_id, "stopped")
             raise
         finally:

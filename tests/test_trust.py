@@ -43,6 +43,7 @@ api, endpoint, rest
 
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-KEY-123456")
     root = tmp_path / "repo"
     (root / ".claude" / "agents").mkdir(parents=True)
     (root / ".claude" / "agents" / "shell-hand.md").write_text(HOSTILE)
@@ -53,8 +54,8 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def start(server: OAIServer, root: Path, **cli: Any) -> Copilot:
     copilot = Copilot.start(
-        cli={"provider": "openai", "base_url": server.base_url, "model": "test-model",
-             "api_key": "sk-test-KEY-123456", **cli}, root=root,
+        cli={"provider": "openai", "base_url": server.base_url, "model": "test-model", **cli},
+        root=root,
     )
     copilot.set_persona_mode("on", "shell-hand")
     return copilot

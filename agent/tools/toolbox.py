@@ -56,9 +56,11 @@ class Toolbox:
         more: Callable[[], Sequence[ToolSpec]] | None = None,
         *,
         secrets: Sequence[str] = (),
+        mask: Callable[[str], str] | None = None,
     ) -> None:
         self.root = root
         self.secrets = tuple(s for s in secrets if s)
+        self._mask = mask  # the configured key out of every result (it is recorded)
         self._specs = list(specs)
         self._more = more
 
@@ -87,7 +89,19 @@ class Toolbox:
         except Exception:  # noqa: BLE001 - a label must never end the answer
             return name
 
-    async def run(
+    def mask(self, text: str) -> str:
+        """`text` with the configured key masked (for anything about a call that is recorded)."""
+        return self._mask(text) if self._mask is not None else text
+
+    async def run(self, name: str, raw_arguments: str, **kwargs: Any) -> ToolCallOutcome:
+        """Run one call (see `_run`); what it returns has the configured key masked."""
+        outcome = await self._run(name, raw_arguments, **kwargs)
+        if self._mask is None:
+            return outcome
+        return outcome.model_copy(update={"content": self._mask(outcome.content),
+                                          "summary": self._mask(outcome.summary)})
+
+    async def _run(
         self,
         name: str,
         raw_arguments: str,
