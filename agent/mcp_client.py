@@ -323,6 +323,10 @@ class McpManager:
     async def start(self) -> None:
         """Start every enabled server that is not running; returns at once (they connect in
         the background). Call `wait_ready()` to wait for them."""
+        if self._servers:
+            from agent.applog import route_library_logs
+
+            route_library_logs()  # the SDK's tracebacks go to the log file, not the terminal
         for server in self._servers.values():
             if not server.config.enabled or (server.task is not None and not server.task.done()):
                 continue
