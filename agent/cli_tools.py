@@ -163,7 +163,9 @@ def mcp_list(cli: dict[str, Any], *, as_json: bool) -> int:
     for status in statuses:
         print(f"{status.name}  ({status.type}: {safe_text(status.target)})  {safe_text(status.line)}")
         for tool in status.tools:
-            note = "read-only" if tool.read_only else "asks first"
+            trusted = getattr(settings.mcp.get(status.name), "trust", False)
+            note = ("read-only" if trusted else "says read-only; asks first (not trusted)"
+                    ) if tool.read_only else "asks first"
             description = safe_text(tool.description).split("\n")[0][:80]
             print(f"  {tool.name}  [{note}]  {description}")
     return 0

@@ -69,6 +69,9 @@ class McpLocal(BaseModel):
     command: list[str] = Field(min_length=1)
     environment: dict[str, str] = Field(default_factory=dict)
     enabled: bool = True
+    # Only the user's word lets this server's read-only tools run unasked: `readOnlyHint` is
+    # the server's own claim, so without `trust = true` every tool of it asks first.
+    trust: bool = False
     timeout: int = Field(default=30_000, gt=0, le=600_000)  # milliseconds, as in OpenCode
 
     @field_validator("command")
@@ -87,6 +90,9 @@ class McpRemote(BaseModel):
     url: str
     headers: dict[str, str] = Field(default_factory=dict)
     enabled: bool = True
+    # Only the user's word lets this server's read-only tools run unasked: `readOnlyHint` is
+    # the server's own claim, so without `trust = true` every tool of it asks first.
+    trust: bool = False
     timeout: int = Field(default=30_000, gt=0, le=600_000)
 
     @field_validator("url")
