@@ -215,6 +215,7 @@ def _ask(text: str, cli: dict[str, Any], agents: list[str], *, as_json: bool,
         interrupted = True
     for warning in copilot.session.warnings[warned:]:  # e.g. the disk filled up mid-answer
         print(f"backend-copilot: {warning}", file=sys.stderr)
+    copilot.session.close()  # flushed, and the lock file is removed (none is left behind)
     state = copilot.state
     answer = state.messages[-1] if state.messages and state.messages[-1].role == "assistant" else None
     if as_json:
@@ -241,11 +242,15 @@ def _ask(text: str, cli: dict[str, Any], agents: list[str], *, as_json: bool,
             print("[stopped — the partial answer is saved]", file=sys.stderr)
         elif end is not None and end.error is not None:
             print(f"backend-copilot: {end.error.message}", file=sys.stderr)
+        elif answer is not None and answer.status == "error":  # e.g. an empty answer
+            print(f"backend-copilot: {answer.error or 'the answer failed'}", file=sys.stderr)
         elif answer is not None and answer.usage is not None:
             print(usage_line(answer.usage), file=sys.stderr)
     if interrupted:
         return EXIT_INTERRUPTED
-    return EXIT_FAIL if end is not None and end.error is not None else EXIT_OK
+    failed = (end is not None and end.error is not None) or (
+        answer is not None and answer.status == "error")
+    return EXIT_FAIL if failed else EXIT_OK
 
 
 def usage_line(usage: Any) -> str:

@@ -9,6 +9,7 @@ and `describe`, and never written anywhere by this module.
 from __future__ import annotations
 
 import os
+import stat
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -41,6 +42,7 @@ FILE_KEYS: tuple[str, ...] = (
     "api_key",
     "connect_timeout",
     "read_timeout",
+    "answer_timeout",
     "max_retries",
     "token_budget",
     "theme",
@@ -53,6 +55,7 @@ HINTS: dict[str, str] = {
     "api_key": "use the key as a string (or set OPENAI_API_KEY / OPENROUTER_API_KEY)",
     "connect_timeout": "use a number of seconds between 0 and 600, e.g. 10",
     "read_timeout": "use a number of seconds between 0 and 3600, e.g. 60",
+    "answer_timeout": "use a number of seconds between 0 and 86400, e.g. 600",
     "max_retries": "use a whole number from 0 to 10, e.g. 3",
     "token_budget": "use a whole number of tokens from 500 up, e.g. 12000",
     "theme": "use a Textual theme name such as textual-dark or textual-light",
@@ -125,6 +128,9 @@ class Settings(BaseModel):
     api_key: SecretStr | None = None
     connect_timeout: float = Field(default=10.0, gt=0, le=600)
     read_timeout: float = Field(default=60.0, gt=0, le=3600)
+    # One model reply (a round of the tool loop), start to end: a server that drips a byte
+    # just inside read_timeout forever is still stopped. Time spent asking the user is not in it.
+    answer_timeout: float = Field(default=600.0, gt=0, le=86400)
     max_retries: int = Field(default=3, ge=0, le=10)
     token_budget: int = Field(default=12000, ge=500, le=10_000_000)
     theme: str = Field(default="textual-dark", min_length=1)
@@ -180,7 +186,13 @@ def _check(key: str, value: Any, where: str, problems: list[str]) -> tuple[bool,
 
 def _read_file(path: Path, problems: list[str]) -> dict[str, Any]:
     try:
-        with path.open("rb") as fh:
+        # O_NONBLOCK + fstat: a FIFO or device named config.toml never hangs start-up.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        with os.fdopen(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                problems.append(f"{path} is not a regular file; replace it with a TOML file or "
+                                "delete it to use defaults.")
+                return {}
             data = tomllib.load(fh)
     except FileNotFoundError:
         return {}
@@ -387,6 +399,7 @@ def describe(settings: Settings) -> list[tuple[str, str]]:
         ("api_key", key),
         ("connect_timeout", f"{settings.connect_timeout:g} s"),
         ("read_timeout", f"{settings.read_timeout:g} s"),
+        ("answer_timeout", f"{settings.answer_timeout:g} s"),
         ("max_retries", str(settings.max_retries)),
         ("token_budget", str(settings.token_budget)),
         ("theme", settings.theme),

@@ -22,6 +22,7 @@ from agent.mcp_client import McpManager
 from agent.persona import Persona, load_persona
 from agent.prompt import build_messages
 from agent.providers.base import ChatRequest, PromptContext, Provider, StreamChunk, StreamEnd
+from agent.providers.deadline import DeadlineProvider
 from agent.providers.factory import make_provider
 from agent.session import Session, SessionSummary, list_sessions
 from agent.session_models import (
@@ -68,7 +69,9 @@ class Copilot:
         self._workflow_for: Persona | None = None
         self.settings = settings
         # No provider-wide temperature: the persona's applies per request, only while it is active.
-        self.provider = provider or make_provider(settings)
+        # Each reply has an overall time limit (answer_timeout), however slowly a server drips.
+        self.provider = DeadlineProvider(provider or make_provider(settings),
+                                         settings.answer_timeout)
         self.problems = list(problems)
         # Tools act inside this folder only (the working directory unless --root).
         self.root = ProjectRoot(root if root is not None else Path.cwd())

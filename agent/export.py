@@ -466,6 +466,10 @@ def import_json(text: str) -> list[SessionEvent]:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ExportError(f"Not a JSON export: line {exc.lineno}: {exc.msg}.") from None
+    except RecursionError:
+        raise ExportError("Not a session export: its JSON is nested too deeply.") from None
+    except ValueError as exc:  # e.g. an integer longer than Python converts (4300 digits)
+        raise ExportError(f"Not a session export: {exc}.") from None
     if not isinstance(document, dict) or document.get("format") != JSON_FORMAT:
         raise ExportError(f"Not a session export: expected \"format\": \"{JSON_FORMAT}\".")
     version = document.get("version")
@@ -480,6 +484,8 @@ def import_json(text: str) -> list[SessionEvent]:
     for number, raw in enumerate(raw_events, start=1):
         try:
             events.append(EVENT_ADAPTER.validate_python(raw))
+        except RecursionError:
+            raise ExportError(f"Event {number} in the export is nested too deeply.") from None
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first.get("loc", ()))
