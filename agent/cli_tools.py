@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from agent.session_models import ToolCallFinished, ToolCallStarted
-from agent.textsafe import safe_text
+from agent.textsafe import safe_text, visible_controls
 from agent.tools import Approver, Decision, PermissionRequest
 
 MCP_START_WAIT = 30.0  # seconds `ask` waits for configured MCP servers before answering
@@ -46,8 +46,8 @@ def terminal_approver(*, yes: bool, stdin: TextIO | None = None,
     out = stderr or sys.stderr
 
     async def ask(request: PermissionRequest) -> Decision:
-        out.write(f"\n— {safe_text(request.title or request.tool)} — permission needed\n")
-        lines = safe_text(request.diff).splitlines() if request.diff else []
+        out.write(f"\n— {visible_controls(request.title or request.tool)} — permission needed\n")
+        lines = visible_controls(request.diff).splitlines() if request.diff else []
         shown = min(len(lines), DIFF_LINES)
         for line in lines[:shown]:
             out.write(f"  {line}\n")
@@ -106,10 +106,10 @@ def show_tool_event(event: Any, out: TextIO | None = None) -> None:
     """One stderr line per call start and end, so stdout stays the answer alone."""
     out = out or sys.stderr
     if isinstance(event, ToolCallStarted):
-        out.write(f"[tool] {safe_text(event.summary or event.name)}\n")
+        out.write(f"[tool] {visible_controls(event.summary or event.name)}\n")
     elif isinstance(event, ToolCallFinished):
         mark = {"ok": "done", "error": "error", "denied": "denied", "cancelled": "stopped"}
-        out.write(f"[tool] {mark.get(event.status, event.status)}: {safe_text(event.summary)}\n")
+        out.write(f"[tool] {mark.get(event.status, event.status)}: {visible_controls(event.summary)}\n")
     out.flush()
 
 
@@ -188,7 +188,7 @@ def ask_trust(copilot: Any, *, stdin: TextIO | None = None, stderr: TextIO | Non
             continue
         out.write(f"\nThe agent files in {folder} ask for more than reading and asking:\n")
         for line in request.lines():
-            out.write(f"  {safe_text(line)}\n")
+            out.write(f"  {visible_controls(line)}\n")
         out.write("Until you trust this folder they run no shell commands and ask before every "
                   "change.\nTrust this folder's agent files from now on? [y/N]: ")
         out.flush()

@@ -19,7 +19,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Static
 
-from agent.textsafe import safe_text
+from agent.textsafe import safe_text, visible_controls
 from agent.tools import Decision, PermissionRequest
 from tui.screens.guarded import GuardedModal
 
@@ -27,7 +27,7 @@ from tui.screens.guarded import GuardedModal
 def diff_text(diff: str) -> Text:
     """A unified diff, escapes stripped, added lines green and removed lines red."""
     text = Text()
-    for i, line in enumerate(safe_text(diff).splitlines()):
+    for i, line in enumerate(visible_controls(diff).splitlines()):
         if i:
             text.append("\n")
         if line.startswith(("+++", "---")):
@@ -54,7 +54,7 @@ def arguments_text(request: PermissionRequest) -> Text:
 
 def heading(request: PermissionRequest) -> Text:
     text = Text("Allow ", style="bold")
-    text.append(safe_text(request.title or request.tool), style="bold reverse")
+    text.append(visible_controls(request.title or request.tool), style="bold reverse")
     text.append("?", style="bold")
     if request.server:
         text.append(f"\nfrom the MCP server {safe_text(request.server)}", style="italic")

@@ -13,7 +13,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Static
 
-from agent.textsafe import safe_text
+from agent.textsafe import safe_text, visible_controls
 from agent.trust import TrustRequest
 from tui.screens.guarded import GuardedModal
 
@@ -23,7 +23,7 @@ def request_text(request: TrustRequest) -> Text:
     text.append(safe_text(request.folder), style="bold reverse")
     text.append("?\n\n", style="bold")
     for line in request.lines():
-        text.append(f"  {safe_text(line)}\n")
+        text.append(f"  {visible_controls(line)}\n")
     text.append("\nUntil you trust this folder they run no shell commands and ask before every "
                 "change. Your answer is remembered for this folder.")
     return text
