@@ -17,8 +17,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import regex as regex_engine
-
 from agent.atomic import write_atomic
 from agent.tools.base import (
     MAX_OUTPUT_CHARS,
@@ -238,6 +236,8 @@ def _grep_sync(args: dict[str, Any], ctx: ToolContext, stop: threading.Event | N
                seconds: float | None = None) -> ToolResult:
     """Every search has a time limit (the `regex` engine can stop a runaway pattern such as
     `(a|aa)+$`), and `stop` (set when the answer is cancelled) ends the walk between lines."""
+    import regex as regex_engine  # only when a search runs: not on the app's start-up path
+
     pattern = _str(args, "pattern")
     try:
         regex = regex_engine.compile(

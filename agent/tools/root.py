@@ -43,8 +43,12 @@ class ProjectRoot:
     def __init__(self, path: str | Path, forbidden: tuple[Path, ...] | None = None) -> None:
         self.path = Path(path).expanduser().resolve()
         self.forbidden = app_folders() if forbidden is None else forbidden
-        home = Path.home().resolve()
-        self.broad = self.path == Path(self.path.anchor) or home.is_relative_to(self.path)
+        try:
+            home: Path | None = Path.home().resolve()
+        except (RuntimeError, KeyError, OSError):  # no HOME and no passwd entry
+            home = None
+        self.broad = self.path == Path(self.path.anchor) or (
+            home is not None and home.is_relative_to(self.path))
 
     def __repr__(self) -> str:
         return f"ProjectRoot({str(self.path)!r})"
