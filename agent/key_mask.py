@@ -44,6 +44,15 @@ class KeyMask:
         ordered = sorted(forms, key=len, reverse=True)
         self._pattern = re.compile("|".join(map(re.escape, ordered))) if ordered else None
         self.longest = len(ordered[0]) if ordered else 0
+        # Every proper beginning of a form: only such a tail of a piece is held back.
+        self._starts = {form[:n] for form in ordered for n in range(1, len(form))}
+
+    def unfinished_tail(self, text: str) -> int:
+        """Length of the longest end of `text` that could be the start of a secret form."""
+        for n in range(min(len(text), self.longest - 1), 0, -1):
+            if text[-n:] in self._starts:
+                return n
+        return 0
 
     def __bool__(self) -> bool:
         return self._pattern is not None
@@ -58,7 +67,10 @@ class KeyMask:
 
 
 class StreamMask:
-    """Masks a text that arrives in pieces; `feed` returns what is safe to pass on now."""
+    """Masks a text that arrives in pieces; `feed` returns what is safe to pass on now.
+
+    Only an end of the text that could begin a secret is held back (usually nothing), so a
+    model that stalls mid-sentence still has all its text on disk."""
 
     def __init__(self, mask: KeyMask) -> None:
         self._mask = mask
@@ -68,10 +80,7 @@ class StreamMask:
         if not self._mask:
             return piece
         text = self._mask.mask(self._held + piece)
-        keep = self._mask.longest - 1  # a key that starts here cannot be complete yet
-        if len(text) <= keep:
-            self._held = text
-            return ""
+        keep = self._mask.unfinished_tail(text)  # a key that starts there is not complete yet
         self._held = text[len(text) - keep :] if keep else ""
         return text[: len(text) - keep] if keep else text
 
