@@ -226,6 +226,7 @@ class Copilot:
             yield item
 
     def _record_user_message(self, text: str) -> str:
+        text = self.key_mask().mask(text)  # a pasted key is not kept (nor sent on) either
         with self._lock:
             before, was_active = self.persona.name, self.state.persona_active
             result = self.activator.feed(text)

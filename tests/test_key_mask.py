@@ -58,7 +58,7 @@ async def test_nothing_recorded_holds_the_key(oai_server: OAIServer, tmp_path: P
                                  "model": "test-model"},
                             agent_paths=[str(agent)], root=tmp_path)
     shown = []
-    async for item in copilot.ask("show me"):
+    async for item in copilot.ask(f"show me; my key is {KEY}"):
         shown.append(getattr(item, "text", ""))
     copilot.session.close()
     answer = copilot.state.messages[-1]
@@ -69,6 +69,7 @@ async def test_nothing_recorded_holds_the_key(oai_server: OAIServer, tmp_path: P
         if path.is_file():
             data = path.read_text(errors="replace")
             assert KEY not in data and b64[4:-4] not in data, path
+    assert copilot.state.messages[0].content == "show me; my key is ***"  # a pasted key too
     # the command's output went back to the model masked too
     tool_message = next(m for m in oai_server.chat_requests[1].body["messages"] if m["role"] == "tool")
     assert KEY not in tool_message["content"] and "***" in tool_message["content"]
