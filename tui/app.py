@@ -271,6 +271,14 @@ class CopilotApp(App[None]):
         if self._copilot is not None:
             self._show_mcp()
 
+    def keep_typed(self, text: str) -> None:
+        """Type-ahead a modal refused as an answer: it belongs in the prompt."""
+        from tui.widgets.prompt import PromptInput
+
+        prompts = self.query(PromptInput)
+        if prompts:
+            prompts.first().insert(text)
+
     async def _approve(self, request: PermissionRequest) -> Decision:
         """The Copilot's approver: the permission modal, awaited inside the answer worker."""
         from tui.screens.permission import PermissionScreen

@@ -26,6 +26,7 @@ from tui.app import CopilotApp
 from tui.screens.permission import PermissionScreen
 from tui.widgets.chat import ChatView
 from tui.widgets.mcp import McpPanel
+from tui.widgets.prompt import PromptInput
 from tui.widgets.tools import ToolCallBlock
 
 NOTES = "the deploy key rotates on fridays\n"
@@ -200,6 +201,7 @@ async def test_the_modal_ignores_type_ahead_and_letters_never_approve(
         await pilot.press("y", "a", "ctrl+y", "ctrl+s", "enter")  # type-ahead
         await pilot.pause()
         assert app.screen is modal and (project / "notes.txt").read_text() == NOTES
+        assert app.query_one(PromptInput).text == "ya"  # the typed letters are kept for later
         await until(pilot, lambda: modal.armed)
         await pilot.press("y", "a", "o", "s")  # letters from a sentence
         await pilot.pause()

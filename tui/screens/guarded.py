@@ -2,9 +2,10 @@
 
 Why: a modal that asks for permission can open while the user is still typing their next
 message. Without this, a `y` or an Enter meant for the prompt would answer the question.
-Every key whose event was made less than GUARD_SECONDS after the modal mounted is dropped
-(keys queued before it opened are older still, so they are dropped too), and its buttons
-stay disabled until the guard has passed, so a stray click does nothing either.
+Every key whose event was made less than GUARD_SECONDS after the modal mounted answers
+nothing (keys queued before it opened are older still, so they are caught too); printable
+ones go on into the prompt they were typed for (nothing typed is lost). Its buttons stay
+disabled until the guard has passed, so a stray click does nothing either.
 """
 
 from __future__ import annotations
@@ -55,3 +56,8 @@ class GuardedModal(ModalScreen[ResultType]):
         if self._too_early(event):
             event.stop()
             event.prevent_default()
+            # It was meant for the message being typed: it goes there, not into the answer.
+            if event.is_printable and event.character:
+                keep = getattr(self.app, "keep_typed", None)
+                if keep is not None:
+                    keep(event.character)
