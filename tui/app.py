@@ -391,12 +391,12 @@ class CopilotApp(App[None]):
         if text.strip().startswith("/"):
             if self.run_line(text.strip()):
                 prompt.remember(text.strip())
-                prompt.clear()
+                _clear_sent(prompt, text)
             return
         if not self.ask(text):
             return
         prompt.remember(text)
-        prompt.clear()
+        _clear_sent(prompt, text)
 
     def ask(self, text: str) -> bool:
         """Start an answer; False (with a hint) while another one is still being written."""
@@ -639,3 +639,14 @@ def run_tui(cli: dict, agent_paths: Sequence[str], resume: str | None) -> None:
 
 
 __all__ = ["CopilotApp", "run_tui"]
+
+
+def _clear_sent(prompt: Any, sent: str) -> None:
+    """Remove the sent text from the prompt, keeping anything typed after Enter (the submit
+    is handled a moment later; clearing everything would drop those keys)."""
+    now = prompt.text
+    if now != sent and now.startswith(sent):
+        prompt.load_text(now[len(sent):])
+        prompt.move_cursor(prompt.document.end)
+    else:
+        prompt.clear()

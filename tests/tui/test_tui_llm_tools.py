@@ -361,3 +361,18 @@ async def test_an_mcp_server_connects_and_its_tool_asks_in_the_modal(
         assert log.read_text() == "quiet\n"
         block = views(app, "assistant")[-1].query_one(ToolCallBlock)
         assert "context7" in block.title_text and "allowed for this session" in block.title_text
+
+
+async def test_keys_typed_right_after_enter_stay_in_the_prompt() -> None:
+    """Enter posts the message; the keys typed before it is handled must not be cleared."""
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        prompt = app.query_one(PromptInput)
+        prompt.load_text("How do I version a REST API?")
+        prompt.move_cursor(prompt.document.end)  # where the typing left it
+        prompt.post_message(PromptInput.Submitted("How do I version a REST API?"))
+        prompt.insert("and then")  # typed before the app handled the submit
+        await settle(pilot)
+        assert app.copilot.state.messages[0].content == "How do I version a REST API?"
+        assert prompt.text == "and then"
