@@ -9,6 +9,7 @@ and `describe`, and never written anywhere by this module.
 from __future__ import annotations
 
 import os
+import stat
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -42,6 +43,9 @@ class McpLocal(BaseModel):
     command: list[str] = Field(min_length=1)
     environment: dict[str, str] = Field(default_factory=dict)
     enabled: bool = True
+    # Only the user's word lets this server's read-only tools run unasked: `readOnlyHint` is
+    # the server's own claim, so without `trust = true` every tool of it asks first.
+    trust: bool = False
     timeout: int = Field(default=30_000, gt=0, le=600_000)  # milliseconds, as in OpenCode
 
     @field_validator("command")
@@ -60,6 +64,9 @@ class McpRemote(BaseModel):
     url: str
     headers: dict[str, str] = Field(default_factory=dict)
     enabled: bool = True
+    # Only the user's word lets this server's read-only tools run unasked: `readOnlyHint` is
+    # the server's own claim, so without `trust = true` every tool of it asks first.
+    trust: bool = False
     timeout: int = Field(default=30_000, gt=0, le=600_000)
 
     @field_validator("url")
@@ -102,6 +109,11 @@ class Settings(BaseModel):
         default=10.0, gt=0, le=600, description="use a number of seconds between 0 and 600, e.g. 10")
     read_timeout: float = Field(
         default=60.0, gt=0, le=3600, description="use a number of seconds between 0 and 3600, e.g. 60")
+    # One model reply (a round of the tool loop), start to end: a server that drips a byte
+    # just inside read_timeout forever is still stopped. Time spent asking the user is not in it.
+    answer_timeout: float = Field(
+        default=600.0, gt=0, le=86400,
+        description="use a number of seconds between 0 and 86400, e.g. 600")
     max_retries: int = Field(
         default=3, ge=0, le=10, description="use a whole number from 0 to 10, e.g. 3")
     token_budget: int = Field(
@@ -177,7 +189,13 @@ def _check(key: str, value: Any, where: str, problems: list[str]) -> tuple[bool,
 
 def _read_file(path: Path, problems: list[str]) -> dict[str, Any]:
     try:
-        with path.open("rb") as fh:
+        # O_NONBLOCK + fstat: a FIFO or device named config.toml never hangs start-up.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        with os.fdopen(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                problems.append(f"{path} is not a regular file; replace it with a TOML file or "
+                                "delete it to use defaults.")
+                return {}
             data = tomllib.load(fh)
     except FileNotFoundError:
         return {}
@@ -388,6 +406,7 @@ def describe(settings: Settings) -> list[tuple[str, str]]:
         ("api_key", key),
         ("connect_timeout", f"{settings.connect_timeout:g} s"),
         ("read_timeout", f"{settings.read_timeout:g} s"),
+        ("answer_timeout", f"{settings.answer_timeout:g} s"),
         ("max_retries", str(settings.max_retries)),
         ("token_budget", str(settings.token_budget)),
         ("theme", settings.theme),

@@ -16,7 +16,9 @@ from typing import Literal
 from agent.audit.summary import prompt_summary
 from agent.config import Settings, load_settings
 from agent.export.render import write_export
+from agent.key_mask import KeyMask
 from agent.llm.base import ChatRequest, PromptContext, Provider, StreamChunk, StreamEnd
+from agent.llm.deadline import DeadlineProvider
 from agent.llm.factory import make_provider
 from agent.llm.prompt import build_messages
 from agent.llm.tool_loop import run_tool_loop
@@ -41,6 +43,7 @@ from agent.session.models import (
 )
 from agent.tools import Approver, ProjectRoot, Toolbox, tools_for
 from agent.tools.mcp import McpManager
+from agent.trust import ToolGrant, TrustPolicy, TrustRequest
 
 PersonaMode = Literal["auto", "on", "off"]
 Listener = Callable[[SessionEvent], None]
@@ -59,19 +62,28 @@ class Copilot:
         root: str | Path | None = None,
         approver: Approver | None = None,
         library: PersonaLibrary | None = None,
+        trust: TrustPolicy | None = None,
     ) -> None:
         # Every persona it can switch to; `persona` alone makes a library of one.
         self.library = library or PersonaLibrary([persona or load_persona()])
+        # Which persona files may widen what tools do (a persona handed in here is explicit).
+        self.trust = trust or TrustPolicy(explicit=[persona.source_path] if persona else ())
         self._lock = threading.RLock()  # a new message vs. load_library's swap (a worker)
         self._library_lock = threading.Lock()
         self._workflow: Workflow | None = None
         self._workflow_for: Persona | None = None
         self.settings = settings
         # No provider-wide temperature: the persona's applies per request, only while it is active.
-        self.provider = provider or make_provider(settings)
+        # Each reply has an overall time limit (answer_timeout), however slowly a server drips.
+        self.provider = DeadlineProvider(provider or make_provider(settings),
+                                         settings.answer_timeout)
         self.problems = list(problems)
         # Tools act inside this folder only (the working directory unless --root).
         self.root = ProjectRoot(root if root is not None else Path.cwd())
+        if self.root.broad and self.offers_tools:
+            self.problems.append(
+                f"The tools' root is {self.root.path}, your home folder or the whole disk: every "
+                "tool call asks first. Start in a project folder, or pass --root PROJECT.")
         # Asked before edit/write/bash and non-read-only MCP tools. The TUI sets its modal
         # here; None means every such call is denied (never an automatic yes).
         self.approver: Approver | None = approver
@@ -105,6 +117,9 @@ class Copilot:
         """
         settings, problems = load_settings(cli or {})
         library = PersonaLibrary.initial(agent_paths, problems, strict=strict)
+        trust = TrustPolicy(explicit=agent_paths)
+        if trust.store.problem:
+            problems.append(trust.store.problem)
         persona = library.default
         if resume is not None:
             session = _open_resumed(resume, problems)
@@ -113,7 +128,7 @@ class Copilot:
         problems.extend(session.warnings)  # damaged lines skipped, kept in memory only, ...
         copilot = cls(
             session=session, settings=settings, provider=provider, problems=problems,
-            root=root, library=library,
+            root=root, library=library, trust=trust,
         )
         if discover:
             copilot.load_library()
@@ -217,6 +232,7 @@ class Copilot:
             yield item
 
     def _record_user_message(self, text: str) -> str:
+        text = self.key_mask().mask(text)  # a pasted key is not kept (nor sent on) either
         with self._lock:
             before, was_active = self.persona.name, self.state.persona_active
             result = self.activator.feed(text)
@@ -377,9 +393,31 @@ class Copilot:
 
     # -- tools ----------------------------------------------------------------------------
 
-    def toolbox(self) -> Toolbox:
+    def grant(self) -> ToolGrant:
+        """What the shown persona may do here: its file's tools, less what trust withholds."""
+        return self.trust.grant(self.persona)
+
+    def toolbox(self, grant: ToolGrant | None = None) -> Toolbox:
         """The persona's granted built-in tools plus the tools of connected MCP servers."""
-        return Toolbox(self.root, tools_for(self.persona), more=self.mcp.tool_specs)
+        offered = {name.lower() for name in (grant or self.grant()).tools}
+        specs = [spec for spec in tools_for(self.persona) if spec.name in offered]
+        key = self.settings.api_key.get_secret_value() if self.settings.api_key else ""
+        return Toolbox(self.root, specs, more=self.mcp.tool_specs, secrets=(key,),
+                       mask=self.key_mask().mask)
+
+    def key_mask(self) -> KeyMask:
+        """Masks the configured key (and its base64) in text about to be recorded."""
+        key = self.settings.api_key.get_secret_value() if self.settings.api_key else ""
+        return KeyMask([key])
+
+    def trust_requests(self) -> list[TrustRequest]:
+        """Untrusted project folders whose agent files ask for bash or to act without asking."""
+        return self.trust.requests(self.library.personas)
+
+    def trust_folder(self, folder: str) -> None:
+        """The user's answer: trust the agent files of `folder` from now on (OSError if the
+        data dir cannot be written; then nothing changes)."""
+        self.trust.trust(folder)
 
     @property
     def offers_tools(self) -> bool:
@@ -391,10 +429,11 @@ class Copilot:
     ) -> AsyncIterator[StreamChunk | StreamEnd | ToolCallStarted | ToolCallFinished]:
         if not self.offers_tools:
             return self.provider.stream(request)
+        grant = self.grant()
         return run_tool_loop(
             self.provider, request, session=self.session, answer_id=answer_id,
-            toolbox=self.toolbox(), approver=self.approver, allowed=self.allowed_tools,
-            preapproved=frozenset(self.persona.allowed_without_asking),
+            toolbox=self.toolbox(grant), approver=self.approver, allowed=self.allowed_tools,
+            preapproved=grant.preapproved,
             max_steps=self.persona.steps,
         )
 
@@ -424,6 +463,8 @@ class Copilot:
                                           nearest=refs(playbook.nearest),
                                           follow_up=playbook.follow_up))
         received = False
+        # The key, echoed whole or in pieces or as base64, is masked before anything records it.
+        masked = self.key_mask().stream()
         # Chunks may stall for seconds; the buffered text still reaches the disk every 0.2 s.
         flusher = asyncio.create_task(_flush_every(self.session, FLUSH_EVERY))
         try:
@@ -431,13 +472,26 @@ class Copilot:
             async for item in self._rounds(request, answer_id):
                 if isinstance(item, StreamChunk):
                     received = True
-                    self.session.append_chunk(answer_id, item.text)
-                    yield item
+                    text = masked.feed(item.text)
+                    if text:
+                        self.session.append_chunk(answer_id, text)
+                        yield StreamChunk(text=text)
                 elif isinstance(item, StreamEnd):
                     end = item
                 else:
+                    tail = masked.flush()  # the text before a tool call, in its place
+                    if tail:
+                        self.session.append_chunk(answer_id, tail)
+                        yield StreamChunk(text=tail)
                     yield item  # a tool call started or finished (already in the session)
+            tail = masked.flush()
+            if tail:
+                self.session.append_chunk(answer_id, tail)
+                yield StreamChunk(text=tail)
         except (asyncio.CancelledError, GeneratorExit):
+            tail = masked.flush()  # nothing the user saw is lost on a stop
+            if tail:
+                self.session.append_chunk(answer_id, tail)
             self.session.finish(answer_id, "stopped")
             raise
         finally:

@@ -54,21 +54,44 @@ def mask(secrets: Iterable[str | None]) -> None:
     _secrets.update(s for s in secrets if s)
 
 
+def _new_handler() -> logging.Handler:
+    handler = _PrivateRotatingHandler(
+        paths.log_file(), maxBytes=MAX_BYTES, backupCount=BACKUPS, delay=True, encoding="utf-8",
+    )
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+    handler.addFilter(_MaskSecrets())
+    return handler
+
+
 def logger() -> logging.Logger:
     """The app's logger, its file handler attached on first use (lazily, once)."""
     log = logging.getLogger(LOGGER_NAME)
     with _lock:
         if not log.handlers:
-            handler = _PrivateRotatingHandler(
-                paths.log_file(), maxBytes=MAX_BYTES, backupCount=BACKUPS, delay=True,
-                encoding="utf-8",
-            )
-            handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
-            handler.addFilter(_MaskSecrets())
-            log.addHandler(handler)
+            log.addHandler(_new_handler())
             log.setLevel(logging.INFO)
             log.propagate = False
     return log
+
+
+# Libraries that log through `logging`: with nothing configured their warnings and tracebacks
+# reach stderr (an MCP server printing garbage made the SDK log one traceback per line, drawn
+# over the TUI). They go to the log file instead; the user sees one status line per server.
+QUIET_LOGGERS = ("mcp", "httpx", "httpcore", "anyio")
+
+
+def route_library_logs() -> Path:
+    """Send the libraries' log records to the log file, never to the terminal (once)."""
+    handler = logger().handlers[0]
+    with _lock:
+        for name in QUIET_LOGGERS:
+            library = logging.getLogger(name)
+            if handler not in library.handlers:
+                library.propagate = False
+                library.addHandler(handler)
+                if library.level == logging.NOTSET:
+                    library.setLevel(logging.INFO)
+    return paths.log_file()
 
 
 def log_exception(context: str, exc: BaseException) -> None:

@@ -59,3 +59,14 @@ def mask_secrets(text: str, secrets: Iterable[str | None] = ()) -> str:
         if secret and len(secret) >= 4:
             text = text.replace(secret, "***")
     return KEY_SHAPED.sub("***", text)
+
+
+# Bidi overrides/isolates and zero-width characters: invisible, yet they change how a name
+# reads ("evil\u202egpj.sh" shows as "evilhs.jpg"). In paths and titles they are shown.
+_HIDDEN = re.compile(r"[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+
+
+def visible_controls(s: str) -> str:
+    """`safe_text`, with bidi and zero-width characters written out as <U+202E> and the like
+    (for paths, file names and titles, where such a character can only be a disguise)."""
+    return _HIDDEN.sub(lambda m: f"<U+{ord(m.group()):04X}>", safe_text(s))

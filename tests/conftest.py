@@ -34,10 +34,11 @@ _PROVIDER_ENV = (
 def isolated_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> dict:
     """Every test gets its own data, config and export dirs, and no provider keys from outside."""
     root = tmp_path_factory.mktemp("copilot-home")
-    dirs = {name: root / name for name in ("data", "config", "exports")}
+    dirs = {name: root / name for name in ("data", "config", "exports", "logs")}
     monkeypatch.setenv("BACKEND_COPILOT_DATA_DIR", str(dirs["data"]))
     monkeypatch.setenv("BACKEND_COPILOT_CONFIG_DIR", str(dirs["config"]))
     monkeypatch.setenv("BACKEND_COPILOT_EXPORT_DIR", str(dirs["exports"]))
+    monkeypatch.setenv("BACKEND_COPILOT_LOG_DIR", str(dirs["logs"]))
     for name in _PROVIDER_ENV:
         monkeypatch.delenv(name, raising=False)
     return dirs

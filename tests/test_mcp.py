@@ -51,7 +51,7 @@ async def test_tools_listed_with_server_prefix_and_read_only_hint() -> None:
         assert {t.name: t.read_only for t in status.tools} == {
             "echo_echo": True, "echo_shout": False, "echo_crash": False}
         specs = {s.name: s for s in manager.tool_specs()}
-        assert specs["echo_echo"].needs_approval is False
+        assert specs["echo_echo"].needs_approval is True  # a hint alone: still asks
         assert specs["echo_shout"].needs_approval is True
         assert specs["echo_echo"].parameters["properties"]["text"]["type"] == "string"
     finally:
@@ -78,7 +78,7 @@ async def test_mcp_tool_called_through_the_loop(
     log = tmp_path / "shouts.log"
     command = [sys.executable, str(ECHO)]
     write_config(isolated_dirs, f'[mcp.echo]\ntype = "local"\ncommand = {toml_list(command)}\n'
-                 f'environment = {{ MCP_ECHO_LOG = {json.dumps(str(log))} }}\n')
+                 f'environment = {{ MCP_ECHO_LOG = {json.dumps(str(log))} }}\ntrust = true\n')
     oai_server.script(
         tool_calls([("echo_echo", '{"text": "hi there"}'), ("echo_shout", '{"text": "quiet"}')]),
         text("Echoed."),
@@ -104,7 +104,7 @@ async def test_mcp_tool_called_through_the_loop(
     results = [m["content"] for m in oai_server.chat_requests[1].body["messages"] if m["role"] == "tool"]
     assert results[0] == "echo: hi there"
     assert "denied" in results[1]
-    assert [r.tool for r in asked] == ["echo_shout"]  # the read-only tool did not ask
+    assert [r.tool for r in asked] == ["echo_shout"]  # trusted server: its read-only tool ran
     assert not log.exists()
     calls = copilot.state.messages[-1].tool_calls
     assert [(c.name, c.server, c.status) for c in calls] == [
@@ -185,7 +185,7 @@ def test_cli_mcp_list_prints_status_and_tools(isolated_dirs: dict) -> None:
                             text=True, cwd=ROOT, env=dict(os.environ), timeout=120)
     assert result.returncode == 0, result.stderr
     assert "echo  (local:" in result.stdout and "connected, 3 tools" in result.stdout
-    assert "echo_echo  [read-only]" in result.stdout and "echo_shout  [asks first]" in result.stdout
+    assert "echo_echo  [says read-only; asks first (not trusted)]" in result.stdout and "echo_shout  [asks first]" in result.stdout
     assert "ghost" in result.stdout and "failed: command not found" in result.stdout
 
 
@@ -242,3 +242,31 @@ async def test_a_remote_server_refusing_the_headers_is_a_status_line(http_echo: 
         assert manager.tool_specs() == []
     finally:
         await manager.aclose()
+
+
+async def test_a_read_only_hint_from_an_untrusted_server_still_asks(
+    oai_server: OAIServer, tmp_path: Path, isolated_dirs: dict
+) -> None:
+    """The server says `echo` is read-only; config.toml does not say `trust = true`: it asks."""
+    command = [sys.executable, str(ECHO)]
+    write_config(isolated_dirs, f'[mcp.echo]\ntype = "local"\ncommand = {toml_list(command)}\n')
+    oai_server.script(tool_calls([("echo_echo", '{"text": "hi there"}')]), text("ok"))
+    copilot = Copilot.start(cli={"provider": "openai", "base_url": oai_server.base_url,
+                                 "model": "test-model"}, root=tmp_path)
+    asked: list[PermissionRequest] = []
+
+    async def deny(request: PermissionRequest):
+        asked.append(request)
+        return "deny"
+
+    copilot.approver = deny
+    await copilot.start_mcp()
+    await copilot.mcp.wait_ready(60)
+    try:
+        async for _ in copilot.ask("echo hi there"):
+            pass
+    finally:
+        await copilot.aclose()
+    assert [r.tool for r in asked] == ["echo_echo"]
+    results = [m["content"] for m in oai_server.chat_requests[1].body["messages"] if m["role"] == "tool"]
+    assert "denied" in results[0]

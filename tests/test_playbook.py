@@ -161,7 +161,7 @@ async def test_with_the_persona_idle_a_backend_question_is_still_answered_from_c
     answer = compose_answer(request("Which algorithm should we use to hash user passwords?"))
     assert "### Password hashing — argon2id, bcrypt" in answer
     assert "**How to do it:**" in answer  # no phase given: the general layout
-    assert "argon2id" in answer and "persona is idle" in answer
+    assert "argon2id" in answer and "No persona is on" in answer
 
 
 async def test_idle_persona_says_which_words_switch_it_on() -> None:

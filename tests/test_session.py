@@ -333,6 +333,7 @@ def test_audit_and_probe_resume_and_a_rerun_replaces_the_audit(tmp_path: Path) -
     slow = ProbeResult(url="http://127.0.0.1:9/x", requests=5, ok=5, errors=0,
                        p50_ms=250.0, p95_ms=400.0, p99_ms=410.0, max_ms=410.0)
     with Session.create("backend", directory=tmp_path) as session:
+        session.add_user_message("audit it", persona_active=True, phase="")  # creates the file
         session.append(ProbeRecorded(result=slow))  # a probe before any audit is kept
         session.append(AuditRecorded(root="/p", report=report("missing")))
         session.append(AuditRecorded(root="/p", report=report("done")))

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from agent.commands import OpenSessions
 from agent.copilot import Copilot
 from agent.export.render import ExportError, export_session
 from agent.session.importer import import_session
@@ -208,5 +209,5 @@ async def test_sessions_command_renames_and_deletes_by_id():
     assert not here.ok and "open here" in here.message
     assert copilot.run_command(f"/sessions delete {old_id}").ok
     assert [s.id for s in list_sessions()] == [copilot.state.id]
-    assert copilot.run_command("/sessions").action == "sessions"
+    assert isinstance(copilot.run_command("/sessions"), OpenSessions)
     assert not copilot.run_command("/sessions rename").ok

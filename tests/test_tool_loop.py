@@ -177,7 +177,8 @@ async def test_malformed_arguments_are_sent_back_as_an_error(oai_server: OAIServ
 
 async def test_step_bound_ends_with_a_clear_message(oai_server: OAIServer, project: Path, tmp_path: Path) -> None:
     agent = tmp_path / "stepper.md"
-    agent.write_text("---\nname: stepper\nsteps: 2\ntools:\n  read: true\n---\n\n# Stepper\n\nReads.\n")
+    # A Claude Code list names exactly the tools it grants (an OpenCode map only switches some).
+    agent.write_text("---\nname: stepper\nsteps: 2\ntools: read\n---\n\n# Stepper\n\nReads.\n")
     oai_server.script(*[tool_calls([("read", '{"path": "notes.txt"}')]) for _ in range(5)])
     copilot = copilot_for(oai_server, project, agent=str(agent))
     _, end = await ask(copilot, "loop forever")

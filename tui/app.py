@@ -289,6 +289,14 @@ class CopilotApp(App[None]):
         if self._copilot is not None:
             self._show_mcp()
 
+    def keep_typed(self, text: str) -> None:
+        """Type-ahead a modal refused as an answer: it belongs in the prompt."""
+        from tui.widgets.composer import PromptInput
+
+        prompts = self.query(PromptInput)
+        if prompts:
+            prompts.first().insert(text)
+
     async def _approve(self, request: PermissionRequest) -> Decision:
         """The Copilot's approver: the permission modal, awaited inside the answer worker."""
         from tui.screens.permission import PermissionScreen
@@ -315,6 +323,29 @@ class CopilotApp(App[None]):
         self._show_panels()
         for problem in problems:
             self.say(problem, severity="warning", timeout=10)
+        self._ask_trust()
+
+    def _ask_trust(self) -> None:
+        """This project's agent files want a shell or to act unasked: ask once per folder
+        (only when a model, which can call tools, is answering)."""
+        from tui.screens.trust import TrustScreen
+
+        copilot = self.copilot
+        if not copilot.offers_tools:
+            return
+        for request in copilot.trust_requests():
+            def answered(trust: bool | None, folder: str = request.folder) -> None:
+                if not trust:
+                    return
+                try:
+                    copilot.trust_folder(folder)
+                except OSError as exc:
+                    self.say(f"Cannot remember the trusted folder ({exc.strerror or exc}); "
+                             "not trusted.", severity="error")
+                    return
+                self.say(f"Trusted the agent files in {folder}.")
+
+            self.push_screen(TrustScreen(request), answered)
 
     def _on_copilot_event(self, event: object) -> None:
         """Called by the session for every event, possibly from a worker: only post."""
@@ -380,7 +411,7 @@ class CopilotApp(App[None]):
         if text.strip().startswith("/"):
             if self.run_line(text.strip()):
                 prompt.remember(text.strip())
-                prompt.clear()
+                _clear_sent(prompt, text)
             else:
                 # Kept to fix, but selected: what is typed next replaces it, never appends.
                 prompt.select_all()
@@ -388,7 +419,7 @@ class CopilotApp(App[None]):
         if not self.ask(text):
             return
         prompt.remember(text)
-        prompt.clear()
+        _clear_sent(prompt, text)
 
     def ask(self, text: str) -> bool:
         """Start an answer; False (with a hint) while another one is still being written."""
@@ -741,3 +772,14 @@ def run_tui(cli: dict, agent_paths: Sequence[str], resume: str | None) -> None:
 
 
 __all__ = ["CopilotApp", "run_tui"]
+
+
+def _clear_sent(prompt: Any, sent: str) -> None:
+    """Remove the sent text from the prompt, keeping anything typed after Enter (the submit
+    is handled a moment later; clearing everything would drop those keys)."""
+    now = prompt.text
+    if now != sent and now.startswith(sent):
+        prompt.load_text(now[len(sent):])
+        prompt.move_cursor(prompt.document.end)
+    else:
+        prompt.clear()

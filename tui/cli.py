@@ -168,6 +168,10 @@ def _dispatch(args: argparse.Namespace, cli: dict[str, Any], agents: list[str]) 
         from tui.web import serve
 
         return serve(args.raw_argv, host=args.host, port=args.port)
+    if command is not None:
+        from agent.safe_output import make_output_safe
+
+        make_output_safe()  # text from files and models never reaches the terminal raw
     if command is None:
         from tui.app import run_tui
 
@@ -237,6 +241,7 @@ def _ask(text: str, cli: dict[str, Any], agents: list[str], *, as_json: bool,
     from agent.llm.base import StreamChunk, StreamEnd
     from agent.text import safe_text
     from tui.cli_tools import (
+        ask_trust,
         check_root,
         prepare_tools,
         show_tool_event,
@@ -260,6 +265,7 @@ def _ask(text: str, cli: dict[str, Any], agents: list[str], *, as_json: bool,
             return EXIT_USAGE
     for problem in copilot.problems:
         print(f"backend-copilot: {problem}", file=sys.stderr)
+    ask_trust(copilot)
     parts: list[str] = []
     end: StreamEnd | None = None
 
@@ -287,6 +293,7 @@ def _ask(text: str, cli: dict[str, Any], agents: list[str], *, as_json: bool,
         interrupted = True
     for warning in copilot.session.warnings[warned:]:  # e.g. the disk filled up mid-answer
         print(f"backend-copilot: {warning}", file=sys.stderr)
+    copilot.session.close()  # flushed, and the lock file is removed (none is left behind)
     state = copilot.state
     answer = state.messages[-1] if state.messages and state.messages[-1].role == "assistant" else None
     if as_json:
@@ -314,13 +321,17 @@ def _ask(text: str, cli: dict[str, Any], agents: list[str], *, as_json: bool,
             print("[stopped — the partial answer is saved]", file=sys.stderr)
         elif end is not None and end.error is not None:
             print(f"backend-copilot: {end.error.message}", file=sys.stderr)
+        elif answer is not None and answer.status == "error":  # e.g. an empty answer
+            print(f"backend-copilot: {answer.error or 'the answer failed'}", file=sys.stderr)
         elif answer is not None and answer.usage is not None:
             from agent.session.models import usage_line
 
             print(usage_line(answer.usage), file=sys.stderr)
     if interrupted:
         return EXIT_INTERRUPTED
-    return EXIT_FAIL if end is not None and end.error is not None else EXIT_OK
+    failed = (end is not None and end.error is not None) or (
+        answer is not None and answer.status == "error")
+    return EXIT_FAIL if failed else EXIT_OK
 
 
 def _last_activation_reason(state: Any) -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from agent.session.models import ToolCallFinished, ToolCallStarted
-from agent.text import safe_text
+from agent.text import safe_text, visible_controls
 from agent.tools import Approver, Decision, PermissionRequest
 
 MCP_START_WAIT = 30.0  # seconds `ask` waits for configured MCP servers before answering
@@ -46,36 +46,70 @@ def terminal_approver(*, yes: bool, stdin: TextIO | None = None,
     out = stderr or sys.stderr
 
     async def ask(request: PermissionRequest) -> Decision:
-        out.write(f"\n— {safe_text(request.title or request.tool)} — permission needed\n")
-        if request.diff:
-            lines = safe_text(request.diff).splitlines()
-            for line in lines[:DIFF_LINES]:
-                out.write(f"  {line}\n")
-            if len(lines) > DIFF_LINES:
-                out.write(f"  … {len(lines) - DIFF_LINES} more diff lines\n")
-        elif request.arguments:
-            out.write(f"  {safe_text(json.dumps(request.arguments, ensure_ascii=False))[:2000]}\n")
-        out.write("Allow? [o]nce, for this [s]ession, [N]o: ")
-        out.flush()
-        answer = await asyncio.to_thread(stdin.readline)
-        choice = answer.strip().lower()
-        if choice in ("o", "once", "y", "yes"):
-            return "once"
-        if choice in ("s", "session"):
-            return "session"
-        return "deny"
+        out.write(f"\n— {visible_controls(request.title or request.tool)} — permission needed\n")
+        lines = visible_controls(request.diff).splitlines() if request.diff else []
+        shown = min(len(lines), DIFF_LINES)
+        for line in lines[:shown]:
+            out.write(f"  {line}\n")
+        if not lines and request.arguments:
+            out.write(f"  {safe_text(json.dumps(request.arguments, ensure_ascii=False))}\n")
+        while True:
+            if shown < len(lines):  # never approve what was not shown
+                out.write(f"  … {len(lines) - shown} more diff lines\n"
+                          "Show the [v]rest of the diff, or [N]o: ")
+            else:
+                out.write("Allow? [o]nce, for this [s]ession, [N]o: ")
+            out.flush()
+            choice = (await read_line(stdin)).strip().lower()
+            if choice in ("v", "view") and shown < len(lines):
+                for line in lines[shown:]:
+                    out.write(f"  {line}\n")
+                shown = len(lines)
+                continue
+            if shown < len(lines) and choice in ("o", "once", "y", "yes", "s", "session"):
+                out.write("  Not allowed: part of the diff was not shown yet.\n")
+                continue
+            if choice in ("o", "once", "y", "yes"):
+                return "once"
+            if choice in ("s", "session"):
+                return "session"
+            return "deny"
 
     return ask
+
+
+async def read_line(stdin: TextIO) -> str:
+    """One line from the terminal without a blocking thread, so Ctrl+C ends the wait at once
+    (a thread stuck in readline() would hold the process until Enter)."""
+    loop = asyncio.get_running_loop()
+    try:
+        fd = stdin.fileno()
+    except (OSError, ValueError, AttributeError):
+        return await asyncio.to_thread(stdin.readline)
+    future: asyncio.Future[str] = loop.create_future()
+
+    def ready() -> None:
+        if not future.done():
+            future.set_result(stdin.readline())
+
+    try:
+        loop.add_reader(fd, ready)
+    except (OSError, ValueError, NotImplementedError):
+        return await asyncio.to_thread(stdin.readline)
+    try:
+        return await future
+    finally:
+        loop.remove_reader(fd)
 
 
 def show_tool_event(event: Any, out: TextIO | None = None) -> None:
     """One stderr line per call start and end, so stdout stays the answer alone."""
     out = out or sys.stderr
     if isinstance(event, ToolCallStarted):
-        out.write(f"[tool] {safe_text(event.summary or event.name)}\n")
+        out.write(f"[tool] {visible_controls(event.summary or event.name)}\n")
     elif isinstance(event, ToolCallFinished):
         mark = {"ok": "done", "error": "error", "denied": "denied", "cancelled": "stopped"}
-        out.write(f"[tool] {mark.get(event.status, event.status)}: {safe_text(event.summary)}\n")
+        out.write(f"[tool] {mark.get(event.status, event.status)}: {visible_controls(event.summary)}\n")
     out.flush()
 
 
@@ -129,7 +163,40 @@ def mcp_list(cli: dict[str, Any], *, as_json: bool) -> int:
     for status in statuses:
         print(f"{status.name}  ({status.type}: {safe_text(status.target)})  {safe_text(status.line)}")
         for tool in status.tools:
-            note = "read-only" if tool.read_only else "asks first"
+            trusted = getattr(settings.mcp.get(status.name), "trust", False)
+            note = ("read-only" if trusted else "says read-only; asks first (not trusted)"
+                    ) if tool.read_only else "asks first"
             description = safe_text(tool.description).split("\n")[0][:80]
             print(f"  {tool.name}  [{note}]  {description}")
     return 0
+
+
+def ask_trust(copilot: Any, *, stdin: TextIO | None = None, stderr: TextIO | None = None) -> None:
+    """Before `ask` answers with tools: the project's agent files that ask for bash or to act
+    without asking are named, and a person at a terminal may trust their folder (default
+    no). Without a terminal nothing is trusted; one line says what is withheld."""
+    if not copilot.offers_tools:
+        return
+    requests = copilot.trust_requests()
+    stdin = stdin or sys.stdin
+    out = stderr or sys.stderr
+    for request in requests:
+        folder = safe_text(request.folder)
+        if not stdin.isatty():
+            out.write(f"backend-copilot: the agent files in {folder} are not trusted: no shell "
+                      "commands, and every change asks (run in a terminal to trust the folder)\n")
+            continue
+        out.write(f"\nThe agent files in {folder} ask for more than reading and asking:\n")
+        for line in request.lines():
+            out.write(f"  {visible_controls(line)}\n")
+        out.write("Until you trust this folder they run no shell commands and ask before every "
+                  "change.\nTrust this folder's agent files from now on? [y/N]: ")
+        out.flush()
+        answer = stdin.readline()
+        if answer.strip().lower() not in ("y", "yes"):
+            continue
+        try:
+            copilot.trust_folder(request.folder)
+        except OSError as exc:
+            out.write(f"backend-copilot: cannot remember the trusted folder "
+                      f"({exc.strerror or exc}); not trusted.\n")

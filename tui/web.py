@@ -41,9 +41,14 @@ def served_command(argv: Sequence[str]) -> str:
 
 
 def serve(argv: Sequence[str], host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> int:
-    """Serve until Ctrl+C. Binds to loopback unless told otherwise, and says so when not."""
+    """Serve until Ctrl+C. Binds to loopback unless told otherwise, and says so when not.
+
+    Only the page opened with this run's token gets the app: the token is in the printed
+    address, and the socket that drives the app needs it in its path and an Origin header
+    naming this very server (see tui/web_guard.py).
+    """
     try:
-        from textual_serve.server import Server
+        from tui.web_guard import GuardedServer as Server
     except ImportError:
         print(
             "backend-copilot: --web needs the textual-serve package; "
@@ -58,5 +63,7 @@ def serve(argv: Sequence[str], host: str = DEFAULT_HOST, port: int = DEFAULT_POR
             file=sys.stderr,
         )
     server = Server(served_command(argv), host=host, port=port, title="Backend Co-pilot")
+    print(f"backend-copilot: open {server.page_url} (the token in it is this run's key to the "
+          "app; keep it private)", flush=True)
     server.serve()
     return 0

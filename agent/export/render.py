@@ -10,12 +10,9 @@ events that rebuild the state, so a session can be re-imported.
 
 from __future__ import annotations
 
-import contextlib
 import html
 import json
-import os
 import re
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +21,7 @@ from typing import Literal
 from pydantic import ValidationError
 
 from agent import paths
+from agent.atomic import write_atomic
 from agent.audit.export_parts import audit_html, audit_markdown
 from agent.errors import ExportError
 from agent.export.common import deliverable_lines
@@ -489,6 +487,10 @@ def import_json(text: str) -> list[SessionEvent]:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ExportError(f"Not a JSON export: line {exc.lineno}: {exc.msg}.") from None
+    except RecursionError:
+        raise ExportError("Not a session export: its JSON is nested too deeply.") from None
+    except ValueError as exc:  # e.g. an integer longer than Python converts (4300 digits)
+        raise ExportError(f"Not a session export: {exc}.") from None
     if not isinstance(document, dict) or document.get("format") != JSON_FORMAT:
         raise ExportError(f"Not a session export: expected \"format\": \"{JSON_FORMAT}\".")
     version = document.get("version")
@@ -503,6 +505,8 @@ def import_json(text: str) -> list[SessionEvent]:
     for number, raw in enumerate(raw_events, start=1):
         try:
             events.append(EVENT_ADAPTER.validate_python(raw))
+        except RecursionError:
+            raise ExportError(f"Event {number} in the export is nested too deeply.") from None
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first.get("loc", ()))
@@ -581,14 +585,5 @@ def write_export(
 
 
 def _write_private(target: Path, text: str) -> None:
-    """Write atomically via a 0600 temporary file in the same folder."""
-    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.chmod(tmp_name, 0o600)
-        os.replace(tmp_name, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp_name)
-        raise
+    """Write atomically (see agent/atomic.py), mode 0600: an export holds the conversation."""
+    write_atomic(target, text, mode=0o600)

@@ -14,13 +14,12 @@ from urllib.parse import urlsplit
 
 from agent.errors import CopilotError
 from agent.llm.base import ErrorKind, ProviderError
-from agent.text import strip_terminal_escapes
+from agent.text import KEY_SHAPED, strip_terminal_escapes
 
 MAX_DETAIL = 200  # characters of server-supplied text kept in a message
 MAX_MODELS_LISTED = 12
 MIN_SUBSTRING_SECRET = 12  # shorter secrets are masked as whole words only
 
-_KEY_SHAPED = re.compile(r"\b(?:sk|pk|rk|gsk|xai)[-_][A-Za-z0-9_\-*.]{6,}|(?i:bearer)\s+\S+")
 _SPACE = re.compile(r"\s+")
 
 
@@ -51,7 +50,7 @@ def scrub(text: str, secrets: Iterable[str | None] = ()) -> str:
             text = text.replace(secret, "***")
         else:
             text = re.sub(rf"(?<![\w\-.]){re.escape(secret)}(?![\w\-])", "***", text)
-    text = _KEY_SHAPED.sub("***", text)
+    text = KEY_SHAPED.sub("***", text)
     text = strip_terminal_escapes(text)
     return _SPACE.sub(" ", text).strip()
 

@@ -69,7 +69,7 @@ def compose_answer(request: ChatRequest, idle_keywords: Sequence[str] = FALLBACK
             lines += ["No persona is on, so this leaves out a persona's checklist and "
                       "phases; `/persona on` adds them.", ""]
     elif persona is None:
-        words = ", ".join(f"`{w}`" for w in idle_keywords if "`" not in w)
+        words = [w for w in idle_keywords if "`" not in w]
         lines += [
             "No persona is on: nothing here matches a persona's keywords yet.",
             f"{activation_rule(words)} `/persona on` switches it on now.",

@@ -83,8 +83,9 @@ async def run_tool_loop(
         for call in end.tool_calls:
             spec = toolbox.get(call.name)
             started = ToolCallStarted(
-                id=answer_id, call_id=call.id, name=call.name, arguments=call.arguments,
-                summary=toolbox.describe(call.name, call.arguments),
+                id=answer_id, call_id=call.id, name=call.name,
+                arguments=toolbox.mask(call.arguments),  # recorded: the key never is
+                summary=toolbox.mask(toolbox.describe(call.name, call.arguments)),
                 server=spec.server if spec is not None else "",
             )
             session.append(started)

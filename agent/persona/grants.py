@@ -134,12 +134,23 @@ def _permission_list(value: Any) -> list[tuple[str, Any]]:
 
 
 def allowed_without_asking(agent_file: AgentFile, tools: tuple[str, ...]) -> tuple[str, ...]:
-    """Granted `tools` whose `permission` rule is the plain string "allow"."""
+    """Granted `tools` whose `permission` rule is the plain string "allow".
+
+    A rule naming a tool itself beats one that covers it (`edit: allow` with `write: ask`:
+    edit runs unasked, write still asks).
+    """
     granted = {name.lower() for name in tools}
+    rules = {
+        tool.lower(): rule.strip().lower()
+        for tool, rule in agent_file.frontmatter.permission.items()
+        if isinstance(rule, str)
+    }
     out: list[str] = []
     for tool, rule in agent_file.frontmatter.permission.items():
         if isinstance(rule, str) and rule.strip().lower() == "allow":
             for k in _PERMISSION_COVERS.get(tool.lower(), (tool.lower(),)):
+                if k != tool.lower() and rules.get(k, "allow") != "allow":
+                    continue  # its own rule says otherwise
                 name = k if k != tool.lower() else tool
                 if name.lower() in granted and name not in out:
                     out.append(name)

@@ -420,11 +420,13 @@ class Session:
             raise SessionError(f"Cannot read session file {path}: {exc.strerror}.") from None
         events, skipped = parse_lines(data)
         if not events:
-            problem_text = _not_a_log(path, data, move=lock is not None)
+            problem_text = _not_a_log(
+                path, data, move=lock is not None and _inside_sessions(path, directory))
             if lock is not None:
                 lock.release()
             raise SessionError(problem_text)
         state = fold(events, session_id=path.stem)
+        state.id = path.stem  # the file names the session; an id written inside it never does
         state.skipped_lines = skipped
         fd: int | None = None
         problem: OSError | None = lock_problem
@@ -668,12 +670,36 @@ def _take_over(path: Path) -> None:
         )
 
 
+# A session id as the app makes them (20261125-001338-ab12) or an import keeps them: one
+# file name, never a path. Ids from inside a file are checked against it before any use.
+SESSION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+
+
+def valid_session_id(value: str) -> bool:
+    return SESSION_ID.fullmatch(value) is not None and ".." not in value
+
+
 def _resolve(session_id_or_path: str | Path, directory: Path | None) -> Path:
-    candidate = Path(session_id_or_path).expanduser()
+    """A path the user typed (with a '/' or ending .jsonl) as given; an id only inside the
+    sessions folder, and only when it is a valid id."""
+    text = str(session_id_or_path)
+    candidate = Path(text).expanduser()
     if candidate.suffix == ".jsonl" or len(candidate.parts) > 1:
         return candidate
+    if not valid_session_id(text):
+        raise SessionError(f"'{safe_text(text)}' is not a session id (ids look like "
+                           "20261125-001338-ab12); run `backend-copilot sessions` to list them.")
     base = Path(directory) if directory is not None else paths.sessions_dir()
-    return base / f"{session_id_or_path}.jsonl"
+    return base / f"{text}.jsonl"
+
+
+def _inside_sessions(path: Path, directory: Path | None) -> bool:
+    """Only a file directly in the sessions folder is ever moved aside."""
+    base = Path(directory) if directory is not None else paths.sessions_dir()
+    try:
+        return path.resolve().parent == base.resolve()
+    except (OSError, RuntimeError):
+        return False
 
 
 def parse_lines(data: bytes) -> tuple[list[SessionEvent], list[int]]:
@@ -726,10 +752,13 @@ def _not_a_log(path: Path, data: bytes, *, move: bool) -> str:
 # -- listing -------------------------------------------------------------------------------
 
 
-_MESSAGE_MARKERS = (b'{"type":"message"', b'{"type":"answer_start"')
+# Lines are matched by their start, with JSON's optional spaces (the app writes none, but a
+# log written or edited by hand may have them).
+_KIND = re.compile(rb'\{\s*"type"\s*:\s*"(message|answer_start|title)"')
+_USER_ROLE = re.compile(rb'"role"\s*:\s*"user"')
 _BLOCK = 1 << 18  # a listing reads the log in blocks of this size
 # The start of a line a listing reads whole: a message, an answer, a title change.
-_INTERESTING = re.compile(rb'\n\{"type":"(?:message|answer_start|title)"')
+_INTERESTING = re.compile(rb'\n\{\s*"type"\s*:\s*"(?:message|answer_start|title)"')
 
 
 def _lines_of_interest(fh: BinaryIO) -> Iterator[tuple[bool, bytes]]:
@@ -791,12 +820,14 @@ def _summarise(path: Path, fh: BinaryIO, mtime: float) -> SessionSummary:
             except ValidationError:
                 first = None
             if isinstance(first, SessionStarted):
-                session_id, title, created = first.id, first.title, first.ts
+                # the id is the file's name, never the one inside it (it could be a path)
+                title, created = first.title, first.ts
                 title_set = bool(first.title)
                 continue
-        if raw.startswith(_MESSAGE_MARKERS):
+        kind = _KIND.match(raw)
+        if kind is not None and kind.group(1) in (b"message", b"answer_start"):
             count += 1
-            if not title_set and not from_persona and b'"role":"user"' in raw:
+            if not title_set and not from_persona and _USER_ROLE.search(raw):
                 try:
                     event = EVENT_ADAPTER.validate_json(raw)
                 except ValidationError:
@@ -804,7 +835,7 @@ def _summarise(path: Path, fh: BinaryIO, mtime: float) -> SessionSummary:
                 if isinstance(event, MessageAdded) and (not title or event.persona_active):
                     title = default_title(event.content)
                     from_persona = event.persona_active
-        elif raw.startswith(b'{"type":"title"'):
+        elif kind is not None:  # a title change
             try:
                 event = EVENT_ADAPTER.validate_json(raw)
             except ValidationError:

@@ -31,7 +31,8 @@ class SessionBusy(SessionError):
 
 
 def lock_path(session_path: Path) -> Path:
-    return session_path.with_suffix(".lock")
+    """Beside the real file: a symlinked alias of a session shares its lock."""
+    return Path(os.path.realpath(session_path)).with_suffix(".lock")
 
 
 def _read_pid(fd: int) -> int | None:

@@ -46,6 +46,7 @@ class ToolResult(BaseModel):
 @dataclass(frozen=True)
 class ToolContext:
     root: ProjectRoot
+    secrets: tuple[str, ...] = ()  # values a command's environment must not carry (the key)
 
 
 RunFn = Callable[[dict[str, Any], ToolContext], Awaitable[ToolResult]]

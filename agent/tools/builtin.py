@@ -14,10 +14,13 @@ import fnmatch
 import os
 import re
 import signal
+import threading
+import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from agent.atomic import write_atomic
 from agent.tools.base import (
     MAX_OUTPUT_CHARS,
     PermissionRequest,
@@ -26,7 +29,9 @@ from agent.tools.base import (
     ToolSpec,
     cut,
 )
+from agent.tools.files import capped_lines, open_regular, read_capped
 from agent.tools.root import ToolError, glob_regex, name_matches
+from agent.trust import command_environment
 
 BINARY_SNIFF = 8192
 MAX_READ_LINES = 2000
@@ -34,6 +39,11 @@ MAX_LINE_CHARS = 2000
 MAX_GREP_MATCHES = 200
 MAX_GREP_FILE_BYTES = 5_000_000
 MAX_GLOB_FILES = 500
+MAX_EDIT_BYTES = 5_000_000  # edit/write read the old file whole to show the diff
+MAX_READ_SCAN_BYTES = 20_000_000  # read counts lines past its window up to this much
+LINE_CAP_BYTES = MAX_LINE_CHARS * 4  # a line is read no further than this (UTF-8: 4 B/char)
+GREP_SECONDS = 20.0  # the whole search, every file; a search past it stops and says so
+GREP_LINE_SECONDS = 1.0  # one line: past this the pattern is backtracking without end
 BASH_TIMEOUT = 60.0
 MAX_BASH_TIMEOUT = 600.0
 
@@ -73,13 +83,10 @@ def is_binary(data: bytes) -> bool:
 
 
 def _read_text(path: Path, shown: str) -> str:
-    """The file as text; ToolError for folders, missing, binary or non-UTF-8 files."""
-    if not path.exists():
-        raise ToolError(f"'{shown}' does not exist; use glob to find the right path.")
-    if path.is_dir():
-        raise ToolError(f"'{shown}' is a folder, not a file; use glob to list its files.")
+    """The whole file as text (edit, write): ToolError for folders, pipes, devices, missing,
+    binary, non-UTF-8 or files over MAX_EDIT_BYTES."""
     try:
-        data = path.read_bytes()
+        data = read_capped(path, shown, MAX_EDIT_BYTES)
     except OSError as exc:
         raise ToolError(f"Cannot read '{shown}': {exc.strerror or exc}.") from None
     if is_binary(data):
@@ -118,9 +125,9 @@ def _refuse_git(ctx: ToolContext, path: Path, shown: str) -> None:
 
 
 def _write_file(path: Path, text: str) -> None:
+    """All or nothing: a full disk or a crash half way leaves the old file as it was."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        fh.write(text)
+    write_atomic(path, text)
 
 
 # -- read ------------------------------------------------------------------------------------
@@ -134,28 +141,60 @@ def _read_sync(args: dict[str, Any], ctx: ToolContext) -> ToolResult:
     limit = _int(args, "limit", MAX_READ_LINES) or MAX_READ_LINES
     if offset < 1 or limit < 1:
         raise ToolError("'offset' and 'limit' must be 1 or more.")
-    text = _read_text(path, shown)
-    lines = text.splitlines()
-    total = len(lines)
+    limit = min(limit, MAX_READ_LINES)
+    chosen, total, complete = _read_window(path, shown, offset, limit)
     if total and offset > total:
         raise ToolError(f"'{shown}' has {_lines(total)}; offset {offset} is past the end.")
-    limit = min(limit, MAX_READ_LINES)
-    chosen = lines[offset - 1 : offset - 1 + limit]
     body = []
     for number, line in enumerate(chosen, start=offset):
-        if len(line) > MAX_LINE_CHARS:
-            line = line[:MAX_LINE_CHARS] + f" [line cut: {len(line) - MAX_LINE_CHARS} more characters]"
         body.append(f"{number:>6}\t{line}")
     content = "\n".join(body) if body else "(empty file)"
     last = offset + len(chosen) - 1
-    if chosen and (offset > 1 or last < total):
-        content += f"\n[lines {offset}-{last} of {total}; use offset/limit for more]"
+    of = f"{total}" if complete else f"more than {total}"
+    if chosen and (offset > 1 or last < total or not complete):
+        content += f"\n[lines {offset}-{last} of {of}; use offset/limit for more]"
     content = cut(content, hint="read fewer lines with offset/limit")
-    if chosen and (offset > 1 or last < total):
-        summary = f"read {shown}, lines {offset}-{last} of {total}"
+    if chosen and (offset > 1 or last < total or not complete):
+        summary = f"read {shown}, lines {offset}-{last} of {of}"
     else:
         summary = f"read {shown}, {_lines(total)}"
     return ToolResult(content=content, summary=summary)
+
+
+def _read_window(path: Path, shown: str, offset: int, limit: int) -> tuple[list[str], int, bool]:
+    """Lines offset..offset+limit-1 (each cut at MAX_LINE_CHARS), the line count, and whether
+    that count is the whole file: read as a stream, so memory stays small for any size."""
+    chosen: list[str] = []
+    total = scanned = 0
+    with open_regular(path, shown) as fh:
+        try:
+            head = fh.read(BINARY_SNIFF)
+            if is_binary(head):
+                size = os.fstat(fh.fileno()).st_size
+                raise ToolError(f"'{shown}' is a binary file ({size} bytes); not shown.")
+            fh.seek(0)
+            for raw, dropped in capped_lines(fh, LINE_CAP_BYTES):
+                total += 1
+                scanned += len(raw) + dropped
+                if offset <= total < offset + limit:
+                    chosen.append(_line_text(raw, dropped, shown))
+                elif total >= offset + limit and scanned > MAX_READ_SCAN_BYTES:
+                    return chosen, total, False
+        except OSError as exc:
+            raise ToolError(f"Cannot read '{shown}': {exc.strerror or exc}.") from None
+    return chosen, total, True
+
+
+def _line_text(raw: bytes, dropped: int, shown: str) -> str:
+    body = raw.rstrip(b"\n").rstrip(b"\r")
+    try:
+        line = body.decode("utf-8", errors="ignore" if dropped else "strict")
+    except UnicodeDecodeError:
+        raise ToolError(f"'{shown}' is not UTF-8 text; not shown.") from None
+    if len(line) > MAX_LINE_CHARS or dropped:
+        more = len(line) - MAX_LINE_CHARS + dropped
+        line = line[:MAX_LINE_CHARS] + f" [line cut: about {more} more characters]"
+    return line
 
 
 async def _read(args: dict[str, Any], ctx: ToolContext) -> ToolResult:
@@ -196,12 +235,20 @@ def _patterns(value: Any) -> list[str]:
     raise ToolError("Argument 'include' must be a glob string like '*.py' or a list of them.")
 
 
-def _grep_sync(args: dict[str, Any], ctx: ToolContext) -> ToolResult:
+def _grep_sync(args: dict[str, Any], ctx: ToolContext, stop: threading.Event | None = None,
+               seconds: float | None = None) -> ToolResult:
+    """Every search has a time limit (the `regex` engine can stop a runaway pattern such as
+    `(a|aa)+$`), and `stop` (set when the answer is cancelled) ends the walk between lines."""
+    import regex as regex_engine  # only when a search runs: not on the app's start-up path
+
     pattern = _str(args, "pattern")
     try:
-        regex = re.compile(pattern, re.IGNORECASE if _bool(args, "ignore_case") else 0)
-    except re.error as exc:
+        regex = regex_engine.compile(
+            pattern, regex_engine.IGNORECASE if _bool(args, "ignore_case") else 0)
+    except (regex_engine.error, ValueError, OverflowError) as exc:
         raise ToolError(f"Invalid regular expression {pattern!r}: {exc}.") from None
+    seconds = GREP_SECONDS if seconds is None else seconds
+    deadline = time.monotonic() + seconds
     start = ctx.root.resolve(_str(args, "path", required=False, default=".") or ".")
     include = _patterns(args.get("include"))
     include_ignored = _bool(args, "include_ignored")
@@ -217,17 +264,25 @@ def _grep_sync(args: dict[str, Any], ctx: ToolContext) -> ToolResult:
                             or any(glob_regex(p).match(shown) for p in include)):
             continue
         try:
-            if path.stat().st_size > MAX_GREP_FILE_BYTES:
-                continue
-            data = path.read_bytes()
-        except OSError:
-            continue
+            data = read_capped(path, shown, MAX_GREP_FILE_BYTES)
+        except (ToolError, OSError):
+            continue  # too big, a pipe or device, unreadable: skipped
         if is_binary(data):
             continue
         text = data.decode("utf-8", errors="replace")
         hit = False
         for number, line in enumerate(text.splitlines(), start=1):
-            if regex.search(line):
+            left = deadline - time.monotonic()
+            if (stop is not None and stop.is_set()) or left <= 0:
+                raise ToolError(_grep_too_long(pattern, seconds, shown))
+            try:  # short per line, so a stop is seen within GREP_LINE_SECONDS
+                found = regex.search(line, timeout=min(left, GREP_LINE_SECONDS))
+            except TimeoutError:
+                if stop is not None and stop.is_set():
+                    raise ToolError("The search was stopped.") from None
+                raise ToolError(_grep_too_long(pattern, min(seconds, GREP_LINE_SECONDS),
+                                               f"{shown}:{number}")) from None
+            if found:
                 hit = True
                 total += 1
                 if total <= MAX_GREP_MATCHES:
@@ -247,8 +302,18 @@ def _grep_sync(args: dict[str, Any], ctx: ToolContext) -> ToolResult:
     return ToolResult(content=cut(content, hint="narrow the pattern"), summary=summary)
 
 
+def _grep_too_long(pattern: str, seconds: float, where: str) -> str:
+    return (f"The search for {pattern!r} was stopped after {seconds:g} s (at {where}); the "
+            "pattern may backtrack without end: use a simpler pattern, a path or include.")
+
+
 async def _grep(args: dict[str, Any], ctx: ToolContext) -> ToolResult:
-    return await asyncio.to_thread(_grep_sync, args, ctx)
+    stop = threading.Event()
+    try:
+        return await asyncio.to_thread(_grep_sync, args, ctx, stop)
+    except asyncio.CancelledError:
+        stop.set()  # the worker thread sees it at its next line and ends
+        raise
 
 
 GREP = ToolSpec(
@@ -476,7 +541,7 @@ async def _bash(args: dict[str, Any], ctx: ToolContext) -> ToolResult:
         process = await asyncio.create_subprocess_shell(
             command, cwd=ctx.root.path, stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-            start_new_session=True,
+            start_new_session=True, env=command_environment(ctx.secrets),
         )
     except OSError as exc:
         raise ToolError(f"Cannot start the shell: {exc.strerror or exc}.") from None

@@ -7,8 +7,9 @@ Why this shape:
   requires enter and exit in the same task); calls from the answer loop use its session.
 - A server that fails to start, times out, or dies becomes a status line ("failed: ...") and
   its tools disappear; nothing raises to the chat.
-- Tools are offered as `<server>_<tool>`. Calling one asks permission unless the server marks
-  it read-only (`readOnlyHint`), like the built-in edit/write.
+- Tools are offered as `<server>_<tool>`. Calling one asks permission, like the built-in
+  edit/write; only a tool the server marks read-only (`readOnlyHint`) of a server the user
+  marked `trust = true` in config.toml runs without asking (a hint is the server's claim).
 """
 
 from __future__ import annotations
@@ -323,6 +324,10 @@ class McpManager:
     async def start(self) -> None:
         """Start every enabled server that is not running; returns at once (they connect in
         the background). Call `wait_ready()` to wait for them."""
+        if self._servers:
+            from agent.log import route_library_logs
+
+            route_library_logs()  # the SDK's tracebacks go to the log file, not the terminal
         for server in self._servers.values():
             if not server.config.enabled or (server.task is not None and not server.task.done()):
                 continue
@@ -378,7 +383,9 @@ class McpManager:
         return ToolSpec(
             name=info.name, description=f"[{server.name}] {description}", parameters=schema,
             run=run, describe=lambda a, c: f"{server.name} · {info.tool}",
-            needs_approval=not info.read_only, preview=preview, server=server.name,
+            # a server's readOnlyHint counts only for a server config.toml trusts
+            needs_approval=not (info.read_only and server.config.trust), preview=preview,
+            server=server.name,
         )
 
 

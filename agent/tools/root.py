@@ -17,11 +17,36 @@ from pathlib import Path
 from agent.errors import ToolError
 
 
-class ProjectRoot:
-    """A resolved folder; `resolve()` turns a model's path into one inside it, or refuses."""
+def app_folders() -> tuple[Path, ...]:
+    """The app's own config and data folders (the key, every session): never a tool's."""
+    from agent import paths
 
-    def __init__(self, path: str | Path) -> None:
+    out = []
+    for folder in (paths.config_dir(), paths.data_dir()):
+        try:
+            out.append(folder.expanduser().resolve())
+        except (OSError, RuntimeError):
+            continue
+    return tuple(out)
+
+
+class ProjectRoot:
+    """A resolved folder; `resolve()` turns a model's path into one inside it, or refuses.
+
+    The app's own folders (config.toml with the key, the sessions) are refused and skipped
+    even when they lie inside the root, e.g. with the root at $HOME. A root that is the home
+    folder or `/` is `broad`: the toolbox then asks before reading too.
+    """
+
+    def __init__(self, path: str | Path, forbidden: tuple[Path, ...] | None = None) -> None:
         self.path = Path(path).expanduser().resolve()
+        self.forbidden = app_folders() if forbidden is None else forbidden
+        try:
+            home: Path | None = Path.home().resolve()
+        except (RuntimeError, KeyError, OSError):  # no HOME and no passwd entry
+            home = None
+        self.broad = self.path == Path(self.path.anchor) or (
+            home is not None and home.is_relative_to(self.path))
 
     def __repr__(self) -> str:
         return f"ProjectRoot({str(self.path)!r})"
@@ -44,7 +69,13 @@ class ProjectRoot:
                 f"'{raw}' is outside the project root {self.path}; refused. "
                 "Only files under the project root can be used."
             )
+        if self.is_forbidden(resolved):
+            raise ToolError(f"'{raw}' is in backend-copilot's own config or data folder; "
+                            "tools never use it.")
         return resolved
+
+    def is_forbidden(self, path: Path) -> bool:
+        return any(path == f or path.is_relative_to(f) for f in self.forbidden)
 
     def rel(self, path: Path) -> str:
         """The path as shown to the model and the user: relative, with '/' separators."""
@@ -78,7 +109,8 @@ class ProjectRoot:
                 except OSError:
                     continue
                 if is_dir:
-                    if entry.name == ".git" or rules.ignored(path, is_dir=True):
+                    if (entry.name == ".git" or rules.ignored(path, is_dir=True)
+                            or self.is_forbidden(path)):
                         continue
                     stack.append((path, rules))
                     continue
@@ -89,7 +121,8 @@ class ProjectRoot:
                         target = path.resolve()
                     except (OSError, RuntimeError):
                         continue
-                    if not target.is_relative_to(self.path) or not target.is_file():
+                    if (not target.is_relative_to(self.path) or not target.is_file()
+                            or self.is_forbidden(target)):
                         continue
                 yield path
 

@@ -9,6 +9,7 @@ CancelledError.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
@@ -53,8 +54,13 @@ class Toolbox:
         root: ProjectRoot,
         specs: Sequence[ToolSpec] = (),
         more: Callable[[], Sequence[ToolSpec]] | None = None,
+        *,
+        secrets: Sequence[str] = (),
+        mask: Callable[[str], str] | None = None,
     ) -> None:
         self.root = root
+        self.secrets = tuple(s for s in secrets if s)
+        self._mask = mask  # the configured key out of every result (it is recorded)
         self._specs = list(specs)
         self._more = more
 
@@ -79,11 +85,23 @@ class Toolbox:
         if spec is None:
             return f"{name} (unknown tool)"
         try:
-            return spec.describe(args, ToolContext(self.root))
+            return spec.describe(args, ToolContext(self.root, self.secrets))
         except Exception:  # noqa: BLE001 - a label must never end the answer
             return name
 
-    async def run(
+    def mask(self, text: str) -> str:
+        """`text` with the configured key masked (for anything about a call that is recorded)."""
+        return self._mask(text) if self._mask is not None else text
+
+    async def run(self, name: str, raw_arguments: str, **kwargs: Any) -> ToolCallOutcome:
+        """Run one call (see `_run`); what it returns has the configured key masked."""
+        outcome = await self._run(name, raw_arguments, **kwargs)
+        if self._mask is None:
+            return outcome
+        return outcome.model_copy(update={"content": self._mask(outcome.content),
+                                          "summary": self._mask(outcome.summary)})
+
+    async def _run(
         self,
         name: str,
         raw_arguments: str,
@@ -99,20 +117,24 @@ class Toolbox:
             offered = ", ".join(s.name for s in self.specs()) or "none"
             return _error(f"Unknown tool '{name}'. Tools offered: {offered}.",
                           f"{name}: unknown tool")
-        ctx = ToolContext(self.root)
+        ctx = ToolContext(self.root, self.secrets)
         try:
             args = parse_arguments(raw_arguments)
         except ToolError as exc:
             return _error(str(exc), f"{name}: arguments were not valid JSON")
         decision: DecisionTaken = "auto"
-        if spec.needs_approval:
+        # With the root at $HOME or /, reading asks too: that much of the disk is not a project.
+        if spec.needs_approval or (self.root.broad and not spec.server):
             if name in preapproved:
                 decision = "agent file"
             elif name in allowed:
                 decision = "remembered"
             else:
                 try:
-                    request = (spec.preview(args, ctx) if spec.preview is not None
+                    # In a thread: the preview reads the file, which must never stall the
+                    # screen (a slow disk, a huge file).
+                    request = (await asyncio.to_thread(spec.preview, args, ctx)
+                               if spec.preview is not None
                                else PermissionRequest(tool=name, arguments=args,
                                                       title=spec.describe(args, ctx),
                                                       server=spec.server))

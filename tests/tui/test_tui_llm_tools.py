@@ -25,6 +25,7 @@ from agent.session.lock import SessionLock
 from tui.app import CopilotApp
 from tui.screens.permission import PermissionScreen
 from tui.widgets.chat import ChatView
+from tui.widgets.composer import PromptInput
 from tui.widgets.mcp import McpPanel
 from tui.widgets.tools import ToolCallBlock
 
@@ -153,7 +154,7 @@ def edit_call() -> str:
     return json.dumps({"path": "notes.txt", "old_string": "fridays", "new_string": "mondays"})
 
 
-@pytest.mark.parametrize(("keys", "written"), [(["escape"], False), (["y"], True)])
+@pytest.mark.parametrize(("keys", "written"), [(["escape"], False), (["ctrl+y"], True)])
 async def test_an_edit_asks_in_a_modal_before_it_writes(
     oai_server: OAIServer, monkeypatch: pytest.MonkeyPatch, project: Path,
     keys: list[str], written: bool,
@@ -170,6 +171,7 @@ async def test_an_edit_asks_in_a_modal_before_it_writes(
         diff = modal.query_one("#permission-diff", Static).content
         assert "+the deploy key rotates on mondays" in str(diff)
         assert (project / "notes.txt").read_text() == NOTES  # nothing written while it asks
+        await until(pilot, lambda: modal.armed)
         await pilot.press(*keys)
         await settle(pilot)
         assert not isinstance(app.screen, PermissionScreen)
@@ -180,6 +182,57 @@ async def test_an_edit_asks_in_a_modal_before_it_writes(
         assert ("allowed once" in block.title_text) == written
         assert ("denied" in block.title_text) != written
         assert app.copilot.state.messages[-1].content == "Done."
+
+
+async def test_the_modal_ignores_type_ahead_and_letters_never_approve(
+    oai_server: OAIServer, monkeypatch: pytest.MonkeyPatch, project: Path
+) -> None:
+    """The user is still typing when the modal opens: those keys (Enter included) do nothing;
+    later, prose letters such as y, a, o, s still do nothing; only a deliberate key decides."""
+    # A window long enough that this test's own pauses on a loaded machine stay inside it.
+    monkeypatch.setattr(PermissionScreen, "GUARD_SECONDS", 3.0)
+    oai_server.script(tool_calls([("edit", edit_call())]), text("Done."))
+    app = model_app(oai_server, monkeypatch, root=project)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await send(pilot, "move the key rotation to mondays", wait=False)
+        await until(pilot, lambda: isinstance(app.screen, PermissionScreen))
+        modal = app.screen
+        await pilot.press("y", "a", "ctrl+y", "ctrl+s", "enter")  # type-ahead
+        await pilot.pause()
+        assert app.screen is modal and (project / "notes.txt").read_text() == NOTES
+        assert app.query_one(PromptInput).text == "ya"  # the typed letters are kept for later
+        await until(pilot, lambda: modal.armed)
+        await pilot.press("y", "a", "o", "s")  # letters from a sentence
+        await pilot.pause()
+        assert app.screen is modal
+        assert (project / "notes.txt").read_text() == NOTES
+        await pilot.press("ctrl+y")
+        await settle(pilot)
+        assert (project / "notes.txt").read_text() == "the deploy key rotates on mondays\n"
+
+
+async def test_a_long_diff_is_shown_to_the_end_before_it_can_be_approved(
+    oai_server: OAIServer, monkeypatch: pytest.MonkeyPatch, project: Path
+) -> None:
+    body = "".join(f"line {i}\n" for i in range(200)) + "rm -rf / # the last line\n"
+    oai_server.script(tool_calls([("write", json.dumps({"path": "long.txt", "content": body}))]),
+                      text("ok"))
+    app = model_app(oai_server, monkeypatch, root=project)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await send(pilot, "write it", wait=False)
+        await until(pilot, lambda: isinstance(app.screen, PermissionScreen))
+        modal = app.screen
+        await until(pilot, lambda: modal.armed)
+        assert modal.unseen
+        await pilot.press("ctrl+y")  # first: scrolls to the end, approves nothing
+        await pilot.pause()
+        assert app.screen is modal and not (project / "long.txt").exists()
+        await until(pilot, lambda: not modal.unseen)
+        await pilot.press("ctrl+y")
+        await settle(pilot)
+        assert (project / "long.txt").read_text() == body
 
 
 async def test_the_modal_shows_model_text_inert(
@@ -195,6 +248,7 @@ async def test_the_modal_shows_model_text_inert(
         await until(pilot, lambda: isinstance(app.screen, PermissionScreen))
         shown = str(app.screen.query_one("#permission-diff", Static).content)
         assert "+[bold red]x[/]" in shown and "\x1b" not in shown and "\x07" not in shown
+        await until(pilot, lambda: app.screen.armed)
         await pilot.click("#deny")
         await settle(pilot)
         assert not (project / "new.txt").exists()
@@ -301,8 +355,24 @@ async def test_an_mcp_server_connects_and_its_tool_asks_in_the_modal(
         await until(pilot, lambda: isinstance(app.screen, PermissionScreen))
         assert "MCP server context7" in str(app.screen.query_one("#permission-title").content)
         assert '"text": "quiet"' in str(app.screen.query_one("#permission-args").content)
-        await pilot.press("a")
+        await until(pilot, lambda: app.screen.armed)
+        await pilot.press("ctrl+s")
         await settle(pilot)
         assert log.read_text() == "quiet\n"
         block = views(app, "assistant")[-1].query_one(ToolCallBlock)
         assert "context7" in block.title_text and "allowed for this session" in block.title_text
+
+
+async def test_keys_typed_right_after_enter_stay_in_the_prompt() -> None:
+    """Enter posts the message; the keys typed before it is handled must not be cleared."""
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        prompt = app.query_one(PromptInput)
+        prompt.load_text("How do I version a REST API?")
+        prompt.move_cursor(prompt.document.end)  # where the typing left it
+        prompt.post_message(PromptInput.Submitted("How do I version a REST API?"))
+        prompt.insert("and then")  # typed before the app handled the submit
+        await settle(pilot)
+        assert app.copilot.state.messages[0].content == "How do I version a REST API?"
+        assert prompt.text == "and then"

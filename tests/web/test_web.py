@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -55,6 +56,18 @@ async def _until(check: Callable[[], bool], what: str, deadline: float = 60) -> 
         await asyncio.sleep(0.1)
 
 
+def printed_url(process: subprocess.Popen[bytes]) -> str:
+    """The address `--web` prints at start (the user opens it; it carries the token)."""
+    assert process.stdout is not None
+    for raw in process.stdout:
+        line = raw.decode("utf-8", "replace")
+        if "open http" in line:
+            # keep reading what it logs later, so a full pipe never blocks the server
+            threading.Thread(target=process.stdout.read, daemon=True).start()
+            return line.split("open ", 1)[1].split()[0]
+    pytest.fail(f"--web printed no address: {process.stderr.read().decode()[-500:]}")
+
+
 @pytest.fixture
 def web_app(tmp_path: Path) -> Iterator[str]:
     """`backend-copilot --web` on a free loopback port, answering offline."""
@@ -62,11 +75,11 @@ def web_app(tmp_path: Path) -> Iterator[str]:
     env = dict(os.environ, PYTHONPATH=str(ROOT), BACKEND_COPILOT_PROVIDER="offline")
     process = subprocess.Popen(
         [sys.executable, "-m", "tui.cli", "--web", "--port", str(port), "--provider", "offline"],
-        cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         start_new_session=True,  # its own group: the apps it starts per tab stop with it
     )
-    url = f"http://127.0.0.1:{port}/"
     try:
+        url = printed_url(process)  # with this run's token: the page and socket need it
         for _ in range(300):
             if process.poll() is not None:
                 pytest.fail(f"--web exited: {process.stderr.read().decode()[-500:]}")

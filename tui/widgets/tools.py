@@ -13,6 +13,7 @@ from textual.content import Content
 from textual.widgets import Collapsible, Static
 
 from agent.session.models import ToolCallFinished, ToolCallRecord, ToolCallStarted
+from agent.text import visible_controls
 from tui.text import clean, one_line, plain
 
 STATUS_MARK = {
@@ -48,7 +49,9 @@ def finished(record: ToolCallRecord, event: ToolCallFinished) -> ToolCallRecord:
 
 def title_line(record: ToolCallRecord) -> str:
     """'read notes.txt, 12 lines · ✓' / 'edit app.py · ⊘ denied · denied by you'."""
-    parts = [one_line(record.summary or record.name, 100), STATUS_MARK.get(record.status, "")]
+    # a path with a bidi override or zero-width character shows it (<U+202E>), not a disguise
+    parts = [one_line(visible_controls(record.summary or record.name), 100),
+             STATUS_MARK.get(record.status, "")]
     decision = DECISION_WORDS.get(record.decision, "")
     if decision and not (record.status == "denied" and record.decision == "deny"):
         parts.append(decision)
