@@ -183,7 +183,7 @@ def test_agent_option_makes_its_persona_the_default(tmp_path, monkeypatch):
 
 
 def _discover() -> tuple[PersonaLibrary, list[str]]:
-    from agent.persona.persona import activation_profile, persona
+    from agent.persona import activation_profile, persona
 
     persona._load_cached.cache_clear()  # what a new run starts without
     activation_profile._CACHE.clear()
@@ -194,7 +194,7 @@ def test_agent_files_are_cached_between_runs_and_an_edited_file_is_read_again(
     project, isolated_dirs, monkeypatch
 ):
     from agent.persona.cache import CACHE_NAME
-    from agent.persona.persona import persona as persona_module
+    from agent.persona import persona as persona_module
 
     first, _ = _discover()
     cache = isolated_dirs["data"] / CACHE_NAME

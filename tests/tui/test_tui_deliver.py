@@ -63,6 +63,7 @@ async def test_deliver_writes_the_documents_and_shows_what_it_wrote(tmp_path: Pa
         title = str(app.screen.query_one("#permission-title", Static).content)
         assert "overwrite docs/prd.md" in title
         assert "-our own words" in str(app.screen.query_one("#permission-diff", Static).content)
+        await until(pilot, lambda: app.screen.armed)  # keys right after it opens answer nothing
         await pilot.press("escape")
         await until(pilot, lambda: app.last_delivery is not None)
         await settle(pilot)
