@@ -21,7 +21,13 @@ from textual.message import Message as TMessage
 from textual.reactive import reactive
 from textual.worker import Worker
 
-from tui.gc_pause import IdleFullCollections, collect_long_lived_again, leave_long_lived_alone
+from tui.gc_pause import (
+    IdleFullCollections,
+    collect_long_lived_again,
+    hold_for_start,
+    leave_long_lived_alone,
+    start_done,
+)
 from tui.text import clean, one_line
 from tui.widgets.composer import PromptHelp, PromptInput
 from tui.widgets.footer import CopilotFooter
@@ -127,7 +133,9 @@ class CopilotApp(App[None]):
         yield CopilotFooter()
 
     def on_mount(self) -> None:
-        # Full garbage collections wait for a pause of the user's, checked twice a second.
+        # No garbage collection until the whole first screen is drawn (_start_background);
+        # after that, full collections wait for a pause of the user's, checked twice a second.
+        hold_for_start()
         self._full_collections.start()
         self.set_interval(0.5, self._collect_if_idle)
         self.query_one(PromptHelp).show_idle()
@@ -186,6 +194,7 @@ class CopilotApp(App[None]):
         self.call_after_refresh(self._start_background)
 
     def _start_background(self) -> None:
+        start_done()
         if self._copilot is None or not self.is_running:
             return
         # Every other agent file the user has: found and parsed in a thread.
@@ -620,6 +629,7 @@ class CopilotApp(App[None]):
             finally:
                 self._copilot.session.close()
         self._full_collections.stop()
+        start_done()  # also when the start never completed (the co-pilot failed to load)
         collect_long_lived_again()
 
 

@@ -149,6 +149,9 @@ def _dispatch(args: argparse.Namespace, cli: dict[str, Any], agents: list[str]) 
 
         return serve(args.raw_argv, host=args.host, port=args.port)
     if command is None:
+        from tui.gc_pause import hold_for_start
+
+        hold_for_start()  # the app starts the collector again once its first screen is drawn
         from tui.app import run_tui
 
         return run_tui(cli=cli, agent_paths=agents, resume=args.resume) or EXIT_OK
