@@ -214,14 +214,15 @@ def paint_runs(session_id: str, env: dict[str, str], runs: int) -> tuple[list, l
     rss = 0.0
     try:
         for kind, (command, marker) in cases.items():  # warm-up: caches, .pyc files
-            first_paint(socket, f"warm-{kind}", command, marker, env)
+            first_paint(socket, f"warm-{kind}", command, marker, (), env)
         for run in range(runs):
             order = list(cases) if run % 2 == 0 else list(reversed(cases))
             for kind in order:
                 command, marker = cases[kind]
                 name = f"{kind}-{run}"
                 keep = kind == "resumed" and run == 0
-                times[kind].append(first_paint(socket, name, command, marker, env, keep=keep))
+                seen, _whole = first_paint(socket, name, command, marker, (), env, keep=keep)
+                times[kind].append(seen)
                 if keep:
                     samples = []
                     for _ in range(10):

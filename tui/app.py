@@ -20,12 +20,18 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message as TMessage
 from textual.reactive import reactive
-from textual.widgets import Footer
 from textual.worker import Worker
 
-from tui.gc_pause import IdleFullCollections, collect_long_lived_again, leave_long_lived_alone
+from tui.gc_pause import (
+    IdleFullCollections,
+    collect_long_lived_again,
+    hold_for_start,
+    leave_long_lived_alone,
+    start_done,
+)
 from tui.text import clean, one_line
 from tui.widgets.composer import PromptHelp, PromptInput
+from tui.widgets.footer import CopilotFooter
 from tui.widgets.header import CopilotHeader
 
 if TYPE_CHECKING:
@@ -125,10 +131,12 @@ class CopilotApp(App[None]):
                 yield PromptInput(self._command_names, id="prompt")
                 yield PromptHelp("", id="prompt-help")
             yield Vertical(id="panels", classes="placeholder")
-        yield Footer()
+        yield CopilotFooter()
 
     def on_mount(self) -> None:
-        # Full garbage collections wait for a pause of the user's, checked twice a second.
+        # No garbage collection until the whole first screen is drawn (_start_background);
+        # after that, full collections wait for a pause of the user's, checked twice a second.
+        hold_for_start()
         self._full_collections.start()
         self.set_interval(0.5, self._collect_if_idle)
         self.query_one(PromptHelp).show_idle()
@@ -182,10 +190,18 @@ class CopilotApp(App[None]):
         for problem in copilot.problems:
             self.say(problem, severity="warning", timeout=10)
         self.ready = True
-        # Every other agent file the user has: found and parsed in a thread, after first paint.
+        # The rest starts once the whole screen is on it, so that none of it competes with
+        # the layout and paint of the panels (the library's thread holds the GIL too).
+        self.call_after_refresh(self._start_background)
+
+    def _start_background(self) -> None:
+        start_done()
+        if self._copilot is None or not self.is_running:
+            return
+        # Every other agent file the user has: found and parsed in a thread.
         self.run_worker(self._load_library, thread=True, group="library", exit_on_error=False)
-        # MCP servers connect in the background, after the first paint; failures are status lines.
-        self.run_worker(copilot.start_mcp(), group="mcp", exit_on_error=False)
+        # MCP servers connect in the background; failures are status lines.
+        self.run_worker(self.copilot.start_mcp(), group="mcp", exit_on_error=False)
 
     async def _attach_copilot(self) -> None:
         await self._mount_views()
@@ -315,12 +331,16 @@ class CopilotApp(App[None]):
 
     def _load_library(self) -> None:
         """Runs in a thread: load the persona library, then refresh on the app's loop."""
+        shown = self.copilot.persona
         problems = self.copilot.load_library()
-        self.call_from_thread(self._library_loaded, problems)
+        self.call_from_thread(self._library_loaded, problems, self.copilot.persona is not shown)
 
-    def _library_loaded(self, problems: list[str]) -> None:
-        self._show_header()
-        self._show_panels()
+    def _library_loaded(self, problems: list[str], persona_changed: bool = True) -> None:
+        # Files found that do not replace the persona on screen change nothing shown: no
+        # second render of the header and the panels (each is a layout of the whole screen).
+        if persona_changed:
+            self._show_header()
+            self._show_panels()
         for problem in problems:
             self.say(problem, severity="warning", timeout=10)
         self._ask_trust()
@@ -751,6 +771,7 @@ class CopilotApp(App[None]):
             finally:
                 self._copilot.session.close()
         self._full_collections.stop()
+        start_done()  # also when the start never completed (the co-pilot failed to load)
         collect_long_lived_again()
 
 

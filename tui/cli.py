@@ -173,6 +173,9 @@ def _dispatch(args: argparse.Namespace, cli: dict[str, Any], agents: list[str]) 
 
         make_output_safe()  # text from files and models never reaches the terminal raw
     if command is None:
+        from tui.gc_pause import hold_for_start
+
+        hold_for_start()  # the app starts the collector again once its first screen is drawn
         from tui.app import run_tui
 
         return run_tui(cli=cli, agent_paths=agents, resume=args.resume) or EXIT_OK

@@ -10,7 +10,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from agent.errors import AgentFileError
@@ -174,14 +173,16 @@ def _quote_colon_values(block: list[str]) -> tuple[list[str], list[int]]:
 
 
 def _load_yaml(text: str, path: str) -> Any:
+    from agent.persona import no_alias_yaml  # yaml only when a file is parsed (not cached)
+
     try:
-        return yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
-    except _AliasRefused as exc:
+        return no_alias_yaml.load(text)
+    except no_alias_yaml.AliasRefused as exc:
         raise AgentFileError(
             path, exc.line + 2,
             "frontmatter uses a YAML alias (*name); agent files may not use anchors or aliases",
         ) from None
-    except yaml.YAMLError as exc:
+    except no_alias_yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 2 if mark is not None else 1
         problem = getattr(exc, "problem", None) or "invalid YAML"
@@ -192,25 +193,6 @@ def _load_yaml(text: str, path: str) -> Any:
         raise AgentFileError(
             path, 1, "frontmatter is nested too deeply or malformed; expected 'key: value' lines"
         ) from None
-
-
-class _AliasRefused(Exception):
-    def __init__(self, line: int) -> None:
-        super().__init__(line)
-        self.line = line
-
-
-class _NoAliasLoader(yaml.SafeLoader):
-    """SafeLoader that stops at the first alias, before anything is expanded.
-
-    A few hundred bytes of nested aliases ("billion laughs") expand to gigabytes once walked;
-    no agent file needs them, so refusing them bounds the work by the text's size.
-    """
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            raise _AliasRefused(self.peek_event().start_mark.line)
-        return super().compose_node(parent, index)
 
 
 def _key_line(key: str, block: list[str]) -> int:

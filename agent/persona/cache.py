@@ -27,7 +27,7 @@ CACHE_NAME = "agent-files.cache.json"
 MAX_CACHE_BYTES = 64 * 1024 * 1024
 MAX_ENTRIES = 2000
 _CODE = ("agentfile.py", "markdown_blocks.py", "persona.py", "models.py", "grants.py",
-         "vocabulary.py", "mermaid.py", "activation_profile.py")
+         "vocabulary.py", "mermaid.py", "activation_profile.py", "no_alias_yaml.py")
 
 
 def _fingerprint() -> str:

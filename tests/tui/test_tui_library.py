@@ -97,3 +97,25 @@ async def test_a_claude_code_subagent_switches_on_and_fills_its_panels(
         assert any("from its description" in t for t in toasts(app))
         assert app.query_one(WorkflowPanel).current == "Assessment"
         assert app.query_one(ChecklistPanel).progress == (0, 6)
+
+
+async def test_a_file_of_the_users_that_replaces_the_shown_persona_redraws_the_panels(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The user's own "backend" (the devops file renamed) is found after the first paint and
+    # takes the bundled one's place: the panels on screen must become its panels.
+    folder = tmp_path / ".opencode" / "agent"
+    folder.mkdir(parents=True)
+    text = (LIBRARY / "devops.md").read_text(encoding="utf-8")
+    (folder / "backend.md").write_text(text.replace("name: devops", "name: backend", 1),
+                                       encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    app = _app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert app.copilot.library.names == ["backend"]
+        assert ".opencode" in app.copilot.persona.source_path  # the user's file, not ours
+        assert str(app.query_one(DecisionTreePanel).border_title) == (
+            "Deployment Strategy Decision Tree"
+        )
+        assert app.query_one(ChecklistPanel).progress == (0, 7)
