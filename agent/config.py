@@ -43,6 +43,8 @@ FILE_KEYS: tuple[str, ...] = (
     "read_timeout",
     "max_retries",
     "token_budget",
+    "context_window",
+    "max_tokens",
     "theme",
     "stream_delay",
 )
@@ -55,6 +57,8 @@ HINTS: dict[str, str] = {
     "read_timeout": "use a number of seconds between 0 and 3600, e.g. 60",
     "max_retries": "use a whole number from 0 to 10, e.g. 3",
     "token_budget": "use a whole number of tokens from 500 up, e.g. 12000",
+    "context_window": "use the model's context size in tokens from 512 up, e.g. 8192",
+    "max_tokens": "use a whole number of tokens from 16 up, e.g. 1024",
     "theme": "use a Textual theme name such as textual-dark or textual-light",
     "stream_delay": "use a number of seconds from 0 to 1, e.g. 0.01",
 }
@@ -121,6 +125,9 @@ class Settings(BaseModel):
     read_timeout: float = Field(default=60.0, gt=0, le=3600)
     max_retries: int = Field(default=3, ge=0, le=10)
     token_budget: int = Field(default=12000, ge=500, le=10_000_000)
+    # The model's window; None = ask the server (llama.cpp, vLLM, Ollama), else a default.
+    context_window: int | None = Field(default=None, ge=512, le=10_000_000)
+    max_tokens: int = Field(default=1024, ge=16, le=1_000_000)  # the answer's room
     theme: str = Field(default="textual-dark", min_length=1)
     stream_delay: float = Field(default=0.01, ge=0, le=1)
     mcp: dict[str, McpServerConfig] = Field(default_factory=dict)  # [mcp.NAME] tables
@@ -383,6 +390,9 @@ def describe(settings: Settings) -> list[tuple[str, str]]:
         ("read_timeout", f"{settings.read_timeout:g} s"),
         ("max_retries", str(settings.max_retries)),
         ("token_budget", str(settings.token_budget)),
+        ("context_window", str(settings.context_window) if settings.context_window
+         else "(asked from the server, else a default)"),
+        ("max_tokens", str(settings.max_tokens)),
         ("theme", settings.theme),
         ("stream_delay", f"{settings.stream_delay:g} s"),
         ("config file", f"{config_path}" + ("" if config_path.exists() else " (not found)")),

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 from agent.config import Settings, load_settings
+from agent.context_budget import Budget, json_tokens, plan
 from agent.export import write_export
 from agent.insight import point_tree, suggest_checklist
 from agent.library import PersonaInfo, PersonaLibrary, explain
@@ -39,6 +40,7 @@ from agent.workflow import Workflow
 
 PersonaMode = Literal["auto", "on", "off"]
 Listener = Callable[[SessionEvent], None]
+TOOL_RESULT_ROOM = 512  # tokens kept free for an answer's tool results (they are cut to fit)
 FLUSH_EVERY = 0.2  # seconds: streamed text on disk at least this often, even when chunks stall
 
 
@@ -264,7 +266,27 @@ class Copilot:
                     )
                 )
 
-    def build_request(self) -> ChatRequest:
+    async def budget(self) -> Budget | None:
+        """The window plan for the next request (None for the offline playbook). The first
+        call asks the server for its window; later calls reuse what it said."""
+        window_of = getattr(self.provider, "context_window", None)
+        if window_of is None:
+            return None
+        window, source = await window_of()
+        return plan(window, self.settings.max_tokens, source)
+
+    def tool_definitions(self, budget: Budget | None) -> list[dict]:
+        """The tools offered with this request: none while no persona is on (a plain chat),
+        none for a model that cannot call them, none when their definitions alone would
+        crowd the window (a 2,048-token server)."""
+        if not self.offers_tools or not self.state.persona_active:
+            return []
+        definitions = self.toolbox().definitions()
+        if budget is not None and json_tokens(definitions) > budget.tools_limit:
+            return []
+        return definitions
+
+    def build_request(self, budget: Budget | None = None) -> ChatRequest:
         state = self.state
         active = state.persona_active
         persona = self.persona if active else None
@@ -280,6 +302,16 @@ class Copilot:
         # A failed or crash-cut answer is not sent back: the model would build on broken text.
         history = [m for m in state.messages if m.role in ("user", "assistant") and m.content
                    and not (m.role == "assistant" and m.status in ("error", "interrupted"))]
+        sections: list[str] = []
+        if state.compacted is not None:  # /compact: the summary stands in for older turns
+            ids = [m.id for m in history]
+            if state.compacted.upto in ids:
+                history = history[ids.index(state.compacted.upto) + 1:]
+            sections.append(compact_section(state.compacted.summary))
+        tools = self.tool_definitions(budget)
+        # Tool definitions and room for this answer's tool results are kept out of the history.
+        reserved = json_tokens(tools) + (min(budget.prompt // 4, TOOL_RESULT_ROOM)
+                                         if tools and budget else 0)
         messages = build_messages(
             persona=persona,
             phase=self.workflow.current if active else None,
@@ -287,12 +319,18 @@ class Copilot:
             tree_hint=tree_hint,
             history=history,
             token_budget=self.settings.token_budget,
+            budget=budget,
+            sections=sections,
+            reserved=reserved,
         )
         return ChatRequest(
             messages=messages,
             context=context,
             model=self.provider.model,
             temperature=self.persona.temperature if active else None,
+            max_tokens=budget.answer if budget else None,
+            prompt_budget=budget.prompt if budget else None,
+            tools=tools,
         )
 
     # -- tools ----------------------------------------------------------------------------
@@ -309,7 +347,7 @@ class Copilot:
     def _rounds(
         self, request: ChatRequest, answer_id: str
     ) -> AsyncIterator[StreamChunk | StreamEnd | ToolCallStarted | ToolCallFinished]:
-        if not self.offers_tools:
+        if not request.tools:
             return self.provider.stream(request)
         return run_tool_loop(
             self.provider, request, session=self.session, answer_id=answer_id,
@@ -327,7 +365,7 @@ class Copilot:
         await self.mcp.aclose()
 
     async def _answer(self, message_id: str) -> AsyncIterator[StreamChunk | StreamEnd]:
-        request = self.build_request()
+        request = self.build_request(await self.budget())
         answer_id = self.session.start_answer(
             self.provider.name,
             self.provider.model,
@@ -359,7 +397,8 @@ class Copilot:
             self.session.finish(answer_id, status, usage=end.usage, error=end.error.message)
         else:
             self.session.finish(answer_id, "complete" if received else "error", usage=end.usage,
-                                error=None if received else "The model sent an empty answer.")
+                                error=None if received else "The model sent an empty answer.",
+                                cut_at_length=end.finish_reason == "length")
         yield end
 
     # -- panels and commands ------------------------------------------------------------
@@ -476,6 +515,10 @@ class Copilot:
         from agent.commands import command_names
 
         return command_names(self)
+
+
+def compact_section(summary: str) -> str:
+    return f"Summary of the earlier conversation (it was compacted):\n{summary.strip()}"
 
 
 def _tree_hint_text(persona: Persona, highlight: TreeHighlighted) -> str:

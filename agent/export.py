@@ -32,6 +32,7 @@ from agent.session_models import (
     AnswerStarted,
     ChecklistChanged,
     ChecklistEntry,
+    Compacted,
     Message,
     MessageAdded,
     Notice,
@@ -52,7 +53,9 @@ FORMATS: tuple[str, ...] = ("md", "json", "html", "brief")
 JSON_FORMAT = "backend-copilot-session"
 JSON_VERSION = 1
 
-TimelineEvent = ActivationChanged | PhaseChanged | ChecklistChanged | TreeHighlighted | Notice
+TimelineEvent = (ActivationChanged | PhaseChanged | ChecklistChanged | TreeHighlighted | Notice
+                 | Compacted)
+CUT_NOTE = "Cut at the length limit (max_tokens): the answer is incomplete."
 
 
 class ExportError(Exception):
@@ -109,6 +112,10 @@ def _timeline_line(event: TimelineEvent) -> str:
             return f"Decision {event.tree_id}: {event.recommendation} {verb}{words}"
         case Notice():
             return f"{event.level.capitalize()}: {event.text}"
+        case Compacted():
+            by = "the model's summary" if event.by == "model" else "an offline digest"
+            return (f"Compacted {event.replaced} earlier messages into {by}: "
+                    f"{' '.join(event.summary.split())}")
     return ""
 
 
@@ -255,6 +262,8 @@ def _to_markdown(state: SessionState, persona: Persona | None) -> str:
             if part.result:
                 out.append(_md_block(_short(part.result, TOOL_RESULT_SHOWN)))
             out.append("\n")
+        if message.cut_at_length:
+            out.append(f"\n> {CUT_NOTE}\n")
         if message.error:
             out.append(f"\n> Error: {_md_inline(message.error)}\n")
         out.append("\n")
@@ -342,6 +351,8 @@ def _to_html(state: SessionState, persona: Persona | None) -> str:
                 f"{_h(_tool_line(part))}</summary><pre>{_h(_short(part.arguments, 2000))}</pre>"
                 f"<pre>{_h(_short(part.result, TOOL_RESULT_SHOWN))}</pre></details>"
             )
+        if message.cut_at_length:
+            out.append(f'<p class="error">{_h(CUT_NOTE)}</p>')
         if message.error:
             out.append(f'<p class="error">Error: {_h(message.error)}</p>')
         out.append("</div>\n")
@@ -445,6 +456,7 @@ def _message_events(message: Message) -> list[SessionEvent]:
                 status=message.status,
                 usage=message.usage,
                 error=message.error,
+                cut_at_length=message.cut_at_length,
                 ts=message.ts,
             )
         )

@@ -33,6 +33,7 @@ from agent.session_models import (
     AnswerStarted,
     ChecklistChanged,
     ChecklistEntry,
+    Compacted,
     Message,
     MessageAdded,
     MessageStatus,
@@ -144,6 +145,7 @@ def apply_event(state: SessionState, event: SessionEvent, *, title_set: bool = F
                 message.status = event.status
                 message.usage = event.usage
                 message.error = event.error
+                message.cut_at_length = event.cut_at_length
         case ActivationChanged():
             state.timeline.append(event)
             state.persona_active = event.active
@@ -163,6 +165,9 @@ def apply_event(state: SessionState, event: SessionEvent, *, title_set: bool = F
             state.tree = event
         case Notice():
             state.timeline.append(event)
+        case Compacted():
+            state.timeline.append(event)
+            state.compacted = event
         case ToolCallStarted():
             message = _find_message(state, event.id)
             if message is not None:
@@ -473,9 +478,12 @@ class Session:
         status: MessageStatus,
         usage: Usage | None = None,
         error: str | None = None,
+        *,
+        cut_at_length: bool = False,
     ) -> None:
         """End a streamed answer: pending text first, then the AnswerFinished line."""
-        self.append(AnswerFinished(id=answer_id, status=status, usage=usage, error=error))
+        self.append(AnswerFinished(id=answer_id, status=status, usage=usage, error=error,
+                                   cut_at_length=cut_at_length))
         self._last_write.pop(answer_id, None)
 
     def notice(self, text: str, level: Literal["info", "warning", "error"] = "warning") -> None:

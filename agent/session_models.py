@@ -20,6 +20,7 @@ class Usage(BaseModel):
     model_config = ConfigDict(frozen=True)
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
+    estimated: bool = False  # the server sent no usage; these are the app's estimates (≈)
 
 
 MessageStatus = Literal["complete", "streaming", "stopped", "interrupted", "error"]
@@ -74,6 +75,7 @@ class AnswerFinished(BaseModel):
     status: MessageStatus = "complete"
     usage: Usage | None = None
     error: str | None = None  # a message a person can act on (never a key)
+    cut_at_length: bool = False  # the server stopped it at max_tokens (finish_reason "length")
 
 
 class ActivationChanged(BaseModel):
@@ -139,6 +141,18 @@ class TitleChanged(BaseModel):
     title: str
 
 
+class Compacted(BaseModel):
+    """`/compact`: from now on the model is sent `summary` instead of the messages up to and
+    including `upto` (they stay in the log, the transcript and exports)."""
+
+    type: Literal["compact"] = "compact"
+    ts: str = Field(default_factory=now_iso)
+    upto: str  # id of the last message the summary replaces
+    summary: str
+    by: Literal["model", "offline"] = "offline"  # who wrote the summary
+    replaced: int = 0  # how many messages it stands for
+
+
 ToolCallStatus = Literal["running", "ok", "error", "denied", "cancelled"]
 ToolDecision = Literal["", "auto", "once", "session", "remembered", "agent file", "deny"]
 
@@ -183,7 +197,8 @@ SessionEvent = Annotated[
     | TreeHighlighted
     | Notice
     | ToolCallStarted
-    | ToolCallFinished,
+    | ToolCallFinished
+    | Compacted,
     Field(discriminator="type"),
 ]
 
@@ -218,6 +233,7 @@ class Message(BaseModel):
     persona: str = ""  # answers: the persona that answered ("" while none was on)
     usage: Usage | None = None
     error: str | None = None
+    cut_at_length: bool = False
     tool_calls: list[ToolCallRecord] = Field(default_factory=list)
 
 
@@ -237,10 +253,12 @@ class SessionState(BaseModel):
     created: str = ""
     updated: str = ""
     messages: list[Message] = Field(default_factory=list)
-    timeline: list[ActivationChanged | PhaseChanged | ChecklistChanged | TreeHighlighted | Notice] = Field(default_factory=list)
+    timeline: list[ActivationChanged | PhaseChanged | ChecklistChanged | TreeHighlighted | Notice
+                   | Compacted] = Field(default_factory=list)
     persona_active: bool = False
     persona_mode: Literal["auto", "on", "off"] = "auto"
     phase: str = ""
     checklist: dict[str, ChecklistEntry] = Field(default_factory=dict)
     tree: TreeHighlighted | None = None
+    compacted: Compacted | None = None  # the latest /compact: what the model sees instead
     skipped_lines: list[int] = Field(default_factory=list)  # torn/invalid lines skipped on load

@@ -4,6 +4,10 @@ Why here and not in the provider: running a tool needs the session (every call i
 the permission approver (the TUI's modal or the CLI's prompt) and the project root — things a
 provider should not know. The provider only streams one round and reports the calls it saw.
 
+Each round's tool results are cut (oldest first) so the request stays inside the model's
+window (`request.prompt_budget`), and the assistant's tool-call turn carries `content: ""`,
+never null: llama.cpp's server and other strict ones reject a null content with a 500.
+
 It ends when the model answers without calling a tool, when a round fails, or after
 `max_steps` model requests (the agent file's `steps`, else 10) with a clear message.
 Cancelling the task stops it at once: a call in flight is recorded as cancelled.
@@ -16,6 +20,7 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any
 
+from agent.context_budget import fit_tool_turns, json_tokens, message_tokens
 from agent.providers.base import (
     ChatRequest,
     Provider,
@@ -57,7 +62,8 @@ async def run_tool_loop(
     while True:
         step += 1
         definitions = toolbox.definitions()
-        round_request = request.model_copy(update={"tools": definitions, "tool_turns": list(turns)})
+        round_request = request.model_copy(update={
+            "tools": definitions, "tool_turns": _fitted(request, definitions, turns)})
         end: StreamEnd | None = None
         round_text: list[str] = []
         async for item in provider.stream(round_request):
@@ -109,13 +115,21 @@ async def run_tool_loop(
 def _assistant_turn(text: str, calls: tuple[ToolCall, ...]) -> dict[str, Any]:
     return {
         "role": "assistant",
-        "content": text or None,
+        "content": text,  # "" rather than None: strict servers refuse a null content
         "tool_calls": [
             {"id": c.id, "type": "function",
              "function": {"name": c.name, "arguments": _valid_json(c.arguments)}}
             for c in calls
         ],
     }
+
+
+def _fitted(request: ChatRequest, definitions: list[dict[str, Any]],
+            turns: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    if request.prompt_budget is None or not turns:
+        return list(turns)
+    used = sum(message_tokens(m.content) for m in request.messages) + json_tokens(definitions)
+    return fit_tool_turns(turns, max(0, request.prompt_budget - used))
 
 
 def _valid_json(arguments: str) -> str:

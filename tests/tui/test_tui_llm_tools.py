@@ -162,7 +162,7 @@ async def test_an_edit_asks_in_a_modal_before_it_writes(
     app = model_app(oai_server, monkeypatch, root=project)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await send(pilot, "move the key rotation to mondays", wait=False)
+        await send(pilot, "move the API service key rotation to mondays", wait=False)
         await until(pilot, lambda: isinstance(app.screen, PermissionScreen))
         modal = app.screen
         title = str(modal.query_one("#permission-title", Static).content)
@@ -191,7 +191,7 @@ async def test_the_modal_shows_model_text_inert(
     app = model_app(oai_server, monkeypatch, root=project)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await send(pilot, "write it", wait=False)
+        await send(pilot, "write it for the API service", wait=False)
         await until(pilot, lambda: isinstance(app.screen, PermissionScreen))
         shown = str(app.screen.query_one("#permission-diff", Static).content)
         assert "+[bold red]x[/]" in shown and "\x1b" not in shown and "\x07" not in shown
@@ -210,7 +210,7 @@ async def test_a_read_call_is_a_block_that_expands_and_comes_back_on_resume(
     app = model_app(oai_server, monkeypatch, root=project)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await send(pilot, "what is in notes.txt?")
+        await send(pilot, "what do the API service notes say?")
         assert not isinstance(app.screen, PermissionScreen)  # reading never asks
         block, second = views(app, "assistant")[-1].query(ToolCallBlock)
         assert block.title_text.startswith("⚙ read notes.txt") and "✓" in block.title_text
@@ -297,7 +297,7 @@ async def test_an_mcp_server_connects_and_its_tool_asks_in_the_modal(
         panel = app.query_one(McpPanel)
         await until(pilot, lambda: "connected" in panel.rows[0], rounds=6000)
         assert panel.rows[0] == "Context7 (primary): connected, 3 tools"
-        await send(pilot, "shout quiet", wait=False)
+        await send(pilot, "shout quiet on the API service", wait=False)
         await until(pilot, lambda: isinstance(app.screen, PermissionScreen))
         assert "MCP server context7" in str(app.screen.query_one("#permission-title").content)
         assert '"text": "quiet"' in str(app.screen.query_one("#permission-args").content)

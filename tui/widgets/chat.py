@@ -294,6 +294,8 @@ class MessageView(Vertical, can_focus=True):
         }.get(m.status, "")
         if extra:
             text.append(extra, style="italic")
+        if m.cut_at_length and m.status != "streaming":
+            text.append("  ✂ cut at the length limit", style="italic")
         if m.usage is not None and m.role == "assistant" and m.status != "streaming":
             text.append(f"  {usage_line(m.usage)}", style="dim")
         return text
