@@ -10,12 +10,16 @@ setting or a default. Short timeouts: this must never delay an answer noticeably
 
 from __future__ import annotations
 
-import contextlib
+import asyncio
+import http.client
+import json
 import re
+import urllib.request
 from typing import Any
 from urllib.parse import urlsplit
 
 PROBE_TIMEOUT = 2.0  # seconds per route
+MAX_BODY = 4_000_000  # bytes read from a reply (a model list can be long; a window is not)
 OLLAMA_DEFAULT_CTX = 2048  # Ollama's runtime window when a model sets no num_ctx
 _NUM_CTX = re.compile(r"^\s*num_ctx\s+(\d+)", re.M)
 
@@ -58,27 +62,35 @@ def window_from_ollama_show(data: Any) -> int | None:
     return int(match.group(1)) if match else OLLAMA_DEFAULT_CTX
 
 
-async def probe_window(base_url: str, model: str, api_key: str | None,
-                       provider_name: str = "") -> int | None:
-    """The server's context window, or None when it does not say."""
+def _get_json(url: str, headers: dict[str, str], payload: Any = None) -> Any:
+    """GET (or POST `payload`) and parse JSON; None on any failure."""
+    data = json.dumps(payload).encode() if payload is not None else None
+    request = urllib.request.Request(url, data=data, headers={
+        **headers, **({"Content-Type": "application/json"} if data else {})})
     try:
-        import httpx  # the openai SDK's own HTTP client, so already installed and imported
-    except ImportError:
+        with urllib.request.urlopen(request, timeout=PROBE_TIMEOUT) as response:  # noqa: S310
+            if response.status != 200:
+                return None
+            return json.loads(response.read(MAX_BODY))
+    except (OSError, ValueError, http.client.HTTPException):
         return None
+
+
+def _probe(base_url: str, model: str, api_key: str | None, provider_name: str) -> int | None:
     headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
     root = _root(base_url)
-    async with httpx.AsyncClient(timeout=PROBE_TIMEOUT, headers=headers) as client:
-        async def get_json(method: str, url: str, **kwargs: Any) -> Any:
-            with contextlib.suppress(httpx.HTTPError, ValueError):
-                response = await client.request(method, url, **kwargs)
-                if response.status_code == 200:
-                    return response.json()
-            return None
+    if provider_name == "ollama":
+        return window_from_ollama_show(_get_json(f"{root}/api/show", headers, {"model": model}))
+    found = window_from_props(_get_json(f"{root}/props", headers))
+    if found is None:
+        found = window_from_models(_get_json(f"{base_url}/models", headers), model)
+    return found
 
-        if provider_name == "ollama":
-            return window_from_ollama_show(
-                await get_json("POST", f"{root}/api/show", json={"model": model}))
-        found = window_from_props(await get_json("GET", f"{root}/props"))
-        if found is None:
-            found = window_from_models(await get_json("GET", f"{base_url}/models"), model)
-        return found
+
+async def probe_window(base_url: str, model: str, api_key: str | None,
+                       provider_name: str = "") -> int | None:
+    """The server's context window, or None when it does not say. Runs in a worker thread
+    (stdlib HTTP: no client library's pool to tie to this event loop)."""
+    if not base_url.startswith(("http://", "https://")):
+        return None
+    return await asyncio.to_thread(_probe, base_url, model, api_key, provider_name)

@@ -1,0 +1,293 @@
+"""What a real local server (llama.cpp, vLLM, Ollama, LM Studio) does to the app, in the fast
+suite: the loopback server behaves like one (a small window it enforces, errors inside a 200
+stream, max_tokens obeyed, no usage, null content refused, tools ignored, keep-alives) and
+the real `openai` client, the Copilot and the CLI meet it.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from oai_server import OAIServer, closed_port, error, text, tool_calls
+
+from agent.config import load_settings
+from agent.copilot import Copilot
+from agent.export import export_session
+from agent.providers.base import ChatMessage, ChatRequest, StreamChunk, StreamEnd
+from agent.providers.factory import make_provider
+from agent.providers.openai_provider import OpenAIProvider
+from agent.session import Session
+
+ROOT = Path(__file__).resolve().parents[1]
+ON_TOPIC = "We need real-time updates pushed to the browser from our API"
+OVERFLOW_2048 = ("The conversation no longer fits the model's 2,048-token window: /compact to "
+                 "summarise it, /new to start fresh, or raise the server's context size.")
+
+
+async def answer(copilot: Copilot, question: str) -> tuple[str, StreamEnd]:
+    pieces: list[str] = []
+    end: StreamEnd | None = None
+    async for item in copilot.ask(question):
+        if isinstance(item, StreamChunk):
+            pieces.append(item.text)
+        elif isinstance(item, StreamEnd):
+            end = item
+    assert end is not None
+    return "".join(pieces), end
+
+
+def start(server: OAIServer, monkeypatch: pytest.MonkeyPatch, **cli: Any) -> Copilot:
+    monkeypatch.setenv("OPENAI_API_KEY", "test")
+    return Copilot.start(cli={"base_url": server.base_url, "model": "test-model",
+                              "max_retries": 3, **cli})
+
+
+def roles(body: dict[str, Any]) -> list[str]:
+    return [m["role"] for m in body["messages"]]
+
+
+# -- 1. context overflow: one line, never retried, the window learned ---------------------------
+
+
+@pytest.mark.parametrize("wording", ["stream", "400", "vllm"])
+async def test_an_overflow_in_any_wording_is_one_line_and_never_retried(
+    oai_server: OAIServer, monkeypatch: pytest.MonkeyPatch, wording: str
+) -> None:
+    oai_server.n_ctx, oai_server.overflow = 2048, wording  # type: ignore[assignment]
+    copilot = start(oai_server, monkeypatch, context_window=8192)  # the user's setting is wrong
+    copilot.set_persona_mode("on")
+    long_question = "Explain our API's retry policy. " + "context " * 1500
+    _, end = await answer(copilot, long_question)
+    assert end.error is not None and end.error.kind == "overflow"
+    assert end.error.message == OVERFLOW_2048
+    assert len(oai_server.chat_requests) == 1  # not retried (max_retries is 3)
+    assert copilot.state.messages[-1].error == OVERFLOW_2048
+
+
+async def test_an_empty_stream_after_a_prompt_that_fills_the_window_is_an_overflow(
+    oai_server: OAIServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    oai_server.n_ctx, oai_server.overflow = 2048, "empty"
+    copilot = start(oai_server, monkeypatch)
+    _, end = await answer(copilot, "hello " + "padding " * 1200)
+    assert end.error is not None and end.error.message == OVERFLOW_2048
+    assert len(oai_server.chat_requests) == 1
+
+
+async def test_the_window_named_in_an_overflow_is_used_for_the_next_question(
+    oai_server: OAIServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """llama-cpp-python has no /props: the app learns its window from the first refusal."""
+    oai_server.n_ctx, oai_server.overflow = 2048, "vllm"  # /props is not served in this mode
+    copilot = start(oai_server, monkeypatch)
+    copilot.set_persona_mode("on")
+    history = "We chose Postgres for orders. " * 120
+    for question in (history, "And the queue?"):
+        await answer(copilot, question)
+    first, second = copilot.state.messages[1], copilot.state.messages[3]
+    assert first.status == "error"  # the default 4,096 was too big for a 2,048 server
+    assert second.status == "complete" and second.error is None
+
+
+# -- the window learned from the server, and a 30-turn talk that always fits --------------------
+
+
+async def test_llama_cpp_props_and_vllm_max_model_len_give_the_window(
+    oai_server: OAIServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    oai_server.n_ctx = 2048
+    copilot = start(oai_server, monkeypatch)
+    assert (await copilot.provider.context_window()) == (2048, "server")  # type: ignore[attr-defined]
+    oai_server.n_ctx, oai_server.max_model_len = None, 3000
+    vllm = start(oai_server, monkeypatch)
+    assert (await vllm.provider.context_window()) == (3000, "server")  # type: ignore[attr-defined]
+    setting = start(oai_server, monkeypatch, context_window=1024)
+    assert (await setting.provider.context_window()) == (1024, "setting")  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("wording", ["stream", "400"])
+async def test_thirty_turns_with_a_2048_token_server_never_fail_for_length(
+    oai_server: OAIServer, monkeypatch: pytest.MonkeyPatch, wording: str
+) -> None:
+    oai_server.n_ctx, oai_server.overflow = 2048, wording  # type: ignore[assignment]
+    long_answer = ("Use an outbox table so the order and its event commit together; a relay "
+                   "publishes rows in order and marks them sent. ") * 6
+    oai_server.script(*[text(long_answer, chunks=4) for _ in range(30)])
+    copilot = start(oai_server, monkeypatch)
+    for turn in range(30):
+        _, end = await answer(copilot, f"Turn {turn}: how do our API's order events stay "
+                              "consistent with the database when the broker is down?")
+        assert end.error is None, (turn, end.error)
+    assert copilot.state.persona_active
+    assert all(m.status == "complete" for m in copilot.state.messages if m.role == "assistant")
+    assert oai_server.largest_request <= 2048
+    last = oai_server.chat_requests[-1].body
+    assert last["max_tokens"] <= 512  # room for the answer, capped to a quarter of the window
+    assert "tools" not in last  # 700 tokens of tool definitions do not fit a 2,048 window
+    assert roles(last)[-3:] == ["user", "assistant", "user"]  # recent history still sent
+
+
+async def test_a_small_window_gets_the_compact_prompt_and_a_large_one_the_full_persona(
+    oai_server: OAIServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    oai_server.n_ctx = 2048
+    small = start(oai_server, monkeypatch)
+    await answer(small, ON_TOPIC)
+    compact = oai_server.chat_requests[-1].body["messages"][0]["content"]
+    oai_server.n_ctx = 65536
+    large = start(oai_server, monkeypatch)
+    await answer(large, ON_TOPIC)
+    full = oai_server.chat_requests[-1].body["messages"][0]["content"]
+    assert full.startswith("# Backend Engineer") and not compact.startswith("# Backend Engineer")
+    assert compact.startswith("You are Backend Engineer")
+    assert "Workflow phase: PRD" in compact and "Open checklist items:" in compact
+    assert "Real-time -> WebSocket" in compact  # the tree branch the talk points to
+    assert len(compact) < len(full) / 4
+
+
+# -- 2. the length limit ------------------------------------------------------------------------
+
+
+async def test_max_tokens_is_sent_and_an_answer_cut_there_says_so_everywhere(
+    oai_server: OAIServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    oai_server.script(text("loop " * 2000, chunks=20))  # a small model that never stops
+    copilot = start(oai_server, monkeypatch, max_tokens=64)
+    _, end = await answer(copilot, "hello")
+    assert oai_server.chat_requests[0].body["max_tokens"] == 64
+    assert end.finish_reason == "length"
+    message = copilot.state.messages[-1]
+    assert message.cut_at_length and message.status == "complete"
+    assert Session.open(copilot.state.id, read_only=True).state.messages[-1].cut_at_length
+    assert "Cut at the length limit" in export_session(copilot.state, "md", copilot.persona)
+    assert "Cut at the length limit" in export_session(copilot.state, "html", copilot.persona)
+
+
+def cli_env(server: OAIServer, dirs: dict, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "BACKEND_COPILOT_"))}
+    env.update({
+        "BACKEND_COPILOT_DATA_DIR": str(dirs["data"]),
+        "BACKEND_COPILOT_CONFIG_DIR": str(dirs["config"]),
+        "BACKEND_COPILOT_EXPORT_DIR": str(dirs["exports"]),
+        "OPENAI_BASE_URL": server.base_url, "OPENAI_API_KEY": "test",
+        "BACKEND_COPILOT_MODEL": "test-model", "PYTHONPATH": str(ROOT),
+    })
+    env.update(extra)
+    return env
+
+
+def test_the_cli_says_cut_at_the_length_limit_and_marks_estimated_usage(
+    oai_server: OAIServer, isolated_dirs: dict
+) -> None:
+    oai_server.send_usage = False  # llama.cpp ignores stream_options.include_usage
+    (isolated_dirs["config"]).mkdir(parents=True, exist_ok=True)
+    (isolated_dirs["config"] / "config.toml").write_text("max_tokens = 32\n")
+    oai_server.script(text("word " * 500, chunks=10))
+    result = subprocess.run([sys.executable, "-m", "agent.cli", "ask", "hello"],
+                            capture_output=True, text=True, env=cli_env(oai_server, isolated_dirs),
+                            cwd=ROOT, timeout=120, stdin=subprocess.DEVNULL)
+    assert result.returncode == 0, result.stderr
+    assert "cut at the length limit" in result.stderr
+    assert "tokens: ≈" in result.stderr and "out" in result.stderr
+
+
+# -- 3. tools with a strict server ----------------------------------------------------------------
+
+
+async def test_a_tool_call_turn_is_sent_back_with_empty_content_not_null(
+    oai_server: OAIServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / "notes.txt").write_text("the deploy key rotates on fridays\n")
+    oai_server.script(tool_calls([("read", '{"path": "notes.txt"}')]), text("Fridays."))
+    monkeypatch.setenv("OPENAI_API_KEY", "test")
+    copilot = Copilot.start(cli={"base_url": oai_server.base_url, "model": "test-model"},
+                            root=tmp_path)
+    copilot.set_persona_mode("on")
+    text_out, end = await answer(copilot, "when does the key rotate?")
+    assert end.error is None and text_out == "Fridays."
+    turn = next(m for m in oai_server.chat_requests[1].body["messages"] if m.get("tool_calls"))
+    assert turn["content"] == ""
+
+
+async def test_a_validation_refusal_is_not_retried_and_shows_its_useful_line(
+    oai_server: OAIServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dump = ("1 validation error for CreateChatCompletionRequest\nmessages.2.content\n  Input "
+            "should be a valid string [type=string_type, input_value=None, input_type=NoneType]\n"
+            "    For further information visit https://errors.pydantic.dev/2.9/v/string_type")
+    oai_server.script(error(500, dump), text("never reached"))
+    copilot = start(oai_server, monkeypatch)
+    _, end = await answer(copilot, "hello")
+    assert len(oai_server.chat_requests) == 1
+    assert end.error is not None and end.error.kind == "invalid"
+    assert "messages.2.content: Input should be a valid string" in end.error.message
+    assert "Try again later" not in end.error.message
+
+
+# -- 4. roles alternate --------------------------------------------------------------------------
+
+
+async def test_asking_again_after_a_failure_sends_no_two_user_turns_in_a_row(
+    oai_server: OAIServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    oai_server.script(error(400, "Bad request."), text("Now it works."))
+    copilot = start(oai_server, monkeypatch)
+    await answer(copilot, "How do I page results?")
+    await answer(copilot, "How do I page results?")
+    assert roles(oai_server.chat_requests[1].body) == ["system", "user"]
+    assert copilot.state.messages[-1].content == "Now it works."
+
+
+# -- 5. ollama and OPENAI_BASE_URL ------------------------------------------------------------------
+
+
+async def test_an_ollama_refusal_does_not_send_the_user_to_openai_base_url(
+    oai_server: OAIServer,
+) -> None:
+    settings, _ = load_settings(
+        cli={"base_url": f"http://127.0.0.1:{closed_port()}/v1"},
+        env={"BACKEND_COPILOT_MODEL": "ollama/llama3", "OPENAI_BASE_URL": oai_server.base_url},
+    )
+    provider = make_provider(settings)
+    assert isinstance(provider, OpenAIProvider) and provider.name == "ollama"
+    provider.max_retries = 0
+    end = None
+    async for item in provider.stream(ChatRequest(messages=[ChatMessage(role="user", content="hi")])):
+        end = item
+    assert isinstance(end, StreamEnd) and end.error is not None
+    assert "Check OPENAI_BASE_URL" not in end.error.message
+    assert "OPENAI_BASE_URL is not used for ollama/ models" in end.error.message
+    assert oai_server.chat_requests == []  # the variable really was not used
+
+
+# -- 6. a closed pipe ----------------------------------------------------------------------------
+
+
+def test_ask_into_head_exits_quietly(oai_server: OAIServer, isolated_dirs: dict) -> None:
+    oai_server.script(text("word " * 40000, chunks=400))
+    command = (f"{sys.executable} -m agent.cli ask 'design the API service and its database' "
+               "| head -c 100 > /dev/null; echo ${PIPESTATUS[0]} >&2")
+    result = subprocess.run(["bash", "-c", command], capture_output=True, text=True,
+                            env=cli_env(oai_server, isolated_dirs), cwd=ROOT, timeout=120)
+    assert result.stderr.strip() == "0", result.stderr  # no traceback, a clean exit
+
+
+# -- 7. usage and keep-alives ---------------------------------------------------------------------
+
+
+async def test_usage_is_estimated_when_the_server_sends_none_and_pings_are_ignored(
+    oai_server: OAIServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    oai_server.send_usage = False
+    oai_server.script(text("Use cursor pagination for stable pages.", chunks=4, pings=2))
+    copilot = start(oai_server, monkeypatch)
+    text_out, end = await answer(copilot, "How do I page results?")
+    assert text_out == "Use cursor pagination for stable pages."
+    usage = copilot.state.messages[-1].usage
+    assert usage is not None and usage.estimated
+    assert usage.completion_tokens == 10 and (usage.prompt_tokens or 0) > 20
