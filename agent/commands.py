@@ -27,6 +27,7 @@ HELP: list[tuple[str, str]] = [
     ("/export md|json|html [PATH]", "write the whole session to a file"),
     ("/export brief [PATH]", "a short Markdown brief: decisions, open checklist items, phase"),
     ("/retry", "answer your last message again (after an error or a stop)"),
+    ("/compact", "send the model a digest of the older turns instead of the turns themselves"),
     ("/new", "start a new session"),
     ("/sessions", "open a saved session"),
     ("/help", "this list"),
@@ -51,7 +52,7 @@ def command_names(copilot: Copilot) -> list[str]:
     names += [f"/persona {p.name}" for p in copilot.library.personas]
     names += [f"/check {item.text}" for item in copilot.persona.all_checklist_items()]
     names += ["/export md", "/export json", "/export html", "/export brief"]
-    names += ["/retry", "/new", "/sessions", "/help", "/quit"]
+    names += ["/retry", "/compact", "/new", "/sessions", "/help", "/quit"]
     return names
 
 
@@ -161,6 +162,15 @@ def _retry(copilot: Copilot, args: list[str]) -> CommandResult:
     return CommandResult(ok=True, action="retry", message="Answering your last message again.")
 
 
+def _compact(copilot: Copilot, args: list[str]) -> CommandResult:
+    event = copilot.compact()
+    if event is None:
+        return CommandResult(ok=False, message="Nothing to compact yet: the last exchanges are "
+                             "always sent whole.")
+    return CommandResult(ok=True, message=f"Compacted {event.replaced} earlier messages into a "
+                         "digest; the model now gets it instead of them.")
+
+
 def _simple(action: Action, message: str = ""):
     def handler(copilot: Copilot, args: list[str]) -> CommandResult:
         return CommandResult(ok=True, action=action, message=message,
@@ -176,6 +186,7 @@ _HANDLERS = {
     "export": _export,
     "new": _new,
     "retry": _retry,
+    "compact": _compact,
     "sessions": _simple("sessions"),
     "help": _simple("help"),
     "quit": _simple("quit"),

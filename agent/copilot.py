@@ -27,6 +27,7 @@ from agent.session import Session, SessionSummary, list_sessions
 from agent.session_models import (
     ActivationChanged,
     ChecklistChanged,
+    Compacted,
     PhaseChanged,
     SessionEvent,
     SessionState,
@@ -449,6 +450,16 @@ class Copilot:
 
     def activator_active(self) -> bool:
         return bool(self.activator.state().get("active", self.state.persona_active))
+
+    def compact(self) -> Compacted | None:
+        """Replace the older turns, in what the model is sent, by a digest (a session event,
+        so resume and export show it). None when there is nothing older to compact."""
+        from agent.compact import compaction
+
+        event = compaction(self.state, self.persona, self.workflow.current_name)
+        if event is not None:
+            self.session.append(event)
+        return event
 
     def toggle_item(self, item_id: str) -> None:
         """open/suggested -> done -> open: the user's word always wins over a suggestion."""

@@ -291,3 +291,38 @@ async def test_usage_is_estimated_when_the_server_sends_none_and_pings_are_ignor
     usage = copilot.state.messages[-1].usage
     assert usage is not None and usage.estimated
     assert usage.completion_tokens == 10 and (usage.prompt_tokens or 0) > 20
+
+
+# -- /compact ------------------------------------------------------------------------------------
+
+
+async def test_compact_replaces_older_turns_with_a_digest_that_resume_and_export_show(
+    oai_server: OAIServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    copilot = start(oai_server, monkeypatch)
+    questions = ["Should our API push real-time order updates over WebSocket?",
+                 "How do we store the orders in Postgres?",
+                 "How do we rate limit the orders endpoint?",
+                 "What about pagination?"]
+    for question in questions:
+        await answer(copilot, question)
+    result = copilot.run_command("/compact")
+    assert result.ok, result.message
+    event = copilot.state.compacted
+    assert event is not None and event.replaced == 4
+    assert "How do we store the orders in Postgres?" in event.summary
+    assert "Workflow phase:" in event.summary
+    again = copilot.run_command("/compact")  # only the kept exchanges are newer
+    assert not again.ok and again.message.startswith("Nothing to compact yet")
+
+    await answer(copilot, "And caching?")
+    sent = oai_server.chat_requests[-1].body["messages"]
+    assert "Summary of the earlier conversation" in sent[0]["content"]
+    assert "How do we store the orders in Postgres?" in sent[0]["content"]
+    assert [m["content"] for m in sent[1:] if m["role"] == "user"] == [
+        questions[2], questions[3], "And caching?"]
+
+    resumed = Session.open(copilot.state.id, read_only=True).state
+    assert resumed.compacted is not None and resumed.compacted.summary == event.summary
+    md = export_session(resumed, "md", copilot.persona)
+    assert "Compacted 4 earlier messages into an offline digest" in md

@@ -45,6 +45,7 @@ from agent.session_models import Usage
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 RETRYABLE_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504})
 MODELS_TIMEOUT = 5.0  # seconds for the GET /models made to explain a 404
+COMMON_WINDOWS = (2048, 4096, 8192, 16384, 32768)  # the sizes local servers start with
 EMPTY_MEANS_OVERFLOW = 0.75  # an empty stream after a prompt this full of the window = overflow
 
 
@@ -353,11 +354,19 @@ class OpenAIProvider:
     def _empty_stream_error(self, request: ChatRequest) -> ProviderError:
         """No choices at all: after a prompt that nearly fills the window, that is an overflow
         some servers report only by ending the stream."""
-        window = self.window or default_window(self.base_url)
-        prompt = _prompt_tokens(request)
-        if prompt >= window * EMPTY_MEANS_OVERFLOW:
-            return self._error("overflow", E.overflow_message(window))
-        return self._error("bad_response", E.no_choices_message(self.base_url))
+        asked = _prompt_tokens(request) + (request.max_tokens or 0)
+        if self.window is not None:
+            if asked >= self.window * EMPTY_MEANS_OVERFLOW:
+                return self._error("overflow", E.overflow_message(self.window))
+            return self._error("bad_response", E.no_choices_message(self.base_url))
+        # The window is unknown (llama-cpp-python says it nowhere, and its stream just ends
+        # when the prompt does not fit): past the smallest common window, take the silence
+        # for an overflow and budget the next request to the largest common size below it.
+        guess = max((w for w in COMMON_WINDOWS if w < asked), default=None)
+        if guess is None or asked < COMMON_WINDOWS[0] * EMPTY_MEANS_OVERFLOW:
+            return self._error("bad_response", E.no_choices_message(self.base_url))
+        self.window, self.window_source = guess, "guessed from an empty answer"
+        return self._error("overflow", E.overflow_message(None))
 
     # -- retries ------------------------------------------------------------------
 
