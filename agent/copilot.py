@@ -23,6 +23,7 @@ from agent.persona import Persona, load_persona
 from agent.prompt import build_messages
 from agent.providers.base import ChatRequest, PromptContext, Provider, StreamChunk, StreamEnd
 from agent.providers.factory import make_provider
+from agent.providers.tool_support import NO_TOOLS_NOTICE
 from agent.session import Session, SessionSummary, list_sessions
 from agent.session_models import (
     ActivationChanged,
@@ -75,6 +76,7 @@ class Copilot:
         self.approver: Approver | None = approver
         # MCP servers from config.toml; nothing starts until start_mcp() (after first paint).
         self.mcp = McpManager(settings.mcp, root=self.root.path)
+        self._no_tools: dict[str, bool] = {}  # model -> the probe found it calls no tools
         self._listeners: list[Listener] = []
         self._unsubscribe: Callable[[], None] | None = None
         self._attach(session)
@@ -282,10 +284,26 @@ class Copilot:
         crowd the window (a 2,048-token server)."""
         if not self.offers_tools or not self.state.persona_active:
             return []
+        if self._no_tools.get(self.provider.model):  # the probe said: it does not call tools
+            return []
         definitions = self.toolbox().definitions()
         if budget is not None and json_tokens(definitions) > budget.tools_limit:
             return []
         return definitions
+
+    async def _check_tool_support(self) -> None:
+        """Before the first answer that would offer tools: does this model call them? If not,
+        say so once and send no `tools` from then on."""
+        probe = getattr(self.provider, "tool_support", None)
+        if probe is None or not self.offers_tools or not self.state.persona_active:
+            return
+        model = self.provider.model
+        if model in self._no_tools:
+            return
+        supported = await probe()
+        self._no_tools[model] = supported is False
+        if supported is False:
+            self.session.notice(f"{model}: {NO_TOOLS_NOTICE}", "info")
 
     def build_request(self, budget: Budget | None = None) -> ChatRequest:
         state = self.state
@@ -366,6 +384,7 @@ class Copilot:
         await self.mcp.aclose()
 
     async def _answer(self, message_id: str) -> AsyncIterator[StreamChunk | StreamEnd]:
+        await self._check_tool_support()
         request = self.build_request(await self.budget())
         answer_id = self.session.start_answer(
             self.provider.name,

@@ -214,6 +214,9 @@ class _Handler(BaseHTTPRequestHandler):
         if not self.path.rstrip("/").endswith("/chat/completions"):
             self._send_json(404, {"error": {"message": f"Unknown path {self.path}"}})
             return
+        if isinstance(body, dict) and _is_tool_probe(body):
+            self._answer_probe(body)
+            return
         refusal = self.server.owner.refusal(body if isinstance(body, dict) else {})
         if refusal is not None:
             self._refuse(refusal, body if isinstance(body, dict) else {})
@@ -307,6 +310,24 @@ class _Handler(BaseHTTPRequestHandler):
         if usage is not None:
             out["usage"] = usage
         return out
+
+    def _answer_probe(self, body: dict[str, Any]) -> None:
+        """The app's one-off "does this model call tools?" request: a forced call to `ping`,
+        answered with that call (or with prose when this server ignores tools). It never takes
+        a script, so tests script only the conversation."""
+        owner = self.server.owner
+        if owner.ignore_tools:
+            message: dict[str, Any] = {"role": "assistant", "content": "Pong! How can I help?"}
+        else:
+            message = {"role": "assistant", "content": None, "tool_calls": [{
+                "id": "call_ping", "type": "function",
+                "function": {"name": "ping", "arguments": "{}"}}]}
+        self._send_json(200, {
+            "id": "chatcmpl-probe", "object": "chat.completion", "created": 0,
+            "model": str(body.get("model") or "test-model"),
+            "choices": [{"index": 0, "finish_reason": "tool_calls" if message.get("tool_calls")
+                         else "stop", "message": message}],
+        })
 
     def _refuse(self, refusal: tuple[str, str], body: dict[str, Any]) -> None:
         """Answer a request a real local server would not serve (see OAIServer.refusal)."""
@@ -464,7 +485,14 @@ class OAIServer:
 
     @property
     def chat_requests(self) -> list[RecordedRequest]:
-        return [r for r in self.requests if r.path.rstrip("/").endswith("/chat/completions")]
+        """The conversation's requests (the app's tool-support probe is in probe_requests)."""
+        return [r for r in self.requests if r.path.rstrip("/").endswith("/chat/completions")
+                and not (isinstance(r.body, dict) and _is_tool_probe(r.body))]
+
+    @property
+    def probe_requests(self) -> list[RecordedRequest]:
+        return [r for r in self.requests if r.path.rstrip("/").endswith("/chat/completions")
+                and isinstance(r.body, dict) and _is_tool_probe(r.body)]
 
     def script(self, *scripts: Script) -> OAIServer:
         with self.lock:
@@ -555,6 +583,12 @@ class OAIServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _is_tool_probe(body: dict[str, Any]) -> bool:
+    choice = body.get("tool_choice")
+    return (not body.get("stream") and isinstance(choice, dict)
+            and (choice.get("function") or {}).get("name") == "ping")
 
 
 def closed_port() -> int:

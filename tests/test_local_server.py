@@ -326,3 +326,36 @@ async def test_compact_replaces_older_turns_with_a_digest_that_resume_and_export
     assert resumed.compacted is not None and resumed.compacted.summary == event.summary
     md = export_session(resumed, "md", copilot.persona)
     assert "Compacted 4 earlier messages into an offline digest" in md
+
+
+# -- tool support: probed once, remembered, said once --------------------------------------------
+
+
+async def test_a_model_that_ignores_tools_is_probed_once_and_then_gets_none(
+    oai_server: OAIServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    oai_server.ignore_tools = True  # llama.cpp with the model's own chat template
+    oai_server.script(text("First."), text("Second."), text("Third."))
+    copilot = start(oai_server, monkeypatch)
+    copilot.set_persona_mode("on")
+    await answer(copilot, "Read our API routes file")
+    await answer(copilot, "And the models?")
+    assert len(oai_server.probe_requests) == 1
+    assert all("tools" not in r.body for r in oai_server.chat_requests)
+    notices = [e.text for e in copilot.state.timeline if getattr(e, "type", "") == "notice"]
+    assert notices == ["test-model: this model does not call tools: answers only"]
+    later = start(oai_server, monkeypatch)  # a new app run: the answer is remembered
+    later.set_persona_mode("on")
+    await answer(later, "Read our API routes file")
+    assert len(oai_server.probe_requests) == 1
+    assert "tools" not in oai_server.chat_requests[-1].body
+
+
+async def test_a_model_that_calls_tools_keeps_them(
+    oai_server: OAIServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    copilot = start(oai_server, monkeypatch)
+    copilot.set_persona_mode("on")
+    await answer(copilot, "Read our API routes file")
+    assert len(oai_server.probe_requests) == 1
+    assert oai_server.chat_requests[-1].body.get("tools")

@@ -38,6 +38,7 @@ from pydantic import SecretStr
 
 from agent.context_budget import default_window, estimate_tokens, message_tokens, turns_tokens
 from agent.providers import errors as E
+from agent.providers import tool_support as T
 from agent.providers.base import ChatRequest, ProviderError, StreamChunk, StreamEnd, ToolCall
 from agent.providers.server_info import probe_window
 from agent.session_models import Usage
@@ -91,6 +92,7 @@ class OpenAIProvider:
         self.window_source = "setting" if context_window else ""
         self._window_probed = context_window is not None
         self.url_hint = E.url_hint(name)
+        self._tool_support: dict[str, bool | None] = {}  # model -> calls tools? (None: unknown)
 
     def __repr__(self) -> str:
         return f"OpenAIProvider(name={self.name!r}, model={self.model!r}, base_url={self.base_url!r})"
@@ -203,6 +205,42 @@ class OpenAIProvider:
             return None
         self._learn_window(window)
         return self._error("overflow", E.overflow_message(window or self.window), status=status)
+
+    # -- tool support ------------------------------------------------------------------------
+
+    async def tool_support(self) -> bool | None:
+        """Does the model call tools? Probed once per server and model, remembered on disk;
+        None when the probe could not tell (the server unreachable): tools are then offered."""
+        model = self.model
+        if model in self._tool_support:
+            return self._tool_support[model]
+        known = T.remembered(self.base_url, model)
+        if known is None:
+            known = await self._probe_tools(model)
+            if known is not None:
+                T.remember(self.base_url, model, known)
+        self._tool_support[model] = known
+        return known
+
+    async def _probe_tools(self, model: str) -> bool | None:
+        if not model or await self._ensure_client() is not None:
+            return None
+        openai = self._openai
+        try:
+            response = await asyncio.wait_for(self._client.chat.completions.create(
+                model=model, messages=T.PROBE_MESSAGES, tools=[T.PING_TOOL],
+                tool_choice={"type": "function", "function": {"name": "ping"}},
+                max_tokens=T.PROBE_MAX_TOKENS, stream=False,
+            ), self.read_timeout)
+        except openai.APIStatusError as exc:
+            # A request refused for its tools means no tools; auth, model or load problems
+            # prove nothing (the real request will report them).
+            if exc.status_code in (400, 422, 500, 501) and "tool" in _server_text(exc).lower():
+                return False
+            return None
+        except (openai.OpenAIError, TimeoutError, ValueError):
+            return None
+        return T.called_a_tool(response)
 
     # -- streaming -------------------------------------------------------------------------
 
