@@ -20,6 +20,7 @@ from agent.insight import point_tree, suggest_checklist
 from agent.library import PersonaInfo, PersonaLibrary, explain
 from agent.mcp_client import McpManager
 from agent.persona import Persona, load_persona
+from agent.project_context import load_instructions
 from agent.prompt import build_messages
 from agent.providers.base import ChatRequest, PromptContext, Provider, StreamChunk, StreamEnd
 from agent.providers.factory import make_provider
@@ -77,6 +78,8 @@ class Copilot:
         # MCP servers from config.toml; nothing starts until start_mcp() (after first paint).
         self.mcp = McpManager(settings.mcp, root=self.root.path)
         self._no_tools: dict[str, bool] = {}  # model -> the probe found it calls no tools
+        # AGENTS.md, CLAUDE.md, .github/copilot-instructions.md: in the prompt, never permissions.
+        self.instructions = load_instructions(self.root.path)
         self._listeners: list[Listener] = []
         self._unsubscribe: Callable[[], None] | None = None
         self._attach(session)
@@ -327,6 +330,8 @@ class Copilot:
             if state.compacted.upto in ids:
                 history = history[ids.index(state.compacted.upto) + 1:]
             sections.append(compact_section(state.compacted.summary))
+        if self.instructions.text:
+            sections.append(self.instructions.text)
         tools = self.tool_definitions(budget)
         # Tool definitions and room for this answer's tool results are kept out of the history.
         reserved = json_tokens(tools) + (min(budget.prompt // 4, TOOL_RESULT_ROOM)

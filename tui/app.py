@@ -250,6 +250,7 @@ class CopilotApp(App[None]):
             active=state.persona_active,
             provider=copilot.provider.name,
             model=copilot.provider.model,
+            instructions=copilot.instructions.files,
         )
 
     def _show_panels(self) -> None:

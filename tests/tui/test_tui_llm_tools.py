@@ -306,3 +306,14 @@ async def test_an_mcp_server_connects_and_its_tool_asks_in_the_modal(
         assert log.read_text() == "quiet\n"
         block = views(app, "assistant")[-1].query_one(ToolCallBlock)
         assert "context7" in block.title_text and "allowed for this session" in block.title_text
+
+
+async def test_the_header_says_the_projects_agents_md_is_in_the_prompt(
+    oai_server: OAIServer, monkeypatch: pytest.MonkeyPatch, project: Path
+) -> None:
+    (project / "AGENTS.md").write_text("Use snake_case routes.\n")
+    app = model_app(oai_server, monkeypatch, root=project)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        shown = str(app.query_one("#provider", Static).content)
+        assert shown == "custom · test-model · +AGENTS.md"
