@@ -32,6 +32,8 @@ DEFAULT_HOSTED_WINDOW = 32768
 FULL_PROMPT_SHARE = 0.40  # the full persona text is used while it takes at most this share
 TOOLS_SHARE = 0.30  # tool definitions are offered while they take at most this share
 CUT_NOTE = "\n[… cut to fit the model's context window]"
+# How every overflow message starts: front ends offer /compact, not a retry, after it.
+OVERFLOW_PREFIX = "The conversation no longer fits the model's"
 
 
 def estimate_tokens(text: str) -> int:

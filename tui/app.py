@@ -394,8 +394,10 @@ class CopilotApp(App[None]):
                     and item.error is not None
                     and item.error.kind != "cancelled"
                 ):
-                    self.say(f"{item.error.message} — Ctrl+R or /retry tries again.",
-                             severity="error", timeout=8)
+                    # An overflow fails the same way again: /compact or /new is the way on.
+                    hint = "" if item.error.kind == "overflow" else (
+                        " — Ctrl+R or /retry tries again.")
+                    self.say(f"{item.error.message}{hint}", severity="error", timeout=8)
         finally:
             self.busy = False
 

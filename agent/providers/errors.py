@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
+from agent.context_budget import OVERFLOW_PREFIX
 from agent.providers.base import ErrorKind, ProviderError
 from agent.textsafe import strip_terminal_escapes
 
@@ -203,7 +204,7 @@ def overflow_window(server_text: str) -> tuple[bool, int | None]:
 
 def overflow_message(window: int | None) -> str:
     size = f"{window:,}-token window" if window else "context window"
-    return (f"The conversation no longer fits the model's {size}: /compact to summarise it, "
+    return (f"{OVERFLOW_PREFIX} {size}: /compact to summarise it, "
             "/new to start fresh, or raise the server's context size.")
 
 

@@ -317,3 +317,20 @@ async def test_the_header_says_the_projects_agents_md_is_in_the_prompt(
         await settle(pilot)
         shown = str(app.query_one("#provider", Static).content)
         assert shown == "custom · test-model · +AGENTS.md"
+
+
+async def test_an_overflow_is_one_line_that_offers_compact_not_retry(
+    oai_server: OAIServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    oai_server.n_ctx, oai_server.overflow = 2048, "400"
+    app = model_app(oai_server, monkeypatch)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await send(pilot, "Review this: " + "the orders table has many columns " * 300)
+        failed = views(app, "assistant")[-1]
+        line = str(failed.query_one(".msg-error", Static).content)
+        assert line == ("The conversation no longer fits the model's 2,048-token window: "
+                        "/compact to summarise it, /new to start fresh, or raise the server's "
+                        "context size.")
+        assert not any("/retry" in t for t in toasts(app))
+        assert len(oai_server.chat_requests) == 1

@@ -26,6 +26,7 @@ from textual.widgets import Markdown, Static
 from textual.widgets.markdown import MarkdownBlock
 
 from agent.cli import usage_line
+from agent.context_budget import OVERFLOW_PREFIX
 from agent.persona import Persona
 from agent.session_models import (
     AnswerFinished,
@@ -304,7 +305,7 @@ class MessageView(Vertical, can_focus=True):
         if not self.message.error:
             return Text()
         text = plain(self.message.error)
-        if self.message.status == "error":
+        if self.message.status == "error" and not self.message.error.startswith(OVERFLOW_PREFIX):
             text.append(f" — {RETRY_HINT}", style="italic")
         return text
 
