@@ -21,6 +21,8 @@ Server-wide behaviours of real local servers (attributes, set before the request
   stream that ends with no choices). `max_model_len` lists the window in /v1/models (vLLM).
 - max_tokens is obeyed: a longer scripted answer is cut and ends with finish_reason "length".
 - `ignore_tools`: `tools` are accepted and ignored (a tool-call script is answered as text).
+- `refuse_streamed_tools`: a streamed request with `tools` gets a 400 (llama.cpp's
+  function-calling template wants a named tool_choice and no streaming).
 - `refuse_null_content` (on by default, as llama.cpp): a message whose content is null gets a
   500 with a pydantic validation dump.
 - `send_usage=False`: usage is never sent, whatever stream_options asks (llama.cpp).
@@ -463,6 +465,7 @@ class OAIServer:
         self.overflow: Literal["stream", "400", "vllm", "empty"] = "stream"
         self.max_model_len: int | None = None
         self.ignore_tools = False
+        self.refuse_streamed_tools = False  # "auto" tool choice with streaming is refused (400)
         self.refuse_null_content = True
         self.send_usage = True
         self.largest_request = 0  # the biggest prompt + max_tokens seen (as this server counts)
@@ -527,6 +530,9 @@ class OAIServer:
     def refusal(self, body: dict[str, Any]) -> tuple[str, str] | None:
         """(how, message) when this request would fail on a real local server, else None."""
         messages = [m for m in body.get("messages") or [] if isinstance(m, dict)]
+        if self.refuse_streamed_tools and body.get("tools") and body.get("stream"):
+            return ("400", "Automatic tool choice is not supported with streaming; "
+                    "set tool_choice to a function name.")
         if self.refuse_null_content:
             for i, message in enumerate(messages):
                 if "content" in message and message["content"] is None:

@@ -400,3 +400,17 @@ def test_instructions_outside_the_root_are_not_read(tmp_path: Path) -> None:
     project.mkdir()
     (project / "AGENTS.md").symlink_to(outside)
     assert load_instructions(project).files == ()
+
+
+async def test_a_server_that_refuses_tools_while_streaming_still_answers_without_them(
+    oai_server: OAIServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    oai_server.refuse_streamed_tools = True
+    oai_server.script(text("An answer without tools."), text("Second."))
+    copilot = start(oai_server, monkeypatch)
+    copilot.set_persona_mode("on")
+    text_out, end = await answer(copilot, "Read our API routes file")
+    assert end.error is None and text_out == "An answer without tools."
+    await answer(copilot, "And the models?")
+    bodies = [r.body for r in oai_server.chat_requests]
+    assert "tools" in bodies[0] and "tools" not in bodies[1] and "tools" not in bodies[2]

@@ -270,7 +270,7 @@ class OpenAIProvider:
                 kwargs["temperature"] = temperature
             if request.max_tokens:
                 kwargs["max_tokens"] = request.max_tokens
-            if request.tools:
+            if request.tools and self._tool_support.get(model) is not False:
                 kwargs["tools"] = request.tools
             if self._include_usage:
                 kwargs["stream_options"] = {"include_usage": True}
@@ -282,6 +282,13 @@ class OpenAIProvider:
                 if exc.status_code in (400, 422) and self._include_usage and _mentions_stream_options(exc):
                     self._include_usage = False
                     attempt -= 1  # not a real try: the server just lacks that option
+                    continue
+                if "tools" in kwargs and _refuses_tools(exc):
+                    # e.g. llama.cpp's function-calling template: "auto" + streaming refused.
+                    # Answer without tools rather than not at all, and remember it.
+                    self._tool_support[model] = False
+                    T.remember(self.base_url, model, False)
+                    attempt -= 1  # not a real try
                     continue
                 refusal = self._refusal(exc)
                 if refusal is not None:
@@ -521,6 +528,12 @@ def _estimate(request: ChatRequest, answer: str) -> Usage:
     marked so the app shows it as one (≈)."""
     return Usage(prompt_tokens=_prompt_tokens(request), completion_tokens=estimate_tokens(answer),
                  estimated=True)
+
+
+def _refuses_tools(exc: Any) -> bool:
+    text = _server_text(exc).lower()
+    return exc.status_code in (400, 422, 500, 501) and ("tool" in text or "function" in text) \
+        and not E.overflow_window(text)[0]
 
 
 def _mentions_stream_options(exc: Any) -> bool:
