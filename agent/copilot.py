@@ -204,8 +204,14 @@ class Copilot:
     # -- a message ----------------------------------------------------------------------
 
     async def ask(self, text: str) -> AsyncIterator[StreamChunk | StreamEnd]:
-        """Record the user's message and its effects, then stream the answer."""
-        message_id = self._record_user_message(text)
+        """Record the user's message and its effects, then stream the answer. `@path` attaches
+        that file (inside the root) to the message; a problem with one is a notice."""
+        from agent.attach import attach
+
+        attached = attach(text, self.root) if "@" in text else None
+        for problem in attached.problems if attached else ():
+            self.session.notice(problem)
+        message_id = self._record_user_message(text, attached.text if attached else None)
         async for item in self._answer(message_id):
             yield item
 
@@ -218,12 +224,13 @@ class Copilot:
         async for item in self._answer(last_user.id):
             yield item
 
-    def _record_user_message(self, text: str) -> str:
+    def _record_user_message(self, text: str, recorded: str | None = None) -> str:
+        """`text` drives the persona's keywords; `recorded` (text plus attachments) is saved."""
         with self._lock:
             before, was_active = self.persona.name, self.state.persona_active
             result = self.activator.feed(text)
             message = self.session.add_user_message(
-                text, persona_active=result.active, phase=self.workflow.current_name
+                recorded or text, persona_active=result.active, phase=self.workflow.current_name
             )
             now = result.persona if result.active and result.persona else before
             if result.active != was_active or now != before:

@@ -414,3 +414,26 @@ async def test_a_server_that_refuses_tools_while_streaming_still_answers_without
     await answer(copilot, "And the models?")
     bodies = [r.body for r in oai_server.chat_requests]
     assert "tools" in bodies[0] and "tools" not in bodies[1] and "tools" not in bodies[2]
+
+
+# -- @path ---------------------------------------------------------------------------------------
+
+
+async def test_at_path_attaches_a_file_inside_the_root_and_refuses_one_outside(
+    oai_server: OAIServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    project = tmp_path / "proj"
+    (project / "api").mkdir(parents=True)
+    (project / "api" / "routes.py").write_text("def list_orders():\n    return []\n")
+    (tmp_path / "secret.txt").write_text("do not send")
+    monkeypatch.setenv("OPENAI_API_KEY", "test")
+    copilot = Copilot.start(cli={"base_url": oai_server.base_url, "model": "test-model"},
+                            root=project)
+    await answer(copilot, "Review @api/routes.py and @../secret.txt, mail me at a@b.io")
+    sent = oai_server.chat_requests[0].body["messages"][-1]["content"]
+    assert "Attached @api/routes.py:\n```\ndef list_orders():" in sent
+    assert "do not send" not in sent
+    user = copilot.state.messages[0]
+    assert user.content == sent  # the transcript shows exactly what was attached
+    warnings = [e.text for e in copilot.state.timeline if getattr(e, "type", "") == "notice"]
+    assert len(warnings) == 1 and "@../secret.txt" in warnings[0] and "outside" in warnings[0]
