@@ -75,7 +75,11 @@ def start_server(log_dir: Path, n_ctx: int = N_CTX) -> RealServer:
     log = log_dir / f"llama-server-{port}.log"
     command = [str(VENV / "bin" / "python"), "-m", "llama_cpp.server", "--model", str(gguf()),
                "--model_alias", "smollm2", "--host", "127.0.0.1", "--port", str(port),
-               "--n_threads", "1", "--n_threads_batch", "1", "--n_ctx", str(n_ctx)]
+               "--n_threads", "1", "--n_threads_batch", "1", "--n_ctx", str(n_ctx),
+               # Batched decoding (n_batch > 1) dies with SIGSEGV in llama_decode on this
+               # machine's CPU build (seen with 0.3.36 here; token-at-a-time works), so the
+               # prompt is evaluated one token at a time: slower, and still a real server.
+               "--n_batch", "1", "--n_ubatch", "1"]
     with log.open("wb") as out:
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT,
                                    stdin=subprocess.DEVNULL)

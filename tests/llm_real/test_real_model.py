@@ -87,11 +87,12 @@ async def test_twelve_turns_in_a_small_window_never_fail_for_length(
     """The window set as llama-cpp-python users set it (it reports none); each prompt is
     budgeted to it, so the server never refuses one, however long the talk grows."""
     c = copilot(real_server, context_window=real_server.n_ctx, max_tokens=48)
+    c.set_persona_mode("on")  # the persona's prompt goes with every turn, whatever is asked
     for turn, question in enumerate(QUESTIONS, 1):
         text, end = await answer(c, question)
         print(f"turn {turn}: {end.finish_reason} {len(text)} chars, usage {end.usage}")
         assert end.error is None, (turn, end.error)
-    assert c.state.persona_active  # the persona's compact prompt went with every turn
+    assert c.state.persona_active
     assert all(m.status == "complete" for m in c.state.messages if m.role == "assistant")
     await c.aclose()
 
