@@ -333,9 +333,10 @@ class Copilot:
                    and not (m.role == "assistant" and m.status in ("error", "interrupted"))]
         sections: list[str] = []
         if state.compacted is not None:  # /compact: the summary stands in for older turns
-            ids = [m.id for m in history]
+            ids = [m.id for m in state.messages]  # upto may be a failed answer, not in history
             if state.compacted.upto in ids:
-                history = history[ids.index(state.compacted.upto) + 1:]
+                newer = set(ids[ids.index(state.compacted.upto) + 1:])
+                history = [m for m in history if m.id in newer]
             sections.append(compact_section(state.compacted.summary))
         if self.instructions.text:
             sections.append(self.instructions.text)

@@ -437,3 +437,19 @@ async def test_at_path_attaches_a_file_inside_the_root_and_refuses_one_outside(
     assert user.content == sent  # the transcript shows exactly what was attached
     warnings = [e.text for e in copilot.state.timeline if getattr(e, "type", "") == "notice"]
     assert len(warnings) == 1 and "@../secret.txt" in warnings[0] and "outside" in warnings[0]
+
+
+async def test_compact_holds_when_the_last_replaced_message_is_a_failed_answer(
+    oai_server: OAIServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    oai_server.script(text("One."), error(400, "Bad request."), text("Three."), text("Four."),
+                      text("Five."))
+    copilot = start(oai_server, monkeypatch)
+    for question in ("First question?", "Second question?", "Third question?", "Fourth?"):
+        await answer(copilot, question)
+    event = copilot.compact()
+    assert event is not None and copilot.state.messages[3].status == "error"
+    assert event.upto == copilot.state.messages[3].id
+    await answer(copilot, "Fifth?")
+    sent = [m["content"] for m in oai_server.chat_requests[-1].body["messages"][1:]]
+    assert sent == ["Third question?", "Three.", "Fourth?", "Four.", "Fifth?"]
