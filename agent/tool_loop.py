@@ -34,6 +34,7 @@ from agent.session_models import RESULT_PREVIEW, ToolCallFinished, ToolCallStart
 from agent.tools import Approver, Toolbox
 
 DEFAULT_STEPS = 10
+DENSE_SHARE = 0.75
 LoopItem = StreamChunk | ToolCallStarted | ToolCallFinished | StreamEnd
 
 
@@ -129,7 +130,9 @@ def _fitted(request: ChatRequest, definitions: list[dict[str, Any]],
     if request.prompt_budget is None or not turns:
         return list(turns)
     used = sum(message_tokens(m.content) for m in request.messages) + json_tokens(definitions)
-    return fit_tool_turns(turns, max(0, request.prompt_budget - used))
+    # Tool results are code and data, which tokenize denser than prose (about 3 characters a
+    # token, not 4): they get three quarters of the room the prose estimate leaves.
+    return fit_tool_turns(turns, max(0, int((request.prompt_budget - used) * DENSE_SHARE)))
 
 
 def _valid_json(arguments: str) -> str:

@@ -453,3 +453,22 @@ async def test_compact_holds_when_the_last_replaced_message_is_a_failed_answer(
     await answer(copilot, "Fifth?")
     sent = [m["content"] for m in oai_server.chat_requests[-1].body["messages"][1:]]
     assert sent == ["Third question?", "Three.", "Fourth?", "Four.", "Fifth?"]
+
+
+async def test_a_big_tool_result_is_cut_so_the_next_round_still_fits_the_window(
+    oai_server: OAIServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    oai_server.n_ctx, oai_server.overflow = 4096, "400"
+    (tmp_path / "big.py").write_text("".join(f"def handler_{i}(request):\n    return {i}\n"
+                                             for i in range(2000)))
+    oai_server.script(tool_calls([("read", '{"path": "big.py"}')]), text("It has handlers."))
+    monkeypatch.setenv("OPENAI_API_KEY", "test")
+    copilot = Copilot.start(cli={"base_url": oai_server.base_url, "model": "test-model"},
+                            root=tmp_path)
+    copilot.set_persona_mode("on")
+    text_out, end = await answer(copilot, "What does big.py in our API do?")
+    assert end.error is None and text_out == "It has handlers."
+    tool_turn = next(m for m in oai_server.chat_requests[1].body["messages"] if m["role"] == "tool")
+    assert "handler_0" in tool_turn["content"]
+    assert tool_turn["content"].endswith("[… cut to fit the model's context window]")
+    assert oai_server.largest_request <= 4096
