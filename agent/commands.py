@@ -27,6 +27,7 @@ HELP: list[tuple[str, str]] = [
     ("/export md|json|html [PATH]", "write the whole session to a file"),
     ("/export brief [PATH]", "a short Markdown brief: decisions, open checklist items, phase"),
     ("/retry", "answer your last message again (after an error or a stop)"),
+    ("/model [NAME]", "list the server's models, or switch to NAME for this session"),
     ("/compact", "send the model a digest of the older turns instead of the turns themselves"),
     ("/new", "start a new session"),
     ("/sessions", "open a saved session"),
@@ -52,7 +53,7 @@ def command_names(copilot: Copilot) -> list[str]:
     names += [f"/persona {p.name}" for p in copilot.library.personas]
     names += [f"/check {item.text}" for item in copilot.persona.all_checklist_items()]
     names += ["/export md", "/export json", "/export html", "/export brief"]
-    names += ["/retry", "/compact", "/new", "/sessions", "/help", "/quit"]
+    names += ["/retry", "/compact", "/model", "/new", "/sessions", "/help", "/quit"]
     return names
 
 
@@ -171,6 +172,27 @@ def _compact(copilot: Copilot, args: list[str]) -> CommandResult:
                          "digest; the model now gets it instead of them.")
 
 
+def _model(copilot: Copilot, args: list[str]) -> CommandResult:
+    provider = copilot.provider
+    base_url = getattr(provider, "base_url", None)
+    if not base_url:
+        return CommandResult(ok=False, message="The offline playbook has no models; connect a "
+                             "model first (see `backend-copilot config`).")
+    if args:
+        name = " ".join(args).strip()
+        provider.model = name  # this session only; config.toml and the environment are untouched
+        return CommandResult(ok=True, message=f"Model: {name} (for this session).")
+    from agent.providers.server_info import list_model_ids
+
+    key = getattr(provider, "_key", lambda: None)()
+    models = list_model_ids(base_url, key)
+    if models is None:
+        return CommandResult(ok=False, message=f"The server did not list its models; the model is "
+                             f"{provider.model}. Switch with /model NAME.")
+    shown = ", ".join(f"{m} (current)" if m == provider.model else m for m in models[:30])
+    return CommandResult(ok=True, message=f"Models: {shown}. Switch with /model NAME.")
+
+
 def _simple(action: Action, message: str = ""):
     def handler(copilot: Copilot, args: list[str]) -> CommandResult:
         return CommandResult(ok=True, action=action, message=message,
@@ -187,6 +209,7 @@ _HANDLERS = {
     "new": _new,
     "retry": _retry,
     "compact": _compact,
+    "model": _model,
     "sessions": _simple("sessions"),
     "help": _simple("help"),
     "quit": _simple("quit"),

@@ -472,3 +472,18 @@ async def test_a_big_tool_result_is_cut_so_the_next_round_still_fits_the_window(
     assert "handler_0" in tool_turn["content"]
     assert tool_turn["content"].endswith("[… cut to fit the model's context window]")
     assert oai_server.largest_request <= 4096
+
+
+async def test_model_lists_the_servers_models_and_switches_for_this_session(
+    oai_server: OAIServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    copilot = start(oai_server, monkeypatch)
+    listed = copilot.run_command("/model")
+    assert listed.ok
+    assert listed.message == ("Models: gpt-4o-mini, llama3, test-model (current). "
+                              "Switch with /model NAME.")
+    assert copilot.run_command("/model llama3").message == "Model: llama3 (for this session)."
+    await answer(copilot, "hello")
+    assert oai_server.chat_requests[-1].body["model"] == "llama3"
+    assert copilot.state.messages[-1].model == "llama3"
+    assert load_settings()[0].model != "llama3"  # nothing written to the user's settings

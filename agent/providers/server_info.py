@@ -94,3 +94,14 @@ async def probe_window(base_url: str, model: str, api_key: str | None,
     if not base_url.startswith(("http://", "https://")):
         return None
     return await asyncio.to_thread(_probe, base_url, model, api_key, provider_name)
+
+
+def list_model_ids(base_url: str, api_key: str | None) -> list[str] | None:
+    """The server's model ids (GET /models), sorted; None when it does not answer. Blocking,
+    bounded by PROBE_TIMEOUT: for a slash command that must answer at once."""
+    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+    data = _get_json(f"{base_url.rstrip('/')}/models", headers)
+    entries = data.get("data") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        return None
+    return sorted(str(e["id"]) for e in entries if isinstance(e, dict) and e.get("id"))
