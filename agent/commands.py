@@ -28,6 +28,7 @@ HELP: list[tuple[str, str]] = [
     ("/export brief [PATH]", "a short Markdown brief: decisions, open checklist items, phase"),
     ("/retry", "answer your last message again (after an error or a stop)"),
     ("/model [NAME]", "list the server's models, or switch to NAME for this session"),
+    ("/undo", "put back the files the agent changed in its last answer (again: further back)"),
     ("/compact", "send the model a digest of the older turns instead of the turns themselves"),
     ("/new", "start a new session"),
     ("/sessions", "open a saved session"),
@@ -53,7 +54,7 @@ def command_names(copilot: Copilot) -> list[str]:
     names += [f"/persona {p.name}" for p in copilot.library.personas]
     names += [f"/check {item.text}" for item in copilot.persona.all_checklist_items()]
     names += ["/export md", "/export json", "/export html", "/export brief"]
-    names += ["/retry", "/compact", "/model", "/new", "/sessions", "/help", "/quit"]
+    names += ["/retry", "/compact", "/undo", "/model", "/new", "/sessions", "/help", "/quit"]
     return names
 
 
@@ -193,6 +194,19 @@ def _model(copilot: Copilot, args: list[str]) -> CommandResult:
     return CommandResult(ok=True, message=f"Models: {shown}. Switch with /model NAME.")
 
 
+def _undo(copilot: Copilot, args: list[str]) -> CommandResult:
+    from agent.checkpoints import undo
+
+    event = undo(copilot.state, copilot.root)
+    if event is None:
+        return CommandResult(ok=False, message="Nothing to undo: the agent has changed no files "
+                             "in this session (or every change is undone already).")
+    copilot.session.append(event)
+    restored = ", ".join(event.files) or "no files"
+    failed = f" Could not restore: {', '.join(event.failed)}." if event.failed else ""
+    return CommandResult(ok=not event.failed, message=f"Undone: {restored}.{failed}")
+
+
 def _simple(action: Action, message: str = ""):
     def handler(copilot: Copilot, args: list[str]) -> CommandResult:
         return CommandResult(ok=True, action=action, message=message,
@@ -210,6 +224,7 @@ _HANDLERS = {
     "retry": _retry,
     "compact": _compact,
     "model": _model,
+    "undo": _undo,
     "sessions": _simple("sessions"),
     "help": _simple("help"),
     "quit": _simple("quit"),

@@ -34,6 +34,7 @@ from agent.session_models import (
     ChecklistChanged,
     ChecklistEntry,
     Compacted,
+    FileCheckpoint,
     Message,
     MessageAdded,
     MessageStatus,
@@ -47,6 +48,7 @@ from agent.session_models import (
     ToolCallRecord,
     ToolCallStarted,
     TreeHighlighted,
+    UndoDone,
     Usage,
 )
 from agent.textsafe import safe_text
@@ -168,6 +170,10 @@ def apply_event(state: SessionState, event: SessionEvent, *, title_set: bool = F
         case Compacted():
             state.timeline.append(event)
             state.compacted = event
+        case FileCheckpoint():
+            state.checkpoints.append(event)
+        case UndoDone():
+            state.undone.append(event)
         case ToolCallStarted():
             message = _find_message(state, event.id)
             if message is not None:

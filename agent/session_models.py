@@ -153,6 +153,28 @@ class Compacted(BaseModel):
     replaced: int = 0  # how many messages it stands for
 
 
+class FileCheckpoint(BaseModel):
+    """Before an edit/write in answer `id`: the file's bytes were kept (blob: their sha256 in
+    the checkpoint folder), or it did not exist. What /undo puts back."""
+
+    type: Literal["checkpoint"] = "checkpoint"
+    ts: str = Field(default_factory=now_iso)
+    id: str  # the answer whose tool call changed the file
+    path: str  # relative to the project root
+    existed: bool
+    blob: str = ""
+
+
+class UndoDone(BaseModel):
+    """/undo restored the files answer `id` changed."""
+
+    type: Literal["undo"] = "undo"
+    ts: str = Field(default_factory=now_iso)
+    id: str
+    files: list[str] = Field(default_factory=list)
+    failed: list[str] = Field(default_factory=list)
+
+
 ToolCallStatus = Literal["running", "ok", "error", "denied", "cancelled"]
 ToolDecision = Literal["", "auto", "once", "session", "remembered", "agent file", "deny"]
 
@@ -198,7 +220,9 @@ SessionEvent = Annotated[
     | Notice
     | ToolCallStarted
     | ToolCallFinished
-    | Compacted,
+    | Compacted
+    | FileCheckpoint
+    | UndoDone,
     Field(discriminator="type"),
 ]
 
@@ -261,4 +285,6 @@ class SessionState(BaseModel):
     checklist: dict[str, ChecklistEntry] = Field(default_factory=dict)
     tree: TreeHighlighted | None = None
     compacted: Compacted | None = None  # the latest /compact: what the model sees instead
+    checkpoints: list[FileCheckpoint] = Field(default_factory=list)  # before each edit/write
+    undone: list[UndoDone] = Field(default_factory=list)
     skipped_lines: list[int] = Field(default_factory=list)  # torn/invalid lines skipped on load

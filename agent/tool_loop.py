@@ -20,6 +20,7 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any
 
+from agent.checkpoints import checkpoint
 from agent.context_budget import fit_tool_turns, json_tokens, message_tokens
 from agent.providers.base import (
     ChatRequest,
@@ -96,6 +97,9 @@ async def run_tool_loop(
             )
             session.append(started)
             yield started
+            saved = checkpoint(session.id, answer_id, toolbox.root, call.name, call.arguments)
+            if saved is not None:  # before the change, so /undo can put the file back
+                session.append(saved)
             try:
                 outcome = await toolbox.run(call.name, call.arguments, approver=approver,
                                             allowed=allowed, preapproved=preapproved)

@@ -487,3 +487,45 @@ async def test_model_lists_the_servers_models_and_switches_for_this_session(
     assert oai_server.chat_requests[-1].body["model"] == "llama3"
     assert copilot.state.messages[-1].model == "llama3"
     assert load_settings()[0].model != "llama3"  # nothing written to the user's settings
+
+
+# -- /undo ---------------------------------------------------------------------------------------
+
+
+async def test_undo_puts_back_the_files_of_the_last_answer_then_the_one_before(
+    oai_server: OAIServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / "notes.txt").write_text("original\n")
+    oai_server.script(
+        tool_calls([("write", '{"path": "notes.txt", "content": "first change\\n"}')]),
+        text("Changed."),
+        tool_calls([("write", '{"path": "notes.txt", "content": "second change\\n"}'),
+                    ("write", '{"path": "api/new.py", "content": "x = 1\\n"}')]),
+        text("Changed again."),
+    )
+    monkeypatch.setenv("OPENAI_API_KEY", "test")
+    copilot = Copilot.start(cli={"base_url": oai_server.base_url, "model": "test-model"},
+                            root=tmp_path)
+    copilot.set_persona_mode("on")
+
+    async def allow(request: Any) -> str:
+        return "once"
+
+    copilot.approver = allow
+    await answer(copilot, "Update the API notes")
+    await answer(copilot, "Again, and add the API module")
+    assert (tmp_path / "notes.txt").read_text() == "second change\n"
+    assert (tmp_path / "api" / "new.py").exists()
+
+    first = copilot.run_command("/undo")
+    assert first.ok and first.message == "Undone: notes.txt, api/new.py."
+    assert (tmp_path / "notes.txt").read_text() == "first change\n"
+    assert not (tmp_path / "api" / "new.py").exists()
+
+    resumed = Session.open(copilot.state.id, read_only=True).state  # recorded in the session
+    assert len(resumed.checkpoints) == 3 and len(resumed.undone) == 1
+
+    second = copilot.run_command("/undo")
+    assert second.ok and (tmp_path / "notes.txt").read_text() == "original\n"
+    third = copilot.run_command("/undo")
+    assert not third.ok and third.message.startswith("Nothing to undo")
