@@ -394,7 +394,9 @@ def state_events(state: SessionState) -> list[SessionEvent]:
     ]
     # Merge messages and timeline by time, keeping each list's own order.
     messages_part = [(m.ts, _message_events(m)) for m in state.messages]
-    timeline_part: list[tuple[str, list[SessionEvent]]] = [(e.ts, [e]) for e in state.timeline]
+    timeline_part: list[tuple[str, list[SessionEvent]]] = sorted(
+        [(e.ts, [e]) for e in [*state.timeline, *state.checkpoints, *state.undone]],
+        key=lambda pair: pair[0])  # stable: the timeline's own order holds within a timestamp
     i = j = 0
     while i < len(messages_part) or j < len(timeline_part):
         take_message = j >= len(timeline_part) or (

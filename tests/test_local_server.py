@@ -529,3 +529,18 @@ async def test_undo_puts_back_the_files_of_the_last_answer_then_the_one_before(
     assert second.ok and (tmp_path / "notes.txt").read_text() == "original\n"
     third = copilot.run_command("/undo")
     assert not third.ok and third.message.startswith("Nothing to undo")
+
+
+def test_checkpoints_and_undo_survive_a_json_export_and_import(tmp_path: Path) -> None:
+    from agent.export import import_json
+    from agent.session import fold
+    from agent.session_models import FileCheckpoint, UndoDone
+
+    session = Session.create("backend")
+    message = session.add_user_message("change it", persona_active=True, phase="")
+    session.append(FileCheckpoint(id=message.id, path="notes.txt", existed=False))
+    session.append(UndoDone(id=message.id, files=["notes.txt"]))
+    exported = export_session(session.state, "json", None)  # type: ignore[arg-type]
+    folded = fold(import_json(exported))
+    assert [c.path for c in folded.checkpoints] == ["notes.txt"]
+    assert [u.files for u in folded.undone] == [["notes.txt"]]
