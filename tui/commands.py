@@ -31,6 +31,9 @@ def palette_entries(app: CopilotApp) -> list[tuple[str, str, Callable[[], object
         ("Phase: next", "Move the workflow to the next phase", partial(run, "/phase next")),
         ("Phase: previous", "Move the workflow to the previous phase", partial(run, "/phase prev")),
         ("Retry the last message", "Ask the last question again", app.action_retry),
+        ("Compact the conversation", "Send the model a digest of the older turns instead of them", partial(run, "/compact")),
+        ("Undo the agent's file changes", "Put back the files the last answer changed (again: further back)", partial(run, "/undo")),
+        ("List the server's models", "Show the models the server offers (/model NAME switches)", partial(run, "/model")),
         ("Toggle dark / light theme", "Switch between textual-dark and textual-light", app.action_toggle_dark),
         ("Help: keys and commands", "Every key and slash command", app.action_help),
     ]

@@ -334,3 +334,33 @@ async def test_an_overflow_is_one_line_that_offers_compact_not_retry(
                         "context size.")
         assert not any("/retry" in t for t in toasts(app))
         assert len(oai_server.chat_requests) == 1
+
+
+async def test_compact_from_the_palette_shows_in_the_transcript_and_on_resume() -> None:
+    from tui.commands import palette_entries
+    from tui.widgets.chat import NoticeLine
+
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        for question in ("How do we design the orders API?", "Which database for orders?",
+                         "How do we cache the orders list?", "How do we rate limit it?"):
+            await send(pilot, question)
+        entry = next(cb for name, _, cb in palette_entries(app) if name == "Compact the conversation")
+        entry()
+        await settle(pilot)
+        lines = [str(n.content) for n in app.query(NoticeLine)]
+        assert any(line.startswith("⇣ Compacted 4 earlier messages into an offline digest")
+                   for line in lines), lines
+        session_id = app.copilot.session.id
+
+    from agent.copilot import Copilot
+
+    resumed = CopilotApp(
+        copilot_factory=lambda: Copilot.start(cli={"provider": "offline", "stream_delay": 0},
+                                              resume=session_id, strict=False),
+        theme="textual-dark")
+    async with resumed.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        lines = [str(n.content) for n in resumed.query(NoticeLine)]
+        assert any("Compacted 4 earlier messages" in line for line in lines), lines

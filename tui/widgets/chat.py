@@ -50,7 +50,7 @@ WELCOME = (
     "Type / for commands, Ctrl+P for the palette, F1 for every key."
 )
 STATUS_CLASSES = ("streaming", "stopped", "interrupted", "error")  # shown as -streaming etc.
-TIMELINE_TYPES = ("activation", "phase", "checklist", "tree", "notice")
+TIMELINE_TYPES = ("activation", "phase", "checklist", "tree", "notice", "compact")
 # A streamed answer is split into parts of about this many blocks: every new line re-lays out
 # only the open part, not the whole answer (one growing Markdown costs O(length) per frame).
 SEAL_BLOCKS = 6
