@@ -72,3 +72,37 @@ def attach(text: str, root: ProjectRoot) -> Attached:
         return Attached(text=text, problems=problems)
     return Attached(text=text.rstrip() + "\n\n" + "\n\n".join(blocks), files=files,
                     problems=problems)
+
+
+MAX_WALK = 5000  # files looked at for completion (a huge tree completes from its first part)
+TRAILING_MENTION = re.compile(r"(?:^|\s)@([\w./\-]*)$")
+
+
+def path_candidates(root: ProjectRoot, typed: str, limit: int = 20) -> list[str]:
+    """Files under the root whose path contains the typed letters in order (fuzzy), best
+    first: a name starting with them, then shorter paths. Gitignored files are left out."""
+    needle = typed.lower()
+    scored: list[tuple[int, int, str]] = []
+    for count, path in enumerate(root.walk(root.path)):
+        if count >= MAX_WALK:
+            break
+        rel = root.rel(path)
+        low = rel.lower()
+        position = 0
+        for char in needle:
+            position = low.find(char, position) + 1
+            if position == 0:
+                break
+        else:
+            starts = 0 if low.startswith(needle) or f"/{needle}" in low else 1
+            scored.append((starts, len(rel), rel))
+    return [rel for _, _, rel in sorted(scored)[:limit]]
+
+
+def complete_mention(text: str, root: ProjectRoot) -> list[str]:
+    """Whole-text completions when the text ends in an @mention being typed."""
+    match = TRAILING_MENTION.search(text)
+    if match is None:
+        return []
+    head = text[: match.start(1)]
+    return [head + rel for rel in path_candidates(root, match.group(1)) if rel != match.group(1)]

@@ -119,7 +119,7 @@ class CopilotApp(App[None]):
                 # Placeholders hold the places of the transcript and the panels in the first
                 # frame; _mount_views swaps the real widgets in right after it.
                 yield Vertical(id="chat", classes="placeholder")
-                yield PromptInput(self._command_names, id="prompt")
+                yield PromptInput(self._command_names, id="prompt", mentions=self._mentions)
                 yield PromptHelp("", id="prompt-help")
             yield Vertical(id="panels", classes="placeholder")
         yield Footer()
@@ -231,6 +231,14 @@ class CopilotApp(App[None]):
 
     def _lookup(self, message_id: str) -> Message | None:
         return next((m for m in reversed(self.copilot.state.messages) if m.id == message_id), None)
+
+    def _mentions(self, text: str) -> list[str]:
+        """Tab after "@" completes a file path inside the project root (fuzzy)."""
+        if self._copilot is None:
+            return []
+        from agent.attach import complete_mention
+
+        return complete_mention(text, self._copilot.root)
 
     def _command_names(self) -> list[str]:
         return self.copilot.command_names() if self._copilot is not None else []

@@ -364,3 +364,28 @@ async def test_compact_from_the_palette_shows_in_the_transcript_and_on_resume() 
         await settle(pilot)
         lines = [str(n.content) for n in resumed.query(NoticeLine)]
         assert any("Compacted 4 earlier messages" in line for line in lines), lines
+
+
+async def test_tab_completes_an_at_path_and_the_transcript_shows_the_attachment(
+    project: Path,
+) -> None:
+    from agent.copilot import Copilot
+    from tui.widgets.prompt import PromptInput
+
+    (project / "api").mkdir()
+    (project / "api" / "routes.py").write_text("def list_orders():\n    return []\n")
+    app = CopilotApp(copilot_factory=lambda: Copilot.start(
+        cli={"provider": "offline", "stream_delay": 0}, root=project, strict=False),
+        theme="textual-dark")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        prompt = app.query_one(PromptInput)
+        prompt.focus()
+        await pilot.press(*"review @rou")
+        await pilot.press("tab")
+        assert prompt.text == "review @api/routes.py"
+        await pilot.press("enter")
+        await settle(pilot)
+        user = views(app, "user")[-1]
+        assert "Attached @api/routes.py:" in user.message.content
+        assert "def list_orders():" in user.message.content
