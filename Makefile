@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-web test-mcp lint bench screenshots clean
+.PHONY: run test test-web test-mcp test-llm lint bench screenshots clean
 
 $(BIN)/python:
 	@echo "Creating $(VENV) ..."
@@ -37,6 +37,12 @@ test-web: $(STAMP)
 test-mcp: $(STAMP)
 	npm install --prefix .mcp-servers --no-audit --no-fund --silent @modelcontextprotocol/server-sequential-thinking
 	$(BIN)/python -m pytest tests/mcp_real
+
+# A real model on a real server: llama-cpp-python's OpenAI-compatible server (built once from
+# source, its wheel cached in .cache/) running SmolLM2-135M on 127.0.0.1. Not part of `make test`.
+test-llm: $(STAMP)
+	PYTHON=$(PYTHON) bash tests/llm_real/build_env.sh
+	BACKEND_COPILOT_TEST_LLM=1 $(BIN)/python -m pytest tests/llm_real -v -s -rs -p no:cacheprovider
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

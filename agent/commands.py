@@ -339,6 +339,49 @@ def _probe(copilot: Copilot, args: list[str]) -> CommandResult:
     return RunProbe(url=url, requests=n, message=f"Probing {url} with {n} requests…")
 
 
+def _compact(copilot: Copilot, args: list[str]) -> CommandResult:
+    event = copilot.compact()
+    if event is None:
+        return refused("Nothing to compact yet: the last exchanges are "
+                             "always sent whole.")
+    return CommandResult(message=f"Compacted {event.replaced} earlier messages into a "
+                         "digest; the model now gets it instead of them.")
+
+
+def _model(copilot: Copilot, args: list[str]) -> CommandResult:
+    provider = copilot.provider
+    base_url = getattr(provider, "base_url", None)
+    if not base_url:
+        return refused("The offline playbook has no models; connect a "
+                             "model first (see `backend-copilot config`).")
+    if args:
+        name = " ".join(args).strip()
+        provider.model = name  # this session only; config.toml and the environment are untouched
+        return CommandResult(message=f"Model: {name} (for this session).")
+    from agent.llm.server_info import list_model_ids
+
+    key = getattr(provider, "_key", lambda: None)()
+    models = list_model_ids(base_url, key)
+    if models is None:
+        return refused(f"The server did not list its models; the model is "
+                             f"{provider.model}. Switch with /model NAME.")
+    shown = ", ".join(f"{m} (current)" if m == provider.model else m for m in models[:30])
+    return CommandResult(message=f"Models: {shown}. Switch with /model NAME.")
+
+
+def _undo(copilot: Copilot, args: list[str]) -> CommandResult:
+    from agent.tools.checkpoints import undo
+
+    event = undo(copilot.state, copilot.root)
+    if event is None:
+        return refused("Nothing to undo: the agent has changed no files "
+                             "in this session (or every change is undone already).")
+    copilot.session.append(event)
+    restored = ", ".join(event.files) or "no files"
+    failed = f" Could not restore: {', '.join(event.failed)}." if event.failed else ""
+    return CommandResult(ok=not event.failed, message=f"Undone: {restored}.{failed}")
+
+
 def _deliver_lines(copilot: Copilot) -> list[str]:
     return ["/deliver", *(f"/deliver {p.name}" for p in copilot.persona.phases)]
 
@@ -458,6 +501,22 @@ COMMANDS: tuple[Command, ...] = (
             completions=lambda copilot: ["/resource "]),
     Command("retry", "/retry", "answer your last message again (after an error or a stop)", _retry,
             palette=(P("Retry the last message", "Ask the last question again", "/retry"),)),
+    Command("compact", "/compact",
+            "send the model a digest of the older turns instead of the turns themselves",
+            _compact,
+            palette=(P("Compact the conversation",
+                       "Send the model a digest of the older turns instead of them", "/compact"),)),
+    Command("undo", "/undo",
+            "put back the files the agent changed in its last answer (again: further back)",
+            _undo,
+            palette=(P("Undo the agent's file changes",
+                       "Put back the files the last answer changed (again: further back)",
+                       "/undo"),)),
+    Command("model", "/model [NAME]",
+            "list the server's models, or switch to NAME for this session", _model,
+            palette=(P("List the server's models",
+                       "Show the models the server offers (/model NAME switches)", "/model"),),
+            completions=lambda copilot: ["/model", "/model "]),
     Command("new", "/new", "start a new session", _new,
             palette=(P("New session", "Start a fresh conversation (this one stays saved)", "/new"),)),
     Command("title", "/title <new title>", "rename this session", _title,

@@ -119,6 +119,13 @@ class Settings(BaseModel):
     token_budget: int = Field(
         default=12000, ge=500, le=10_000_000,
         description="use a whole number of tokens from 500 up, e.g. 12000")
+    # The model's window; None = ask the server (llama.cpp, vLLM, Ollama), else a default.
+    context_window: int | None = Field(
+        default=None, ge=512, le=10_000_000,
+        description="use the model's context size in tokens from 512 up, e.g. 8192")
+    max_tokens: int = Field(  # the answer's room
+        default=1024, ge=16, le=1_000_000,
+        description="use a whole number of tokens from 16 up, e.g. 1024")
     theme: str = Field(
         default="textual-dark", min_length=1,
         description="use a Textual theme name such as textual-dark or textual-light")
@@ -409,6 +416,9 @@ def describe(settings: Settings) -> list[tuple[str, str]]:
         ("answer_timeout", f"{settings.answer_timeout:g} s"),
         ("max_retries", str(settings.max_retries)),
         ("token_budget", str(settings.token_budget)),
+        ("context_window", str(settings.context_window) if settings.context_window
+         else "(asked from the server, else a default)"),
+        ("max_tokens", str(settings.max_tokens)),
         ("theme", settings.theme),
         ("stream_delay", f"{settings.stream_delay:g} s"),
         ("docs_dir", settings.docs_dir),

@@ -18,10 +18,13 @@ from agent.config import Settings, load_settings
 from agent.export.render import write_export
 from agent.key_mask import KeyMask
 from agent.llm.base import ChatRequest, PromptContext, Provider, StreamChunk, StreamEnd
+from agent.llm.context_budget import Budget, json_tokens, plan
 from agent.llm.deadline import DeadlineProvider
 from agent.llm.factory import make_provider
+from agent.llm.project_context import load_instructions
 from agent.llm.prompt import build_messages
 from agent.llm.tool_loop import run_tool_loop
+from agent.llm.tool_support import NO_TOOLS_NOTICE
 from agent.persona.insight import point_tree, suggest_checklist
 from agent.persona.library import PersonaInfo, PersonaLibrary, explain
 from agent.persona.models import Persona
@@ -32,6 +35,7 @@ from agent.session.models import (
     ActivationChanged,
     CardsUsed,
     ChecklistChanged,
+    Compacted,
     PhaseChanged,
     PlaybookCard,
     ResourceAdded,
@@ -47,6 +51,7 @@ from agent.trust import ToolGrant, TrustPolicy, TrustRequest
 
 PersonaMode = Literal["auto", "on", "off"]
 Listener = Callable[[SessionEvent], None]
+TOOL_RESULT_ROOM = 512  # tokens kept free for an answer's tool results (they are cut to fit)
 FLUSH_EVERY = 0.2  # seconds: streamed text on disk at least this often, even when chunks stall
 
 
@@ -89,6 +94,9 @@ class Copilot:
         self.approver: Approver | None = approver
         # MCP servers from config.toml; nothing starts until start_mcp() (after first paint).
         self.mcp = McpManager(settings.mcp, root=self.root.path)
+        self._no_tools: dict[str, bool] = {}  # model -> the probe found it calls no tools
+        # AGENTS.md, CLAUDE.md, .github/copilot-instructions.md: in the prompt, never permissions.
+        self.instructions = load_instructions(self.root.path)
         self._listeners: list[Listener] = []
         self._playbook_problems: set[str] = set()  # broken cards already noticed
         self._unsubscribe: Callable[[], None] | None = None
@@ -217,8 +225,14 @@ class Copilot:
     # -- a message ----------------------------------------------------------------------
 
     async def ask(self, text: str) -> AsyncIterator[StreamChunk | StreamEnd]:
-        """Record the user's message and its effects, then stream the answer."""
-        message_id = self._record_user_message(text)
+        """Record the user's message and its effects, then stream the answer. `@path` attaches
+        that file (inside the root) to the message; a problem with one is a notice."""
+        from agent.tools.attach import attach
+
+        attached = attach(text, self.root) if "@" in text else None
+        for problem in attached.problems if attached else ():
+            self.session.notice(problem)
+        message_id = self._record_user_message(text, attached.text if attached else None)
         async for item in self._answer(message_id):
             yield item
 
@@ -231,13 +245,14 @@ class Copilot:
         async for item in self._answer(last_user.id):
             yield item
 
-    def _record_user_message(self, text: str) -> str:
+    def _record_user_message(self, text: str, recorded: str | None = None) -> str:
+        """`text` drives the persona's keywords; `recorded` (text plus attachments) is saved."""
         text = self.key_mask().mask(text)  # a pasted key is not kept (nor sent on) either
         with self._lock:
             before, was_active = self.persona.name, self.state.persona_active
             result = self.activator.feed(text)
             message = self.session.add_user_message(
-                text, persona_active=result.active, phase=self.workflow.current_name
+                recorded or text, persona_active=result.active, phase=self.workflow.current_name
             )
             now = result.persona if result.active and result.persona else before
             if result.active != was_active or now != before:
@@ -351,7 +366,45 @@ class Copilot:
         newest = next((m.content for m in reversed(state.messages) if m.role == "user"), "")
         return point_tree(self.persona, [newest]) is not None
 
-    def build_request(self, playbook=None) -> ChatRequest:  # playbook: Retrieval | None
+    async def budget(self) -> Budget | None:
+        """The window plan for the next request (None for the offline playbook). The first
+        call asks the server for its window; later calls reuse what it said."""
+        window_of = getattr(self.provider, "context_window", None)
+        if window_of is None:
+            return None
+        window, source = await window_of()
+        return plan(window, self.settings.max_tokens, source)
+
+    def tool_definitions(self, budget: Budget | None) -> list[dict]:
+        """The tools offered with this request: none while no persona is on (a plain chat),
+        none for a model that cannot call them, none when their definitions alone would
+        crowd the window (a 2,048-token server)."""
+        if not self.offers_tools or not self.state.persona_active:
+            return []
+        if self._no_tools.get(self.provider.model):  # the probe said: it does not call tools
+            return []
+        definitions = self.toolbox().definitions()
+        if budget is not None and json_tokens(definitions) > budget.tools_limit:
+            return []
+        return definitions
+
+    async def _check_tool_support(self) -> None:
+        """Before the first answer that would offer tools: does this model call them? If not,
+        say so once and send no `tools` from then on."""
+        probe = getattr(self.provider, "tool_support", None)
+        if probe is None or not self.offers_tools or not self.state.persona_active:
+            return
+        model = self.provider.model
+        if model in self._no_tools:
+            return
+        supported = await probe()
+        self._no_tools[model] = supported is False
+        if supported is False:
+            self.session.notice(f"{model}: {NO_TOOLS_NOTICE}", "info")
+
+    def build_request(
+        self, playbook=None, budget: Budget | None = None  # playbook: Retrieval | None
+    ) -> ChatRequest:
         state = self.state
         active = state.persona_active
         persona = self.persona if active else None
@@ -366,6 +419,7 @@ class Copilot:
             audit=state.audit,
             playbook=playbook,
         )
+        audit_summary = prompt_summary(state.audit) if state.audit is not None else ""
         reference = ""
         if playbook is not None and playbook.hits:
             from agent.playbook.reference import reference_text
@@ -374,6 +428,19 @@ class Copilot:
         # A failed or crash-cut answer is not sent back: the model would build on broken text.
         history = [m for m in state.messages if m.role in ("user", "assistant") and m.content
                    and not (m.role == "assistant" and m.status in ("error", "interrupted"))]
+        sections: list[str] = []
+        if state.compacted is not None:  # /compact: the summary stands in for older turns
+            ids = [m.id for m in state.messages]  # upto may be a failed answer, not in history
+            if state.compacted.upto in ids:
+                newer = set(ids[ids.index(state.compacted.upto) + 1:])
+                history = [m for m in history if m.id in newer]
+            sections.append(compact_section(state.compacted.summary))
+        if self.instructions.text:
+            sections.append(self.instructions.text)
+        tools = self.tool_definitions(budget)
+        # Tool definitions and room for this answer's tool results are kept out of the history.
+        reserved = json_tokens(tools) + (min(budget.prompt // 4, TOOL_RESULT_ROOM)
+                                         if tools and budget else 0)
         messages = build_messages(
             persona=persona,
             phase=self.workflow.current if active else None,
@@ -381,14 +448,18 @@ class Copilot:
             tree_hint=tree_hint,
             history=history,
             token_budget=self.settings.token_budget,
-            audit_summary=prompt_summary(state.audit) if state.audit is not None else "",
-            reference=reference,
+            budget=budget,
+            sections=[*sections, audit_summary, reference],
+            reserved=reserved,
         )
         return ChatRequest(
             messages=messages,
             context=context,
             model=self.provider.model,
             temperature=self.persona.temperature if active else None,
+            max_tokens=budget.answer if budget else None,
+            prompt_budget=budget.prompt if budget else None,
+            tools=tools,
         )
 
     # -- tools ----------------------------------------------------------------------------
@@ -427,7 +498,7 @@ class Copilot:
     def _rounds(
         self, request: ChatRequest, answer_id: str
     ) -> AsyncIterator[StreamChunk | StreamEnd | ToolCallStarted | ToolCallFinished]:
-        if not self.offers_tools:
+        if not request.tools:
             return self.provider.stream(request)
         grant = self.grant()
         return run_tool_loop(
@@ -447,7 +518,8 @@ class Copilot:
 
     async def _answer(self, message_id: str) -> AsyncIterator[StreamChunk | StreamEnd]:
         playbook = self.consult_playbook(message_id)
-        request = self.build_request(playbook)
+        await self._check_tool_support()
+        request = self.build_request(playbook, await self.budget())
         answer_id = self.session.start_answer(
             self.provider.name,
             self.provider.model,
@@ -501,7 +573,8 @@ class Copilot:
             self.session.finish(answer_id, status, usage=end.usage, error=end.error.message)
         else:
             self.session.finish(answer_id, "complete" if received else "error", usage=end.usage,
-                                error=None if received else "The model sent an empty answer.")
+                                error=None if received else "The model sent an empty answer.",
+                                cut_at_length=end.finish_reason == "length")
         yield end
 
     # -- panels and commands ------------------------------------------------------------
@@ -586,6 +659,16 @@ class Copilot:
                 )
             )
 
+    def compact(self) -> Compacted | None:
+        """Replace the older turns, in what the model is sent, by a digest (a session event,
+        so resume and export show it). None when there is nothing older to compact."""
+        from agent.session.compact import compaction
+
+        event = compaction(self.state, self.persona, self.workflow.current_name)
+        if event is not None:
+            self.session.append(event)
+        return event
+
     def toggle_item(self, item_id: str) -> None:
         """open/suggested -> done -> open: the user's word always wins over a suggestion."""
         entry = self.state.checklist.get(item_id)
@@ -651,6 +734,10 @@ class Copilot:
         from agent.commands import command_names
 
         return command_names(self)
+
+
+def compact_section(summary: str) -> str:
+    return f"Summary of the earlier conversation (it was compacted):\n{summary.strip()}"
 
 
 def _tree_hint_text(persona: Persona, highlight: TreeHighlighted) -> str:

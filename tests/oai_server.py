@@ -12,12 +12,28 @@ empty the server answers "OK". Every request is recorded for assertions.
 
 Streaming answers use chunked transfer encoding (HTTP/1.1), so a script that closes the
 socket mid-answer is seen by the client as an incomplete body, as with a real dropped link.
+
+Server-wide behaviours of real local servers (attributes, set before the request):
+- `n_ctx`: a llama.cpp-style window, served at GET /props and enforced: a request whose
+  prompt (counted more harshly than the app's estimate) plus max_tokens exceeds it fails the
+  way `overflow` says — "stream" (an error event inside a 200 stream, llama.cpp), "400"
+  (OpenAI's wording), "vllm" (vLLM's wording, with no window in /props) or "empty" (a 200
+  stream that ends with no choices). `max_model_len` lists the window in /v1/models (vLLM).
+- max_tokens is obeyed: a longer scripted answer is cut and ends with finish_reason "length".
+- `ignore_tools`: `tools` are accepted and ignored (a tool-call script is answered as text).
+- `refuse_streamed_tools`: a streamed request with `tools` gets a 400 (llama.cpp's
+  function-calling template wants a named tool_choice and no streaming).
+- `refuse_null_content` (on by default, as llama.cpp): a message whose content is null gets a
+  500 with a pydantic validation dump.
+- `send_usage=False`: usage is never sent, whatever stream_options asks (llama.cpp).
+- a script's `pings`: `: ping` SSE comment lines before each chunk (keep-alives).
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import math
 import select
 import socket
 import sys
@@ -53,6 +69,7 @@ class Script:
     raw_lines: list[str] = field(default_factory=list)  # "raw": SSE lines sent verbatim
     leading_empty: int = 0  # "empty_choices": chunks with `choices: []` before the answer
     tool_pieces: int = 3  # "tool_calls": fragments per call's arguments
+    pings: int = 0  # `: ping` keep-alive comment lines before each streamed chunk
 
 
 def _split(text: str, chunks: int) -> list[str]:
@@ -75,10 +92,12 @@ def text(
     delay: float = 0.0,
     finish_reason: str = "stop",
     usage: tuple[int, int] = (11, 7),
+    pings: int = 0,
 ) -> Script:
     """A normal answer: a string split into `chunks` pieces, or an explicit list of pieces."""
     pieces = list(answer) if isinstance(answer, list) else _split(answer, chunks)
-    return Script("text", pieces=pieces, delay=delay, finish_reason=finish_reason, usage=usage)
+    return Script("text", pieces=pieces, delay=delay, finish_reason=finish_reason, usage=usage,
+                  pings=pings)
 
 
 _DEFAULT_ERRORS: dict[int, tuple[str, str, str | None]] = {
@@ -168,13 +187,20 @@ class _Handler(BaseHTTPRequestHandler):
     # --- request entry points -------------------------------------------------
     def do_GET(self) -> None:
         rec = self._record(None)
+        owner = self.server.owner
+        if self.path.rstrip("/") == "/props" and owner.n_ctx and owner.overflow != "vllm":
+            self._send_json(200, {"default_generation_settings": {"n_ctx": owner.n_ctx},
+                                  "total_slots": 1})
+            return
         if self.path.rstrip("/").endswith("/models"):
-            owner = self.server.owner
             if owner.models_status != 200:
                 self._send_json(owner.models_status, {"error": {"message": "no models here"}})
                 return
             data = [{"id": m, "object": "model", "created": 0, "owned_by": "test"}
                     for m in owner.models]
+            if owner.max_model_len:
+                for entry in data:
+                    entry["max_model_len"] = owner.max_model_len
             self._send_json(200, {"object": "list", "data": data})
             return
         self._send_json(404, {"error": {"message": f"Unknown path {rec.path}"}})
@@ -189,6 +215,13 @@ class _Handler(BaseHTTPRequestHandler):
         rec = self._record(body)
         if not self.path.rstrip("/").endswith("/chat/completions"):
             self._send_json(404, {"error": {"message": f"Unknown path {self.path}"}})
+            return
+        if isinstance(body, dict) and _is_tool_probe(body):
+            self._answer_probe(body)
+            return
+        refusal = self.server.owner.refusal(body if isinstance(body, dict) else {})
+        if refusal is not None:
+            self._refuse(refusal, body if isinstance(body, dict) else {})
             return
         script = self.server.owner.next_script()
         stream = isinstance(body, dict) and bool(body.get("stream"))
@@ -280,9 +313,48 @@ class _Handler(BaseHTTPRequestHandler):
             out["usage"] = usage
         return out
 
+    def _answer_probe(self, body: dict[str, Any]) -> None:
+        """The app's one-off "does this model call tools?" request: a forced call to `ping`,
+        answered with that call (or with prose when this server ignores tools). It never takes
+        a script, so tests script only the conversation."""
+        owner = self.server.owner
+        if owner.ignore_tools:
+            message: dict[str, Any] = {"role": "assistant", "content": "Pong! How can I help?"}
+        else:
+            message = {"role": "assistant", "content": None, "tool_calls": [{
+                "id": "call_ping", "type": "function",
+                "function": {"name": "ping", "arguments": "{}"}}]}
+        self._send_json(200, {
+            "id": "chatcmpl-probe", "object": "chat.completion", "created": 0,
+            "model": str(body.get("model") or "test-model"),
+            "choices": [{"index": 0, "finish_reason": "tool_calls" if message.get("tool_calls")
+                         else "stop", "message": message}],
+        })
+
+    def _refuse(self, refusal: tuple[str, str], body: dict[str, Any]) -> None:
+        """Answer a request a real local server would not serve (see OAIServer.refusal)."""
+        kind, message = refusal
+        if kind == "null_content":
+            self._send_json(500, {"error": {"message": message, "type": "internal_server_error"}})
+        elif kind in ("400", "vllm"):
+            self._send_json(400, {"error": {"message": message, "type": "invalid_request_error",
+                                            "param": "messages", "code": "context_length_exceeded"}})
+        else:  # "stream" or "empty": a 200 stream that fails inside
+            self._start_stream()
+            if kind == "stream":
+                self._sse({"error": {"message": message, "type": "server_error", "code": 500}})
+            self._end_stream()
+
     def _answer(self, s: Script, body: dict[str, Any], stream: bool, rec: RecordedRequest) -> None:
         model = str(body.get("model") or "test-model")
-        wants_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+        owner = self.server.owner
+        wants_usage = owner.send_usage and bool((body.get("stream_options") or {}).get("include_usage"))
+        if s.kind == "tool_calls" and owner.ignore_tools:
+            s = text("I reviewed the file and it looks fine.", chunks=3)
+        limit = body.get("max_tokens")
+        if isinstance(limit, int) and s.kind == "text" and owner.tokens("".join(s.pieces)) > limit:
+            s = text(owner.cut_to(s.pieces, limit), chunks=max(1, len(s.pieces)),
+                     finish_reason="length", usage=s.usage, pings=s.pings)
         usage = {"prompt_tokens": s.usage[0], "completion_tokens": s.usage[1],
                  "total_tokens": s.usage[0] + s.usage[1]}
 
@@ -330,6 +402,8 @@ class _Handler(BaseHTTPRequestHandler):
 
         self._sse(self._chunk(model, {"role": "assistant", "content": ""}))
         for i, piece in enumerate(s.pieces):
+            for _ in range(s.pings):
+                self._write_chunk(b": ping\n\n")
             if s.delay and not self._wait(s.delay, rec):
                 self.close_connection = True
                 return
@@ -386,6 +460,15 @@ class OAIServer:
     def __init__(self, models: list[str] | None = None) -> None:
         self.models: list[str] = list(models or ["test-model", "gpt-4o-mini", "llama3"])
         self.models_status = 200  # set to e.g. 500 to make GET /models fail
+        # Behaviours of real local servers (see the module docstring):
+        self.n_ctx: int | None = None
+        self.overflow: Literal["stream", "400", "vllm", "empty"] = "stream"
+        self.max_model_len: int | None = None
+        self.ignore_tools = False
+        self.refuse_streamed_tools = False  # "auto" tool choice with streaming is refused (400)
+        self.refuse_null_content = True
+        self.send_usage = True
+        self.largest_request = 0  # the biggest prompt + max_tokens seen (as this server counts)
         self.requests: list[RecordedRequest] = []
         self.lock = threading.Lock()
         self.stopping = threading.Event()
@@ -405,12 +488,78 @@ class OAIServer:
 
     @property
     def chat_requests(self) -> list[RecordedRequest]:
-        return [r for r in self.requests if r.path.rstrip("/").endswith("/chat/completions")]
+        """The conversation's requests (the app's tool-support probe is in probe_requests)."""
+        return [r for r in self.requests if r.path.rstrip("/").endswith("/chat/completions")
+                and not (isinstance(r.body, dict) and _is_tool_probe(r.body))]
+
+    @property
+    def probe_requests(self) -> list[RecordedRequest]:
+        return [r for r in self.requests if r.path.rstrip("/").endswith("/chat/completions")
+                and isinstance(r.body, dict) and _is_tool_probe(r.body)]
 
     def script(self, *scripts: Script) -> OAIServer:
         with self.lock:
             self._scripts.extend(scripts)
         return self
+
+    # -- what a real server refuses ----------------------------------------------------------
+
+    CHARS_PER_TOKEN = 3.5  # harsher than the app's 4: a real tokenizer may count more
+
+    def tokens(self, value: str) -> int:
+        return math.ceil(len(value) / self.CHARS_PER_TOKEN)
+
+    def cut_to(self, pieces: list[str], tokens: int) -> str:
+        return "".join(pieces)[: int(tokens * self.CHARS_PER_TOKEN)]
+
+    def prompt_tokens(self, body: dict[str, Any]) -> int:
+        """The request's prompt as this server counts it: every message's text and tool calls,
+        8 tokens of template per message, and the tool definitions."""
+        total = 0
+        for message in body.get("messages") or []:
+            if not isinstance(message, dict):
+                continue
+            content = message.get("content")
+            total += 8 + self.tokens(content if isinstance(content, str) else "")
+            if message.get("tool_calls"):
+                total += self.tokens(json.dumps(message["tool_calls"]))
+        if body.get("tools"):
+            total += self.tokens(json.dumps(body["tools"]))
+        return total
+
+    def refusal(self, body: dict[str, Any]) -> tuple[str, str] | None:
+        """(how, message) when this request would fail on a real local server, else None."""
+        messages = [m for m in body.get("messages") or [] if isinstance(m, dict)]
+        if self.refuse_streamed_tools and body.get("tools") and body.get("stream"):
+            return ("400", "Automatic tool choice is not supported with streaming; "
+                    "set tool_choice to a function name.")
+        if self.refuse_null_content:
+            for i, message in enumerate(messages):
+                if "content" in message and message["content"] is None:
+                    return ("null_content", "1 validation error for CreateChatCompletionRequest\n"
+                            f"messages.{i}.content\n  Input should be a valid string "
+                            "[type=string_type, input_value=None, input_type=NoneType]\n"
+                            "    For further information visit https://errors.pydantic.dev")
+        window = self.n_ctx or self.max_model_len
+        if not window:
+            return None
+        prompt = self.prompt_tokens(body)
+        answer = body.get("max_tokens") if isinstance(body.get("max_tokens"), int) else 0
+        with self.lock:
+            self.largest_request = max(self.largest_request, prompt + answer)
+        if prompt + answer <= window:
+            return None
+        if self.overflow == "stream":
+            return ("stream", f"Requested tokens ({prompt + answer}) exceed context window of {window}")
+        if self.overflow == "400":
+            return ("400", f"This model's maximum context length is {window} tokens. However, you "
+                    f"requested {prompt + answer} tokens ({prompt} in the messages, {answer} in "
+                    "the completion). Please reduce the length of the messages or completion.")
+        if self.overflow == "vllm":
+            return ("vllm", f"'max_tokens' or 'max_completion_tokens' is too large: {answer}. This "
+                    f"model's maximum context length is {window} tokens and your request has "
+                    f"{prompt} input tokens ({answer} > {window} - {prompt}).")
+        return ("empty", "")
 
     def next_script(self) -> Script:
         with self.lock:
@@ -440,6 +589,12 @@ class OAIServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _is_tool_probe(body: dict[str, Any]) -> bool:
+    choice = body.get("tool_choice")
+    return (not body.get("stream") and isinstance(choice, dict)
+            and (choice.get("function") or {}).get("name") == "ping")
 
 
 def closed_port() -> int:

@@ -167,6 +167,7 @@ def test_ask_streams_chunks_to_stdout_as_they_arrive(oai_server: OAIServer, dirs
 def test_ask_sends_persona_prompt_phase_checklist_and_tree_hint(
     oai_server: OAIServer, dirs: dict
 ) -> None:
+    oai_server.n_ctx = 32768  # a window with room for the whole persona text (llama.cpp /props)
     result = run_cli("ask", "--model", "test-model", ON_TOPIC,
                      env=llm_env(dirs, oai_server.base_url))
     assert result.returncode == 0, result.stderr
@@ -206,7 +207,7 @@ def test_ask_json_includes_usage(oai_server: OAIServer, dirs: dict) -> None:
     assert result.returncode == 0, result.stderr
     record = json.loads(result.stdout)
     assert record["answer"] == "Cursor pagination."
-    assert record["usage"] == {"prompt_tokens": 21, "completion_tokens": 4}
+    assert record["usage"] == {"prompt_tokens": 21, "completion_tokens": 4, "estimated": False}
     assert (record["provider"], record["model"], record["status"]) == ("openai", "test-model", "complete")
 
 

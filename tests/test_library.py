@@ -193,8 +193,8 @@ def _discover() -> tuple[PersonaLibrary, list[str]]:
 def test_agent_files_are_cached_between_runs_and_an_edited_file_is_read_again(
     project, isolated_dirs, monkeypatch
 ):
-    from agent.persona.cache import CACHE_NAME
     from agent.persona import persona as persona_module
+    from agent.persona.cache import CACHE_NAME
 
     first, _ = _discover()
     cache = isolated_dirs["data"] / CACHE_NAME

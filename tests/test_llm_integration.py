@@ -75,6 +75,7 @@ def messages(body: dict) -> list[tuple[str, str]]:
 async def test_prompt_follows_the_phase_checklist_and_tree_the_user_sees(
     oai_server: OAIServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    oai_server.n_ctx = 32768  # a window with room for the whole persona text (llama.cpp /props)
     copilot = start(oai_server, monkeypatch)
     copilot.set_phase("next")
     jwt = next(i for i in copilot.persona.all_checklist_items() if i.text == "JWT")

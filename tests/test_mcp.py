@@ -85,6 +85,7 @@ async def test_mcp_tool_called_through_the_loop(
     )
     copilot = Copilot.start(cli={"provider": "openai", "base_url": oai_server.base_url,
                                  "model": "test-model"}, root=tmp_path)
+    copilot.set_persona_mode("on")  # tools come with the persona
     asked: list[PermissionRequest] = []
 
     async def deny(request: PermissionRequest):
@@ -120,6 +121,7 @@ async def test_a_dying_server_is_a_status_line_and_the_chat_goes_on(
     oai_server.script(tool_calls([("echo_crash", "{}")]), text("It crashed."), text("Still here."))
     copilot = Copilot.start(cli={"provider": "openai", "base_url": oai_server.base_url,
                                  "model": "test-model"}, root=tmp_path)
+    copilot.set_persona_mode("on")  # tools come with the persona
 
     async def allow(request: PermissionRequest):
         return "once"

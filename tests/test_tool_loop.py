@@ -32,11 +32,16 @@ def project(tmp_path: Path) -> Path:
     return root
 
 
-def copilot_for(server: OAIServer, project: Path, *, agent: str | None = None) -> Copilot:
-    return Copilot.start(
+def copilot_for(server: OAIServer, project: Path, *, agent: str | None = None,
+                persona_on: bool = True) -> Copilot:
+    """Tools come with a persona: it is pinned on unless the test is about a plain chat."""
+    copilot = Copilot.start(
         cli={"provider": "openai", "base_url": server.base_url, "model": "test-model"},
         agent_paths=[agent] if agent else [], root=project,
     )
+    if persona_on:
+        copilot.set_persona_mode("on")
+    return copilot
 
 
 async def ask(copilot: Copilot, question: str) -> tuple[list[Any], StreamEnd]:
@@ -245,7 +250,7 @@ def test_cli_ask_sends_file_content_back(oai_server: OAIServer, project: Path) -
     env = dict(os.environ, OPENAI_BASE_URL=oai_server.base_url, BACKEND_COPILOT_MODEL="test-model",
                PYTHONPATH=str(ROOT))
     result = subprocess.run(
-        [sys.executable, "-m", "tui.cli", "ask", "what is in notes.txt?"],
+        [sys.executable, "-m", "tui.cli", "ask", "what do the API service notes say?"],
         capture_output=True, text=True, env=env, cwd=project, timeout=120, stdin=subprocess.DEVNULL,
     )
     assert result.returncode == 0, result.stderr
@@ -260,7 +265,8 @@ def test_cli_without_tty_denies_writes(oai_server: OAIServer, project: Path) -> 
     env = dict(os.environ, OPENAI_BASE_URL=oai_server.base_url, BACKEND_COPILOT_MODEL="test-model",
                PYTHONPATH=str(ROOT))
     result = subprocess.run(
-        [sys.executable, "-m", "tui.cli", "ask", "--root", str(project), "clear notes"],
+        [sys.executable, "-m", "tui.cli", "ask", "--root", str(project),
+         "clear the API service notes"],
         capture_output=True, text=True, env=env, cwd=ROOT, timeout=120, stdin=subprocess.DEVNULL,
     )
     assert result.returncode == 0, result.stderr
@@ -268,5 +274,13 @@ def test_cli_without_tty_denies_writes(oai_server: OAIServer, project: Path) -> 
     assert (project / "notes.txt").read_text() == "the deploy key rotates on fridays\n"
 
 
-
-
+async def test_a_plain_chat_without_a_persona_offers_no_tools(
+    oai_server: OAIServer, project: Path
+) -> None:
+    """Tools belong to the persona's work: small talk goes out without a `tools` list (a local
+    model then cannot wander off into calls nobody asked for)."""
+    oai_server.script(text("Hello."))
+    copilot = copilot_for(oai_server, project, persona_on=False)
+    _, end = await ask(copilot, "hello, how are you?")
+    assert end.error is None and not copilot.state.persona_active
+    assert "tools" not in oai_server.chat_requests[0].body

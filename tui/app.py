@@ -128,7 +128,7 @@ class CopilotApp(App[None]):
                 # Placeholders hold the places of the transcript and the panels in the first
                 # frame; _mount_views swaps the real widgets in right after it.
                 yield Vertical(id="chat", classes="placeholder")
-                yield PromptInput(self._command_names, id="prompt")
+                yield PromptInput(self._command_names, id="prompt", mentions=self._mentions)
                 yield PromptHelp("", id="prompt-help")
             yield Vertical(id="panels", classes="placeholder")
         yield CopilotFooter()
@@ -262,6 +262,14 @@ class CopilotApp(App[None]):
     def _lookup(self, message_id: str) -> Message | None:
         return next((m for m in reversed(self.copilot.state.messages) if m.id == message_id), None)
 
+    def _mentions(self, text: str) -> list[str]:
+        """Tab after "@" completes a file path inside the project root (fuzzy)."""
+        if self._copilot is None:
+            return []
+        from agent.tools.attach import complete_mention
+
+        return complete_mention(text, self._copilot.root)
+
     def _command_names(self) -> list[str]:
         return self.copilot.command_names() if self._copilot is not None else []
 
@@ -280,6 +288,7 @@ class CopilotApp(App[None]):
             active=state.persona_active,
             provider=copilot.provider.name,
             model=copilot.provider.model,
+            instructions=copilot.instructions.files,
         )
 
     def _show_panels(self) -> None:
@@ -467,8 +476,10 @@ class CopilotApp(App[None]):
                     and item.error is not None
                     and item.error.kind != "cancelled"
                 ):
-                    self.say(f"{item.error.message} — Ctrl+R or /retry tries again.",
-                             severity="error", timeout=8)
+                    # An overflow fails the same way again: /compact or /new is the way on.
+                    hint = "" if item.error.kind == "overflow" else (
+                        " — Ctrl+R or /retry tries again.")
+                    self.say(f"{item.error.message}{hint}", severity="error", timeout=8)
         finally:
             self.busy = False
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -132,6 +134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
     except BrokenPipeError:
+        _silence_stdout()
         return EXIT_OK
     except _UserFacingErrors() as exc:  # one line, never a traceback
         print(f"backend-copilot: {safe_line(str(exc))}", file=sys.stderr)
@@ -230,6 +233,13 @@ def _out(text: str) -> None:
     sys.stdout.flush()
 
 
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail again."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
 def _question(words: list[str]) -> str:
     """The words, or all of standard input for `ask -` (a paste too big for an argument)."""
     if words == ["-"]:
@@ -272,19 +282,27 @@ def _ask(text: str, cli: dict[str, Any], agents: list[str], *, as_json: bool,
     parts: list[str] = []
     end: StreamEnd | None = None
 
+    reader_gone = False
+
     async def run() -> None:
-        nonlocal end
+        nonlocal end, reader_gone
         try:
             await prepare_tools(copilot)
-            async for item in copilot.ask(text):
-                if isinstance(item, StreamChunk):
-                    parts.append(item.text)
-                    if not as_json:
-                        _out(safe_text(item.text))
-                elif isinstance(item, StreamEnd):
-                    end = item
-                elif not as_json:
-                    show_tool_event(item)
+            # aclosing: when the reader goes away the answer is closed here, in order (the
+            # session records it as stopped), not torn down half-running at exit.
+            async with contextlib.aclosing(copilot.ask(text)) as answer:
+                async for item in answer:
+                    if isinstance(item, StreamChunk):
+                        parts.append(item.text)
+                        if not as_json:
+                            _out(safe_text(item.text))
+                    elif isinstance(item, StreamEnd):
+                        end = item
+                    elif not as_json:
+                        show_tool_event(item)
+        except BrokenPipeError:  # `ask ... | head -c 100`: the reader has all it wanted
+            reader_gone = True
+            _silence_stdout()
         finally:
             await copilot.aclose()
 
@@ -294,6 +312,8 @@ def _ask(text: str, cli: dict[str, Any], agents: list[str], *, as_json: bool,
         asyncio.run(run())
     except KeyboardInterrupt:
         interrupted = True
+    if reader_gone:
+        return EXIT_OK
     for warning in copilot.session.warnings[warned:]:  # e.g. the disk filled up mid-answer
         print(f"backend-copilot: {warning}", file=sys.stderr)
     copilot.session.close()  # flushed, and the lock file is removed (none is left behind)
@@ -326,10 +346,14 @@ def _ask(text: str, cli: dict[str, Any], agents: list[str], *, as_json: bool,
             print(f"backend-copilot: {end.error.message}", file=sys.stderr)
         elif answer is not None and answer.status == "error":  # e.g. an empty answer
             print(f"backend-copilot: {answer.error or 'the answer failed'}", file=sys.stderr)
-        elif answer is not None and answer.usage is not None:
-            from agent.session.models import usage_line
+        else:
+            from agent.session.models import CUT_AT_LENGTH, usage_line
 
-            print(usage_line(answer.usage), file=sys.stderr)
+            if answer is not None and answer.cut_at_length:
+                print(f"backend-copilot: {CUT_AT_LENGTH} (raise max_tokens to allow longer "
+                      "answers)", file=sys.stderr)
+            if answer is not None and answer.usage is not None:
+                print(usage_line(answer.usage), file=sys.stderr)
     if interrupted:
         return EXIT_INTERRUPTED
     failed = (end is not None and end.error is not None) or (

@@ -101,5 +101,14 @@ def describe(event: TimelineEvent, persona: Persona) -> tuple[str, str]:
         how = "Chosen" if event.chosen else "Points to"
         words = f" (words: {', '.join(event.words)})" if event.words else ""
         return ("↳", f"{how} {event.recommendation}{words}")
+    if event.type == "compact":
+        return ("⇣", compacted_line(event))
     icon = {"info": "ℹ", "warning": "⚠", "error": "✖"}[event.level]
     return (icon, event.text)
+
+
+def compacted_line(event: Any) -> str:
+    """The /compact event as one sentence (the transcript, resume)."""
+    by = "the model's summary" if event.by == "model" else "an offline digest"
+    return (f"Compacted {event.replaced} earlier messages into {by}; the model now sees: "
+            f"{' '.join(event.summary.split())}")

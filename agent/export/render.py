@@ -40,6 +40,7 @@ from agent.session.models import (
     CardsUsed,
     ChecklistChanged,
     ChecklistEntry,
+    Compacted,
     Message,
     MessageAdded,
     Notice,
@@ -61,7 +62,9 @@ FORMATS: tuple[str, ...] = ("md", "json", "html", "brief")
 JSON_FORMAT = "backend-copilot-session"
 JSON_VERSION = 1
 
-TimelineEvent = ActivationChanged | PhaseChanged | ChecklistChanged | TreeHighlighted | Notice
+TimelineEvent = (ActivationChanged | PhaseChanged | ChecklistChanged | TreeHighlighted | Notice
+                 | Compacted)
+CUT_NOTE = "Cut at the length limit (max_tokens): the answer is incomplete."
 
 
 # -- shared helpers ------------------------------------------------------------------------
@@ -108,6 +111,10 @@ def _timeline_line(event: TimelineEvent) -> str:
             return f"Decision {event.tree_id}: {event.recommendation} {verb}{words}"
         case Notice():
             return f"{event.level.capitalize()}: {event.text}"
+        case Compacted():
+            by = "the model's summary" if event.by == "model" else "an offline digest"
+            return (f"Compacted {event.replaced} earlier messages into {by}: "
+                    f"{' '.join(event.summary.split())}")
     return ""
 
 
@@ -242,6 +249,8 @@ def _to_markdown(state: SessionState, persona: Persona | None) -> str:
             if part.result:
                 out.append(_md_block(_short(part.result, TOOL_RESULT_SHOWN)))
             out.append("\n")
+        if message.cut_at_length:
+            out.append(f"\n> {CUT_NOTE}\n")
         if message.error:
             out.append(f"\n> Error: {_md_inline(message.error)}\n")
         out.append("\n")
@@ -338,6 +347,8 @@ def _to_html(state: SessionState, persona: Persona | None) -> str:
                 f"{_h(_tool_line(part))}</summary><pre>{_h(_short(part.arguments, 2000))}</pre>"
                 f"<pre>{_h(_short(part.result, TOOL_RESULT_SHOWN))}</pre></details>"
             )
+        if message.cut_at_length:
+            out.append(f'<p class="error">{_h(CUT_NOTE)}</p>')
         if message.error:
             out.append(f'<p class="error">Error: {_h(message.error)}</p>')
         out.append("</div>\n")
@@ -385,11 +396,10 @@ def state_events(state: SessionState) -> list[SessionEvent]:
     ]
     # Merge messages and timeline by time, keeping each list's own order.
     messages_part = [(m.ts, _message_events(m)) for m in state.messages]
-    timeline_part: list[tuple[str, list[SessionEvent]]] = [(e.ts, [e]) for e in state.timeline]
-    # Resources named by hand and deliveries are not on the timeline; they merge in by time.
-    extra = [*state.resources, *state.deliverables]
-    if extra:
-        timeline_part = sorted(timeline_part + [(e.ts, [e]) for e in extra], key=lambda p: p[0])
+    timeline_part: list[tuple[str, list[SessionEvent]]] = sorted(
+        [(e.ts, [e]) for e in [*state.timeline, *state.checkpoints, *state.undone,
+                               *state.resources, *state.deliverables]],
+        key=lambda pair: pair[0])  # stable: the timeline's own order holds within a timestamp
     i = j = 0
     while i < len(messages_part) or j < len(timeline_part):
         take_message = j >= len(timeline_part) or (
@@ -464,6 +474,7 @@ def _message_events(message: Message) -> list[SessionEvent]:
                 status=message.status,
                 usage=message.usage,
                 error=message.error,
+                cut_at_length=message.cut_at_length,
                 ts=message.ts,
             )
         )

@@ -37,6 +37,8 @@ class ChatRequest(BaseModel):
     context: PromptContext = Field(default_factory=PromptContext)
     model: str = ""
     temperature: float | None = None
+    max_tokens: int | None = None  # the answer's room in the window; sent as max_tokens
+    prompt_budget: int | None = None  # tokens the whole prompt may use (tool results cut to it)
     # Function calling (providers that cannot call tools ignore both):
     tools: list[dict[str, Any]] = Field(default_factory=list)  # openai `tools=[...]` entries
     # This answer's tool rounds, in OpenAI message form, sent after `messages`: an assistant
@@ -46,7 +48,7 @@ class ChatRequest(BaseModel):
 
 ErrorKind = Literal[
     "auth", "not_found", "rate_limit", "server", "connection", "timeout",
-    "stream_cut", "bad_response", "config", "cancelled", "other",
+    "stream_cut", "bad_response", "config", "cancelled", "other", "overflow", "invalid",
 ]
 
 

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from agent.errors import CopilotError
 from agent.llm.base import ErrorKind, ProviderError
+from agent.llm.context_budget import OVERFLOW_PREFIX
 from agent.text import KEY_SHAPED, strip_terminal_escapes
 
 MAX_DETAIL = 200  # characters of server-supplied text kept in a message
@@ -53,6 +54,11 @@ def scrub(text: str, secrets: Iterable[str | None] = ()) -> str:
     text = KEY_SHAPED.sub("***", text)
     text = strip_terminal_escapes(text)
     return _SPACE.sub(" ", text).strip()
+
+
+def scrub_lines(text: str, secrets: Iterable[str | None] = ()) -> str:
+    """Like scrub, but keeps the line breaks (a validation dump is read line by line)."""
+    return "\n".join(scrub(line, secrets) for line in text.splitlines())
 
 
 def detail(text: str, secrets: Iterable[str | None] = ()) -> str:
@@ -118,19 +124,32 @@ def bad_request_message(status: int, server_text: str) -> str:
     return f"The server refused the request ({status}){said}."
 
 
-def refused_message(base_url: str) -> str:
-    return (f"Could not connect to {display_url(base_url)}: connection refused. Is the server running? "
-            "Check OPENAI_BASE_URL.")
+DEFAULT_URL_HINT = "Check OPENAI_BASE_URL"
+# Ollama's address comes from config.toml or --base-url; OPENAI_BASE_URL is ignored for it by
+# design, so naming that variable would send the user to the wrong knob.
+OLLAMA_URL_HINT = ("Is Ollama running (`ollama serve`)? OPENAI_BASE_URL is not used for ollama/ "
+                   "models: set base_url in config.toml or --base-url")
 
 
-def connect_failed_message(base_url: str, reason: str) -> str:
-    return (f"Could not connect to {display_url(base_url)}: {reason}. "
-            "Check OPENAI_BASE_URL and your network.")
+def url_hint(provider_name: str) -> str:
+    """What to check when the server cannot be reached, for this provider."""
+    return OLLAMA_URL_HINT if provider_name == "ollama" else DEFAULT_URL_HINT
 
 
-def connect_timeout_message(base_url: str, seconds: float) -> str:
+def refused_message(base_url: str, hint: str = DEFAULT_URL_HINT) -> str:
+    if hint == DEFAULT_URL_HINT:
+        return (f"Could not connect to {display_url(base_url)}: connection refused. "
+                f"Is the server running? {hint}.")
+    return f"Could not connect to {display_url(base_url)}: connection refused. {hint}."
+
+
+def connect_failed_message(base_url: str, reason: str, hint: str = DEFAULT_URL_HINT) -> str:
+    return f"Could not connect to {display_url(base_url)}: {reason}. {hint} and your network."
+
+
+def connect_timeout_message(base_url: str, seconds: float, hint: str = DEFAULT_URL_HINT) -> str:
     return (f"Timed out connecting to {display_url(base_url)} after {seconds:g}s. "
-            "Check OPENAI_BASE_URL and your network.")
+            f"{hint} and your network.")
 
 
 def read_timeout_message(base_url: str, seconds: float, partial: bool) -> str:
@@ -157,10 +176,73 @@ def no_choices_message(base_url: str) -> str:
             "Check the model name and try again.")
 
 
-class ProviderFailure(CopilotError):
-    title = "Model"
+# -- context overflow -----------------------------------------------------------------------
+# Each server words "the prompt is longer than my window" its own way; the number, when given,
+# is the window, which the app then budgets to.
+_WINDOW_NUMBER = (
+    re.compile(r"exceeds? (?:the )?context window of (\d+)", re.I),  # llama.cpp
+    re.compile(r"maximum context length is (\d+)", re.I),  # OpenAI, vLLM, llama-cpp-python
+    re.compile(r"context (?:length|window|size)(?: of| is|:)? (\d+)", re.I),
+    re.compile(r"n_ctx(?:_slot)?\s*[=:]\s*(\d+)", re.I),
+)
+_OVERFLOW_WORDS = re.compile(
+    r"context[_ ]length[_ ]exceeded|exceeds? (?:the )?(?:available )?context|maximum context "
+    r"length|context window|prompt is too long|too many tokens|input is too long|"
+    r"requested tokens|n_ctx", re.I)
 
+
+def overflow_window(server_text: str) -> tuple[bool, int | None]:
+    """(is this a context overflow?, the window it names or None)."""
+    if not _OVERFLOW_WORDS.search(server_text):
+        return False, None
+    for pattern in _WINDOW_NUMBER:
+        match = pattern.search(server_text)
+        if match:
+            return True, int(match.group(1))
+    return True, None
+
+
+def overflow_message(window: int | None) -> str:
+    size = f"{window:,}-token window" if window else "context window"
+    return (f"{OVERFLOW_PREFIX} {size}: /compact to summarise it, "
+            "/new to start fresh, or raise the server's context size.")
+
+
+# -- request validation ------------------------------------------------------------------------
+# A server that rejects the request's shape answers the same way every time (some with a 500
+# and a pydantic dump); retrying only makes the user wait for the same refusal.
+_VALIDATION = re.compile(
+    r"validation error|Input should be|field required|Field required|is not valid under|"
+    r"Invalid value|invalid_request_error|unsupported|not supported|Extra inputs are not permitted",
+)
+_VALIDATION_LINE = re.compile(r"Input should be[^\n\[]*|[Ff]ield required|Extra inputs are "
+                              r"not permitted|not supported[^\n]*|unsupported[^\n]*")
+
+
+def is_validation_error(server_text: str) -> bool:
+    return bool(_VALIDATION.search(server_text))
+
+
+def validation_message(status: int, server_text: str) -> str:
+    """The useful line of a validation dump: which field, and what the server wanted."""
+    lines = [ln.strip() for ln in server_text.splitlines() if ln.strip()]
+    useful = ""
+    for i, line in enumerate(lines):
+        found = _VALIDATION_LINE.search(line)
+        if found:
+            where = lines[i - 1] if i > 0 and " " not in lines[i - 1] else ""
+            useful = f"{where}: {found.group(0).strip()}" if where else found.group(0).strip()
+            break
+    if not useful:
+        useful = lines[0] if lines else ""
+    said = _said(useful[:MAX_DETAIL])
+    return f"The server refused the request as invalid ({status}){said}. Retrying would not help."
+
+
+class ProviderFailure(CopilotError):
     """Raised by the few provider calls that return data (e.g. list_models) when they fail."""
+
+    title = "Model"
 
     def __init__(self, error: ProviderError) -> None:
         super().__init__(error.message)

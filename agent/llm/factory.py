@@ -27,4 +27,5 @@ def make_provider(settings: Settings, *, temperature: float | None = None) -> Pr
         max_retries=settings.max_retries,
         key_env=settings.key_env,
         temperature=temperature,
+        context_window=settings.context_window,
     )

@@ -17,6 +17,10 @@ Decisions worth knowing:
   answer had none, it ends with `bad_response` "The server sent no choices".
 - Timeouts are not retried (each already cost the user the full wait). A Retry-After longer
   than `max_retry_wait` is not waited out: we stop at once and report it.
+- A context overflow (any wording, as a 4xx/5xx, inside a 200 stream, or an empty stream after
+  a long prompt) and a validation refusal are never retried: the same request fails the same
+  way. An overflow that names the window teaches it to `window`, so the next request fits.
+- When the server reports no usage, it is estimated from the text and marked `estimated`.
 """
 
 from __future__ import annotations
@@ -33,12 +37,17 @@ from typing import Any
 from pydantic import SecretStr
 
 from agent.llm import errors as E
+from agent.llm import tool_support as T
 from agent.llm.base import ChatRequest, ProviderError, StreamChunk, StreamEnd, ToolCall
+from agent.llm.context_budget import default_window, estimate_tokens, message_tokens, turns_tokens
+from agent.llm.server_info import probe_window
 from agent.session.models import Usage
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 RETRYABLE_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504})
 MODELS_TIMEOUT = 5.0  # seconds for the GET /models made to explain a 404
+COMMON_WINDOWS = (2048, 4096, 8192, 16384, 32768)  # the sizes local servers start with
+EMPTY_MEANS_OVERFLOW = 0.75  # an empty stream after a prompt this full of the window = overflow
 
 
 class OpenAIProvider:
@@ -60,6 +69,7 @@ class OpenAIProvider:
         temperature: float | None = None,
         backoff_base: float = 0.5,
         max_retry_wait: float = 30.0,
+        context_window: int | None = None,
     ) -> None:
         self.name = name
         self.model = model
@@ -76,6 +86,13 @@ class OpenAIProvider:
         self._client_loop: asyncio.AbstractEventLoop | None = None
         self._openai: Any = None
         self._include_usage = True  # turned off for good once a server rejects stream_options
+        # The model's context window: the user's setting, else what the server says (asked
+        # once), else learned from an overflow error, else a default by host.
+        self.window: int | None = context_window
+        self.window_source = "setting" if context_window else ""
+        self._window_probed = context_window is not None
+        self.url_hint = E.url_hint(name)
+        self._tool_support: dict[str, bool | None] = {}  # model -> calls tools? (None: unknown)
 
     def __repr__(self) -> str:
         return f"OpenAIProvider(name={self.name!r}, model={self.model!r}, base_url={self.base_url!r})"
@@ -163,6 +180,68 @@ class OpenAIProvider:
         except (E.ProviderFailure, TimeoutError):
             return None
 
+    # -- the context window ------------------------------------------------------------------
+
+    async def context_window(self) -> tuple[int, str]:
+        """(window in tokens, where it came from). Asks the server once (llama.cpp /props,
+        vLLM max_model_len, Ollama's num_ctx); never fails — a default stands in."""
+        if not self._window_probed:
+            self._window_probed = True
+            found = await probe_window(self.base_url, self.model, self._key(), self.name)
+            if found is not None and self.window is None:
+                self.window, self.window_source = found, "server"
+        if self.window is not None:
+            return self.window, self.window_source
+        return default_window(self.base_url), "default"
+
+    def _learn_window(self, window: int | None) -> None:
+        if window and window > 0 and self.window_source != "setting":
+            self.window, self.window_source = window, "learned from an error"
+
+    def _overflow(self, server_text: str, *, status: int | None = None) -> ProviderError | None:
+        """The one-line overflow error when the server's words say so, else None."""
+        is_overflow, window = E.overflow_window(server_text)
+        if not is_overflow:
+            return None
+        self._learn_window(window)
+        return self._error("overflow", E.overflow_message(window or self.window), status=status)
+
+    # -- tool support ------------------------------------------------------------------------
+
+    async def tool_support(self) -> bool | None:
+        """Does the model call tools? Probed once per server and model, remembered on disk;
+        None when the probe could not tell (the server unreachable): tools are then offered."""
+        model = self.model
+        if model in self._tool_support:
+            return self._tool_support[model]
+        known = T.remembered(self.base_url, model)
+        if known is None:
+            known = await self._probe_tools(model)
+            if known is not None:
+                T.remember(self.base_url, model, known)
+        self._tool_support[model] = known
+        return known
+
+    async def _probe_tools(self, model: str) -> bool | None:
+        if not model or await self._ensure_client() is not None:
+            return None
+        openai = self._openai
+        try:
+            response = await asyncio.wait_for(self._client.chat.completions.create(
+                model=model, messages=T.PROBE_MESSAGES, tools=[T.PING_TOOL],
+                tool_choice={"type": "function", "function": {"name": "ping"}},
+                max_tokens=T.PROBE_MAX_TOKENS, stream=False,
+            ), self.read_timeout)
+        except openai.APIStatusError as exc:
+            # A request refused for its tools means no tools; auth, model or load problems
+            # prove nothing (the real request will report them).
+            if exc.status_code in (400, 422, 500, 501) and "tool" in _server_text(exc).lower():
+                return False
+            return None
+        except (openai.OpenAIError, TimeoutError, ValueError):
+            return None
+        return T.called_a_tool(response)
+
     # -- streaming -------------------------------------------------------------------------
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[StreamChunk | StreamEnd]:
@@ -189,7 +268,9 @@ class OpenAIProvider:
             kwargs: dict[str, Any] = {"model": model, "messages": messages, "stream": True}
             if temperature is not None:
                 kwargs["temperature"] = temperature
-            if request.tools:
+            if request.max_tokens:
+                kwargs["max_tokens"] = request.max_tokens
+            if request.tools and self._tool_support.get(model) is not False:
                 kwargs["tools"] = request.tools
             if self._include_usage:
                 kwargs["stream_options"] = {"include_usage": True}
@@ -202,6 +283,17 @@ class OpenAIProvider:
                     self._include_usage = False
                     attempt -= 1  # not a real try: the server just lacks that option
                     continue
+                if "tools" in kwargs and _refuses_tools(exc):
+                    # e.g. llama.cpp's function-calling template: "auto" + streaming refused.
+                    # Answer without tools rather than not at all, and remember it.
+                    self._tool_support[model] = False
+                    T.remember(self.base_url, model, False)
+                    attempt -= 1  # not a real try
+                    continue
+                refusal = self._refusal(exc)
+                if refusal is not None:
+                    yield StreamEnd(finish_reason="error", error=refusal)
+                    return
                 wait = self._retry_wait(exc, attempt)
                 if wait is not None:
                     await asyncio.sleep(wait)
@@ -231,6 +323,7 @@ class OpenAIProvider:
             error: ProviderError | None = None
             retry = False
             calls: dict[int, dict[str, Any]] = {}  # index -> id, name, argument pieces
+            text_parts: list[str] = []
             try:
                 async for chunk in response:
                     chunk_usage = getattr(chunk, "usage", None)
@@ -249,6 +342,7 @@ class OpenAIProvider:
                     content = getattr(delta, "content", None)
                     if isinstance(content, str) and content:
                         sent_text = True
+                        text_parts.append(content)
                         yield StreamChunk(text=content)
                     for piece in getattr(delta, "tool_calls", None) or ():
                         _add_tool_delta(calls, piece)
@@ -261,8 +355,9 @@ class OpenAIProvider:
                     error = self._error("stream_cut", E.stream_cut_message(self.base_url, sent_text),
                                         retryable=True)
             except openai.APIError as exc:  # an {"error": ...} event inside the stream
-                error = self._error("server", f"The server reported an error mid-answer: "
-                                    f"{E.detail(exc.message, self._secrets)}", retryable=True)
+                error = self._overflow(_server_text(exc)) or self._error(
+                    "server", f"The server reported an error mid-answer: "
+                    f"{E.detail(exc.message, self._secrets)}", retryable=True)
             except ValueError:  # json.JSONDecodeError: a malformed SSE data line
                 error = self._error("bad_response", E.malformed_message(self.base_url, sent_text))
             finally:
@@ -274,16 +369,51 @@ class OpenAIProvider:
             if error is not None:
                 yield StreamEnd(finish_reason="error", usage=usage, error=error)
             elif not saw_choices:
-                yield StreamEnd(finish_reason="error", usage=usage, error=self._error(
-                    "bad_response", E.no_choices_message(self.base_url)))
+                yield StreamEnd(finish_reason="error", usage=usage,
+                                error=self._empty_stream_error(request))
             elif calls:
-                yield StreamEnd(finish_reason="tool_calls", usage=usage,
-                                tool_calls=_assembled(calls))
+                yield StreamEnd(finish_reason="tool_calls", usage=usage or _estimate(
+                    request, "".join(arg for c in calls.values() for arg in c["arguments"])),
+                    tool_calls=_assembled(calls))
             else:
-                yield StreamEnd(finish_reason=finish_reason or "stop", usage=usage)
+                yield StreamEnd(finish_reason=finish_reason or "stop",
+                                usage=usage or _estimate(request, "".join(text_parts)))
             return
 
     # -- failure handling ------------------------------------------------------------------
+
+    def _refusal(self, exc: Any) -> ProviderError | None:
+        """An overflow or a validation refusal: errors that retrying cannot cure."""
+        status = int(exc.status_code)
+        if status < 400 or status in (401, 403, 404, 429):
+            return None
+        text = _server_text(exc)
+        overflow = self._overflow(text, status=status)
+        if overflow is not None:
+            return overflow
+        if status in (408, 409, 502, 503, 504) or not E.is_validation_error(text):
+            return None
+        return self._error("invalid", E.validation_message(status, E.scrub_lines(
+            text, self._secrets)), status=status)
+
+    def _empty_stream_error(self, request: ChatRequest) -> ProviderError:
+        """No choices at all: after a prompt that nearly fills the window, that is an overflow
+        some servers report only by ending the stream."""
+        asked = _prompt_tokens(request) + (request.max_tokens or 0)
+        if self.window is not None:
+            if asked >= self.window * EMPTY_MEANS_OVERFLOW:
+                return self._error("overflow", E.overflow_message(self.window))
+            return self._error("bad_response", E.no_choices_message(self.base_url))
+        # The window is unknown (llama-cpp-python says it nowhere, and its stream just ends
+        # when the prompt does not fit): past the smallest common window, take the silence
+        # for an overflow and budget the next request to the largest common size below it.
+        guess = max((w for w in COMMON_WINDOWS if w < asked), default=None)
+        if guess is None or asked < COMMON_WINDOWS[0] * EMPTY_MEANS_OVERFLOW:
+            return self._error("bad_response", E.no_choices_message(self.base_url))
+        self.window, self.window_source = guess, "guessed from an empty answer"
+        return self._error("overflow", E.overflow_message(None))
+
+    # -- retries ------------------------------------------------------------------
 
     def _backoff(self, attempt: int) -> float:
         return min(self.backoff_base * (2 ** (attempt - 1)), self.max_retry_wait)
@@ -322,7 +452,7 @@ class OpenAIProvider:
         names = {type(e).__name__ for e in _chain(exc)}
         if "ConnectTimeout" in names:
             return self._error("timeout", E.connect_timeout_message(
-                self.base_url, self.connect_timeout), retryable=True)
+                self.base_url, self.connect_timeout, self.url_hint), retryable=True)
         if "ReadTimeout" in names or (type(exc).__name__ == "APITimeoutError"
                                       and "ConnectError" not in names):
             return self._error("timeout", E.read_timeout_message(
@@ -331,9 +461,10 @@ class OpenAIProvider:
             return self._error("stream_cut", E.stream_cut_message(self.base_url, True),
                                retryable=True)
         if _refused(exc):
-            return self._error("connection", E.refused_message(self.base_url), retryable=True)
+            return self._error("connection", E.refused_message(self.base_url, self.url_hint),
+                               retryable=True)
         return self._error("connection", E.connect_failed_message(
-            self.base_url, _reason(exc, self._secrets)), retryable=True)
+            self.base_url, _reason(exc, self._secrets), self.url_hint), retryable=True)
 
 
 # -- small helpers ---------------------------------------------------------------------------
@@ -385,6 +516,24 @@ def retry_after_seconds(headers: Any) -> float | None:
     except (TypeError, ValueError):
         return None
     return max(0.0, when.timestamp() - time.time())
+
+
+def _prompt_tokens(request: ChatRequest) -> int:
+    return (sum(message_tokens(m.content) for m in request.messages)
+            + turns_tokens(request.tool_turns))
+
+
+def _estimate(request: ChatRequest, answer: str) -> Usage:
+    """Usage for a server that reports none (llama.cpp ignores include_usage): an estimate,
+    marked so the app shows it as one (≈)."""
+    return Usage(prompt_tokens=_prompt_tokens(request), completion_tokens=estimate_tokens(answer),
+                 estimated=True)
+
+
+def _refuses_tools(exc: Any) -> bool:
+    text = _server_text(exc).lower()
+    return exc.status_code in (400, 422, 500, 501) and ("tool" in text or "function" in text) \
+        and not E.overflow_window(text)[0]
 
 
 def _mentions_stream_options(exc: Any) -> bool:

@@ -6,9 +6,11 @@ to — so the model answers from the same state the user sees — and the playbo
 for the question, as reference. Without an active persona it is a short generic prompt (the
 cards still come along: they are plain backend knowledge).
 
-Token counts are estimates: ceil(len(text) / 4) plus 4 per message for role framing. That is
-close enough for English and code with GPT-style tokenizers, needs no tokenizer download and
-costs nothing; the budget should leave headroom below the model's real context size.
+Token counts are estimates (agent/llm/context_budget.py). When the model's window is known (or
+defaulted), a Budget decides what fits: the full persona text only while it takes a modest
+share of the window, else a compact prompt (the persona's essentials, phase, open checklist
+items, tree branch); further sections (a summary of compacted turns, the project's AGENTS.md,
+playbook cards, ...) are passed as `sections`, most important first, and cut to the room left.
 
 Trimming drops the oldest turns first. The system prompt and the newest user message are always
 kept, the newest user message whole even when it alone exceeds the budget (nothing the user
@@ -24,11 +26,22 @@ from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 from agent.llm.base import ChatMessage
+from agent.llm.context_budget import (
+    CHARS_PER_TOKEN,
+    MESSAGE_OVERHEAD_TOKENS,
+    Budget,
+    estimate_tokens,
+    fit_sections,
+    message_tokens,
+)
 from agent.persona.models import Persona, Phase
 from agent.session.models import ChecklistEntry
 
-CHARS_PER_TOKEN = 4
-MESSAGE_OVERHEAD_TOKENS = 4
+__all__ = ["CHARS_PER_TOKEN", "MESSAGE_OVERHEAD_TOKENS", "estimate_tokens", "message_tokens",
+           "build_messages", "system_prompt", "compact_system_prompt", "trim_history"]
+COMPACT_OPEN_ITEMS = 8  # open checklist items named in the compact prompt
+FULL_SHARE_OF_ROOM = 0.5  # the full persona text only while it leaves half the room to the talk
+SYSTEM_SHARE = 0.6  # the system prompt's sections may use at most this share of the prompt room
 
 GENERIC_PROMPT = (
     "You are a helpful assistant for software and backend engineering. Answer clearly and "
@@ -45,15 +58,6 @@ class MessageLike(Protocol):
 
 
 ChecklistInput = Mapping[str, ChecklistEntry] | Sequence[str] | None
-
-
-def estimate_tokens(text: str) -> int:
-    """Approximate tokens in text: ceil(len / 4)."""
-    return -(-len(text) // CHARS_PER_TOKEN)
-
-
-def message_tokens(content: str) -> int:
-    return estimate_tokens(content) + MESSAGE_OVERHEAD_TOKENS
 
 
 # -- system prompt sections -----------------------------------------------------------------
@@ -133,13 +137,38 @@ def system_prompt(
     return "\n\n".join(s for s in sections if s)
 
 
+def compact_system_prompt(
+    *,
+    persona: Persona | None,
+    phase: Phase | None = None,
+    checklist: ChecklistInput = None,
+    tree_hint: str = "",
+) -> str:
+    """The essentials for a small window: who the persona is, the phase, what is still open,
+    the tree branch — a few hundred characters instead of the persona's whole text."""
+    if persona is None:
+        return GENERIC_PROMPT
+    who = f"You are {persona.title}"
+    who += f": {persona.description.strip()}" if persona.description.strip() else "."
+    parts = [who.rstrip(".") + ". Answer clearly and concisely in Markdown; say when unsure."]
+    if phase is not None:
+        parts.append(f"Workflow phase: {phase.name} (your role: {phase.role}).")
+    if isinstance(checklist, Mapping) and persona.all_checklist_items():
+        still_open = checklist_groups(persona, checklist)["open"][:COMPACT_OPEN_ITEMS]
+        if still_open:
+            parts.append("Open checklist items: " + "; ".join(still_open) + ".")
+    if tree_hint.strip():
+        parts.append(f"The conversation points to: {tree_hint.strip()}.")
+    return "\n".join(parts)
+
+
 # -- history --------------------------------------------------------------------------------
 
 
 def trim_history(history: Sequence[MessageLike], budget: int) -> list[ChatMessage]:
     """Newest turns that fit in `budget` tokens, oldest dropped first; newest user kept whole."""
-    turns = [ChatMessage(role=m.role, content=m.content) for m in history  # type: ignore[arg-type]
-             if m.role in ("user", "assistant") and m.content]
+    turns = _alternating([ChatMessage(role=m.role, content=m.content)  # type: ignore[arg-type]
+                          for m in history if m.role in ("user", "assistant") and m.content])
     last_user = next((i for i in range(len(turns) - 1, -1, -1) if turns[i].role == "user"), None)
     if last_user is None:
         return []
@@ -157,6 +186,20 @@ def trim_history(history: Sequence[MessageLike], budget: int) -> list[ChatMessag
     return kept
 
 
+def _alternating(turns: list[ChatMessage]) -> list[ChatMessage]:
+    """Two user turns in a row (a question asked again after its answer failed) become one:
+    strict chat templates reject a repeated role. The same text twice is kept once."""
+    out: list[ChatMessage] = []
+    for turn in turns:
+        if out and out[-1].role == turn.role:
+            if turn.content.strip() != out[-1].content.strip():
+                turn = ChatMessage(role=turn.role, content=f"{out[-1].content}\n\n{turn.content}")
+            out[-1] = turn
+            continue
+        out.append(turn)
+    return out
+
+
 def build_messages(
     *,
     persona: Persona | None,
@@ -165,15 +208,26 @@ def build_messages(
     tree_hint: str = "",
     history: Sequence[MessageLike],
     token_budget: int,
-    audit_summary: str = "",
-    reference: str = "",
+    budget: Budget | None = None,
+    sections: Sequence[str] = (),
+    reserved: int = 0,
 ) -> list[ChatMessage]:
     """System prompt first, then the trimmed history ending with the newest user message.
 
-    `reference`: the playbook cards for the question, already written out
-    (agent.playbook.reference.reference_text).
+    `token_budget` caps the history (the user's setting); `budget`, when given, is the model's
+    window plan: the system prompt is compacted and `sections` cut to fit it, and `reserved`
+    tokens (tool definitions) are kept free.
     """
-    system = system_prompt(persona=persona, phase=phase, checklist=checklist, tree_hint=tree_hint,
-                           audit_summary=audit_summary, reference=reference)
-    remaining = token_budget - message_tokens(system)
+    system = system_prompt(persona=persona, phase=phase, checklist=checklist, tree_hint=tree_hint)
+    if budget is None:
+        system = "\n\n".join([system, *(s for s in sections if s)])
+        remaining = token_budget - message_tokens(system)
+        return [ChatMessage(role="system", content=system), *trim_history(history, remaining)]
+    room_for_all = budget.prompt - reserved
+    if message_tokens(system) > min(budget.full_prompt_limit, room_for_all * FULL_SHARE_OF_ROOM):
+        system = compact_system_prompt(persona=persona, phase=phase, checklist=checklist,
+                                       tree_hint=tree_hint)
+    room = int(room_for_all * SYSTEM_SHARE) - message_tokens(system)
+    system = "\n\n".join([system, *fit_sections(sections, room)])
+    remaining = min(token_budget, budget.prompt - reserved) - message_tokens(system)
     return [ChatMessage(role="system", content=system), *trim_history(history, remaining)]

@@ -4,6 +4,10 @@ Why here and not in the provider: running a tool needs the session (every call i
 the permission approver (the TUI's modal or the CLI's prompt) and the project root — things a
 provider should not know. The provider only streams one round and reports the calls it saw.
 
+Each round's tool results are cut (oldest first) so the request stays inside the model's
+window (`request.prompt_budget`), and the assistant's tool-call turn carries `content: ""`,
+never null: llama.cpp's server and other strict ones reject a null content with a 500.
+
 It ends when the model answers without calling a tool, when a round fails, or after
 `max_steps` model requests (the agent file's `steps`, else 10) with a clear message.
 Cancelling the task stops it at once: a call in flight is recorded as cancelled.
@@ -24,11 +28,14 @@ from agent.llm.base import (
     StreamEnd,
     ToolCall,
 )
+from agent.llm.context_budget import fit_tool_turns, json_tokens, message_tokens
 from agent.session.journal import Session
 from agent.session.models import RESULT_PREVIEW, ToolCallFinished, ToolCallStarted
 from agent.tools import Approver, Toolbox
+from agent.tools.checkpoints import checkpoint
 
 DEFAULT_STEPS = 10
+DENSE_SHARE = 0.75
 LoopItem = StreamChunk | ToolCallStarted | ToolCallFinished | StreamEnd
 
 
@@ -57,7 +64,8 @@ async def run_tool_loop(
     while True:
         step += 1
         definitions = toolbox.definitions()
-        round_request = request.model_copy(update={"tools": definitions, "tool_turns": list(turns)})
+        round_request = request.model_copy(update={
+            "tools": definitions, "tool_turns": _fitted(request, definitions, turns)})
         end: StreamEnd | None = None
         round_text: list[str] = []
         async for item in provider.stream(round_request):
@@ -90,6 +98,9 @@ async def run_tool_loop(
             )
             session.append(started)
             yield started
+            saved = checkpoint(session.id, answer_id, toolbox.root, call.name, call.arguments)
+            if saved is not None:  # before the change, so /undo can put the file back
+                session.append(saved)
             try:
                 outcome = await toolbox.run(call.name, call.arguments, approver=approver,
                                             allowed=allowed, preapproved=preapproved)
@@ -110,13 +121,23 @@ async def run_tool_loop(
 def _assistant_turn(text: str, calls: tuple[ToolCall, ...]) -> dict[str, Any]:
     return {
         "role": "assistant",
-        "content": text or None,
+        "content": text,  # "" rather than None: strict servers refuse a null content
         "tool_calls": [
             {"id": c.id, "type": "function",
              "function": {"name": c.name, "arguments": _valid_json(c.arguments)}}
             for c in calls
         ],
     }
+
+
+def _fitted(request: ChatRequest, definitions: list[dict[str, Any]],
+            turns: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    if request.prompt_budget is None or not turns:
+        return list(turns)
+    used = sum(message_tokens(m.content) for m in request.messages) + json_tokens(definitions)
+    # Tool results are code and data, which tokenize denser than prose (about 3 characters a
+    # token, not 4): they get three quarters of the room the prose estimate leaves.
+    return fit_tool_turns(turns, max(0, int((request.prompt_budget - used) * DENSE_SHARE)))
 
 
 def _valid_json(arguments: str) -> str:

@@ -37,7 +37,9 @@ from agent.session.models import (
     CardsUsed,
     ChecklistChanged,
     ChecklistEntry,
+    Compacted,
     DeliverablesWritten,
+    FileCheckpoint,
     Message,
     MessageAdded,
     MessageStatus,
@@ -53,6 +55,7 @@ from agent.session.models import (
     ToolCallRecord,
     ToolCallStarted,
     TreeHighlighted,
+    UndoDone,
     Usage,
 )
 from agent.text import safe_text
@@ -151,6 +154,7 @@ def apply_event(state: SessionState, event: SessionEvent, *, title_set: bool = F
                 message.status = event.status
                 message.usage = event.usage
                 message.error = event.error
+                message.cut_at_length = event.cut_at_length
         case ActivationChanged():
             state.timeline.append(event)
             state.persona_active = event.active
@@ -187,6 +191,13 @@ def apply_event(state: SessionState, event: SessionEvent, *, title_set: bool = F
             message = _find_message(state, event.id)
             if message is not None:
                 message.cards = list(event.cards)
+        case Compacted():
+            state.timeline.append(event)
+            state.compacted = event
+        case FileCheckpoint():
+            state.checkpoints.append(event)
+        case UndoDone():
+            state.undone.append(event)
         case ToolCallStarted():
             message = _find_message(state, event.id)
             if message is not None:
@@ -543,9 +554,12 @@ class Session:
         status: MessageStatus,
         usage: Usage | None = None,
         error: str | None = None,
+        *,
+        cut_at_length: bool = False,
     ) -> None:
         """End a streamed answer: pending text first, then the AnswerFinished line."""
-        self.append(AnswerFinished(id=answer_id, status=status, usage=usage, error=error))
+        self.append(AnswerFinished(id=answer_id, status=status, usage=usage, error=error,
+                                   cut_at_length=cut_at_length))
         self._last_write.pop(answer_id, None)
 
     def notice(self, text: str, level: Literal["info", "warning", "error"] = "warning") -> None:

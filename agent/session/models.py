@@ -22,12 +22,19 @@ class Usage(BaseModel):
     model_config = ConfigDict(frozen=True)
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
+    estimated: bool = False  # the server sent no usage; these are the app's estimates (≈)
+
+
+CUT_AT_LENGTH = "cut at the length limit"
 
 
 def usage_line(usage: Usage) -> str:
-    """'tokens: 11 in · 7 out' (a '?' for a count the server did not send)."""
+    """'tokens: 11 in · 7 out' (a '?' for a count the server did not send; counts the app
+    estimated because the server sent none read '≈11 in · ≈7 out')."""
+    mark = "≈" if usage.estimated else ""
+
     def count(value: int | None) -> str:
-        return "?" if value is None else str(value)
+        return "?" if value is None else f"{mark}{value}"
 
     return f"tokens: {count(usage.prompt_tokens)} in · {count(usage.completion_tokens)} out"
 
@@ -84,6 +91,7 @@ class AnswerFinished(BaseModel):
     status: MessageStatus = "complete"
     usage: Usage | None = None
     error: str | None = None  # a message a person can act on (never a key)
+    cut_at_length: bool = False  # the server stopped it at max_tokens (finish_reason "length")
 
 
 class ActivationChanged(BaseModel):
@@ -167,6 +175,40 @@ class TitleChanged(BaseModel):
     type: Literal["title"] = "title"
     ts: str = Field(default_factory=now_iso)
     title: str
+
+
+class Compacted(BaseModel):
+    """`/compact`: from now on the model is sent `summary` instead of the messages up to and
+    including `upto` (they stay in the log, the transcript and exports)."""
+
+    type: Literal["compact"] = "compact"
+    ts: str = Field(default_factory=now_iso)
+    upto: str  # id of the last message the summary replaces
+    summary: str
+    by: Literal["model", "offline"] = "offline"  # who wrote the summary
+    replaced: int = 0  # how many messages it stands for
+
+
+class FileCheckpoint(BaseModel):
+    """Before an edit/write in answer `id`: the file's bytes were kept (blob: their sha256 in
+    the checkpoint folder), or it did not exist. What /undo puts back."""
+
+    type: Literal["checkpoint"] = "checkpoint"
+    ts: str = Field(default_factory=now_iso)
+    id: str  # the answer whose tool call changed the file
+    path: str  # relative to the project root
+    existed: bool
+    blob: str = ""
+
+
+class UndoDone(BaseModel):
+    """/undo restored the files answer `id` changed."""
+
+    type: Literal["undo"] = "undo"
+    ts: str = Field(default_factory=now_iso)
+    id: str
+    files: list[str] = Field(default_factory=list)
+    failed: list[str] = Field(default_factory=list)
 
 
 ToolCallStatus = Literal["running", "ok", "error", "denied", "cancelled"]
@@ -264,7 +306,10 @@ SessionEvent = Annotated[
     | ResourceAdded
     | DeliverablesWritten
     | AuditRecorded
-    | ProbeRecorded,
+    | ProbeRecorded
+    | Compacted
+    | FileCheckpoint
+    | UndoDone,
     Field(discriminator="type"),
 ]
 
@@ -299,6 +344,7 @@ class Message(BaseModel):
     persona: str = ""  # answers: the persona that answered ("" while none was on)
     usage: Usage | None = None
     error: str | None = None
+    cut_at_length: bool = False
     tool_calls: list[ToolCallRecord] = Field(default_factory=list)
     cards: list[PlaybookCard] = Field(default_factory=list)  # answers: the playbook cards used
 
@@ -319,7 +365,8 @@ class SessionState(BaseModel):
     created: str = ""
     updated: str = ""
     messages: list[Message] = Field(default_factory=list)
-    timeline: list[ActivationChanged | PhaseChanged | ChecklistChanged | TreeHighlighted | Notice] = Field(default_factory=list)
+    timeline: list[ActivationChanged | PhaseChanged | ChecklistChanged | TreeHighlighted | Notice
+                   | Compacted] = Field(default_factory=list)
     persona_active: bool = False
     persona_mode: Literal["auto", "on", "off"] = "auto"
     phase: str = ""
@@ -331,6 +378,9 @@ class SessionState(BaseModel):
     audit_root: str = ""
     audit_ts: str = ""
     probe: ProbeResult | None = None
+    compacted: Compacted | None = None  # the latest /compact: what the model sees instead
+    checkpoints: list[FileCheckpoint] = Field(default_factory=list)  # before each edit/write
+    undone: list[UndoDone] = Field(default_factory=list)
     skipped_lines: list[int] = Field(default_factory=list)  # torn/invalid lines skipped on load
     # The default title came from a message that switched a persona on (it stays then).
     _title_from_persona: bool = PrivateAttr(default=False)

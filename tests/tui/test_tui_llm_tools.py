@@ -163,7 +163,7 @@ async def test_an_edit_asks_in_a_modal_before_it_writes(
     app = model_app(oai_server, monkeypatch, root=project)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await send(pilot, "move the key rotation to mondays", wait=False)
+        await send(pilot, "move the API service key rotation to mondays", wait=False)
         await until(pilot, lambda: isinstance(app.screen, PermissionScreen))
         modal = app.screen
         title = str(modal.query_one("#permission-title", Static).content)
@@ -244,7 +244,7 @@ async def test_the_modal_shows_model_text_inert(
     app = model_app(oai_server, monkeypatch, root=project)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await send(pilot, "write it", wait=False)
+        await send(pilot, "write it for the API service", wait=False)
         await until(pilot, lambda: isinstance(app.screen, PermissionScreen))
         shown = str(app.screen.query_one("#permission-diff", Static).content)
         assert "+[bold red]x[/]" in shown and "\x1b" not in shown and "\x07" not in shown
@@ -264,7 +264,7 @@ async def test_a_read_call_is_a_block_that_expands_and_comes_back_on_resume(
     app = model_app(oai_server, monkeypatch, root=project)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await send(pilot, "what is in notes.txt?")
+        await send(pilot, "what do the API service notes say?")
         assert not isinstance(app.screen, PermissionScreen)  # reading never asks
         block, second = views(app, "assistant")[-1].query(ToolCallBlock)
         assert block.title_text.startswith("⚙ read notes.txt") and "✓" in block.title_text
@@ -351,7 +351,7 @@ async def test_an_mcp_server_connects_and_its_tool_asks_in_the_modal(
         panel = app.query_one(McpPanel)
         await until(pilot, lambda: "connected" in panel.rows[0], rounds=6000)
         assert panel.rows[0] == "Context7 (primary): connected, 3 tools"
-        await send(pilot, "shout quiet", wait=False)
+        await send(pilot, "shout quiet on the API service", wait=False)
         await until(pilot, lambda: isinstance(app.screen, PermissionScreen))
         assert "MCP server context7" in str(app.screen.query_one("#permission-title").content)
         assert '"text": "quiet"' in str(app.screen.query_one("#permission-args").content)
@@ -376,3 +376,86 @@ async def test_keys_typed_right_after_enter_stay_in_the_prompt() -> None:
         await settle(pilot)
         assert app.copilot.state.messages[0].content == "How do I version a REST API?"
         assert prompt.text == "and then"
+
+
+async def test_the_header_says_the_projects_agents_md_is_in_the_prompt(
+    oai_server: OAIServer, monkeypatch: pytest.MonkeyPatch, project: Path
+) -> None:
+    (project / "AGENTS.md").write_text("Use snake_case routes.\n")
+    app = model_app(oai_server, monkeypatch, root=project)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        shown = str(app.query_one("#provider", Static).content)
+        assert shown == "custom · test-model · +AGENTS.md"
+
+
+async def test_an_overflow_is_one_line_that_offers_compact_not_retry(
+    oai_server: OAIServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    oai_server.n_ctx, oai_server.overflow = 2048, "400"
+    app = model_app(oai_server, monkeypatch)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await send(pilot, "Review this: " + "the orders table has many columns " * 300)
+        failed = views(app, "assistant")[-1]
+        line = str(failed.query_one(".msg-error", Static).content)
+        assert line == ("The conversation no longer fits the model's 2,048-token window: "
+                        "/compact to summarise it, /new to start fresh, or raise the server's "
+                        "context size.")
+        assert not any("/retry" in t for t in toasts(app))
+        assert len(oai_server.chat_requests) == 1
+
+
+async def test_compact_from_the_palette_shows_in_the_transcript_and_on_resume() -> None:
+    from tui.palette import palette_entries
+    from tui.widgets.chat import NoticeLine
+
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        for question in ("How do we design the orders API?", "Which database for orders?",
+                         "How do we cache the orders list?", "How do we rate limit it?"):
+            await send(pilot, question)
+        entry = next(cb for name, _, cb in palette_entries(app) if name == "Compact the conversation")
+        entry()
+        await settle(pilot)
+        lines = [str(n.content) for n in app.query(NoticeLine)]
+        assert any(line.startswith("⇣ Compacted 4 earlier messages into an offline digest")
+                   for line in lines), lines
+        session_id = app.copilot.session.id
+
+    from agent.copilot import Copilot
+
+    resumed = CopilotApp(
+        copilot_factory=lambda: Copilot.start(cli={"provider": "offline", "stream_delay": 0},
+                                              resume=session_id, strict=False),
+        theme="textual-dark")
+    async with resumed.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        lines = [str(n.content) for n in resumed.query(NoticeLine)]
+        assert any("Compacted 4 earlier messages" in line for line in lines), lines
+
+
+async def test_tab_completes_an_at_path_and_the_transcript_shows_the_attachment(
+    project: Path,
+) -> None:
+    from agent.copilot import Copilot
+    from tui.widgets.composer import PromptInput
+
+    (project / "api").mkdir()
+    (project / "api" / "routes.py").write_text("def list_orders():\n    return []\n")
+    app = CopilotApp(copilot_factory=lambda: Copilot.start(
+        cli={"provider": "offline", "stream_delay": 0}, root=project, strict=False),
+        theme="textual-dark")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        prompt = app.query_one(PromptInput)
+        prompt.focus()
+        await pilot.press(*"review @rou")
+        await pilot.press("tab")
+        assert prompt.text == "review @api/routes.py"
+        await pilot.press("enter")
+        await settle(pilot)
+        user = views(app, "user")[-1]
+        assert "Attached @api/routes.py:" in user.message.content
+        assert "def list_orders():" in user.message.content

@@ -35,8 +35,10 @@ def long_answer(sections: int = 24) -> str:
 def app_for(server: OAIServer, monkeypatch: pytest.MonkeyPatch, resume: str | None = None,
             ) -> CopilotApp:
     monkeypatch.setenv("OPENAI_API_KEY", "test")
+    # The answer is long on purpose: room for it (the server obeys max_tokens, as real ones do).
+    server.n_ctx = 32768
     cli: dict[str, Any] = {"provider": "custom", "base_url": server.base_url,
-                           "model": "test-model", "max_retries": 0}
+                           "model": "test-model", "max_retries": 0, "max_tokens": 4096}
     return CopilotApp(
         copilot_factory=lambda: Copilot.start(cli=cli, resume=resume, strict=False),
         theme="textual-dark",

@@ -25,6 +25,7 @@ from textual.widget import MountError, Widget
 from textual.widgets import Markdown, Static
 from textual.widgets.markdown import MarkdownBlock
 
+from agent.llm.context_budget import OVERFLOW_PREFIX
 from agent.persona.models import Persona
 from agent.session.models import (
     AnswerFinished,
@@ -49,7 +50,7 @@ WELCOME = (
     "Type / for commands, Ctrl+P for the palette, F1 for every key."
 )
 STATUS_CLASSES = ("streaming", "stopped", "interrupted", "error")  # shown as -streaming etc.
-TIMELINE_TYPES = ("activation", "phase", "checklist", "tree", "notice")
+TIMELINE_TYPES = ("activation", "phase", "checklist", "tree", "notice", "compact")
 # A streamed answer is split into parts of about this many blocks: every new line re-lays out
 # only the open part, not the whole answer (one growing Markdown costs O(length) per frame).
 SEAL_BLOCKS = 6
@@ -294,6 +295,8 @@ class MessageView(Vertical, can_focus=True):
         }.get(m.status, "")
         if extra:
             text.append(extra, style="italic")
+        if m.cut_at_length and m.status != "streaming":
+            text.append("  ✂ cut at the length limit", style="italic")
         if m.usage is not None and m.role == "assistant" and m.status != "streaming":
             text.append(f"  {usage_line(m.usage)}", style="dim")
         return text
@@ -302,7 +305,7 @@ class MessageView(Vertical, can_focus=True):
         if not self.message.error:
             return Text()
         text = plain(self.message.error)
-        if self.message.status == "error":
+        if self.message.status == "error" and not self.message.error.startswith(OVERFLOW_PREFIX):
             text.append(f" — {RETRY_HINT}", style="italic")
         return text
 

@@ -62,7 +62,8 @@ class PromptInput(TextArea):
             super().__init__()
             self.text = text
 
-    def __init__(self, commands: Callable[[], list[str]], *, id: str | None = None) -> None:
+    def __init__(self, commands: Callable[[], list[str]], *, id: str | None = None,
+                 mentions: Callable[[str], list[str]] | None = None) -> None:
         super().__init__(
             soft_wrap=True,
             tab_behavior="focus",
@@ -73,6 +74,7 @@ class PromptInput(TextArea):
             id=id,
         )
         self._commands = commands
+        self._mentions = mentions  # text ending in "@pa" -> whole texts with a file path
         self.sent_history: list[str] = []
         self._recall_index: int | None = None
         self._recall_draft = ""
@@ -117,6 +119,8 @@ class PromptInput(TextArea):
     # -- completion ------------------------------------------------------------------
 
     def matches(self) -> list[str]:
+        if self._mentions is not None and "@" in self.text and not self.text.startswith("/"):
+            return self._mentions(self.text)
         return matching_commands(self.text, self._commands())
 
     def update_suggestion(self) -> None:

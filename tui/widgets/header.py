@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from rich.text import Text
 from textual.containers import Horizontal
 from textual.widgets import Static
@@ -34,14 +36,18 @@ class CopilotHeader(Horizontal):
         yield Static("", id="provider")
 
     def show(
-        self, *, title: str, persona: str, mode: str, active: bool, provider: str, model: str
+        self, *, title: str, persona: str, mode: str, active: bool, provider: str, model: str,
+        instructions: tuple[str, ...] = (),
     ) -> None:
         self.query_one("#session-title", Static).update(plain(one_line(title or "New session", 60)))
         badge = self.query_one("#persona-badge", Static)
         badge.update(plain(f" {badge_text(persona, mode, active)} "))
         badge.set_class(active, "-active")
         badge.set_class(mode != "auto", "-pinned")
-        self.query_one("#provider", Static).update(plain(provider_label(provider, model)))
+        label = provider_label(provider, model)
+        if instructions:  # the project's AGENTS.md & co. are in the prompt
+            label += " · +" + ", ".join(Path(name).name for name in instructions)
+        self.query_one("#provider", Static).update(plain(label))
 
     @property
     def badge(self) -> str:
