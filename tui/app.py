@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from agent.session.models import Message
     from agent.tools import Decision, PermissionRequest
     from agent.tools.mcp import ServerStatus
-    from tui.widgets.chat import ChatView
+    from tui.transcript.window import ChatView
     from tui.widgets.panels import (
         ChecklistView,
         DecisionTreeView,
@@ -150,7 +150,7 @@ class CopilotApp(App[None]):
 
     async def _mount_views(self) -> None:
         """The transcript and the side panels take their placeholders' places."""
-        from tui.widgets.chat import ChatView
+        from tui.transcript.window import ChatView
         from tui.widgets.panels import SidePanels
 
         if isinstance(self.query_one("#chat"), ChatView):
@@ -164,7 +164,7 @@ class CopilotApp(App[None]):
         await self.query_one("#body").mount(panels)
 
     def _chat(self) -> ChatView:
-        from tui.widgets.chat import ChatView
+        from tui.transcript.window import ChatView
 
         return self.query_one("#chat", ChatView)
 
@@ -301,7 +301,7 @@ class CopilotApp(App[None]):
     def _on_copilot_event(self, event: object) -> None:
         """Called by the session for every event, possibly from a worker: only post."""
         from agent.session.models import AnswerDelta, AnswerStarted
-        from tui.widgets.chat import ChatView
+        from tui.transcript.window import ChatView
 
         if isinstance(event, AnswerDelta):
             return  # chunks reach the chat from the worker that consumes the stream

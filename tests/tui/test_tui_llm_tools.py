@@ -24,7 +24,7 @@ from agent.session.journal import Session
 from agent.session.lock import SessionLock
 from tui.app import CopilotApp
 from tui.screens.permission import PermissionScreen
-from tui.widgets.chat import ChatView
+from tui.transcript.window import ChatView
 from tui.widgets.mcp import McpPanel
 from tui.widgets.tools import ToolCallBlock
 

@@ -13,7 +13,7 @@ from textual.widgets.markdown import MarkdownBlock
 
 from agent.copilot import Copilot
 from tui.app import CopilotApp
-from tui.widgets.chat import ChatView, FrozenPart, MessageBody, MessageView
+from tui.transcript.window import ChatView, FrozenPart, MessageBody, MessageView
 
 SIZE = (100, 30)
 
