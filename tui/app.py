@@ -9,6 +9,7 @@ and the side panels (pydantic models, Markdown, persona parsing) mount right aft
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -19,9 +20,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message as TMessage
 from textual.reactive import reactive
-from textual.widgets import Footer
+from textual.widgets import Footer, TextArea
 from textual.worker import Worker
 
+from tui.bridge import SessionBridge, SessionUpdate
 from tui.gc_pause import IdleFullCollections, collect_long_lived_again, leave_long_lived_alone
 from tui.text import clean, one_line
 from tui.widgets.composer import PromptHelp, PromptInput
@@ -71,13 +73,6 @@ class CopilotApp(App[None]):
     busy: reactive[bool] = reactive(False, init=False)
     panels_visible: reactive[bool] = reactive(True, init=False)
 
-    class CopilotEvent(TMessage):
-        """A session event, delivered on the app's own loop."""
-
-        def __init__(self, event: object) -> None:
-            super().__init__()
-            self.event = event
-
     class McpChanged(TMessage):
         """MCP servers connected, failed or stopped."""
 
@@ -101,6 +96,7 @@ class CopilotApp(App[None]):
         self._max_mounted = max_mounted
         self._ask_worker: Worker | None = None
         self._unsubscribe: Callable[[], None] | None = None
+        self._bridge: SessionBridge | None = None
         self._mcp_unsubscribe: Callable[[], None] | None = None
         self._panels_forced: bool | None = None
         self.ready = False
@@ -200,7 +196,9 @@ class CopilotApp(App[None]):
                 self.theme = wanted
             else:
                 copilot.problems.append(f"Unknown theme '{wanted}'; using {self.theme}.")
-        self._unsubscribe = copilot.subscribe(self._on_copilot_event)
+        # Every session event reaches the screen through the bridge, as SessionUpdates.
+        self._bridge = SessionBridge(self.post_message, loop=asyncio.get_running_loop())
+        self._unsubscribe = copilot.subscribe(self._bridge)
         # edit/write and non-read-only MCP tools ask here (the modal); never an automatic yes.
         copilot.approver = self._approve
         self._mcp_unsubscribe = copilot.mcp.subscribe(
@@ -218,6 +216,8 @@ class CopilotApp(App[None]):
         prompt.sent_history = [m.content for m in state.messages if m.role == "user"]
         chat = self._chat()
         chat.show_welcome(self._connect_hint())
+        if self._bridge is not None:
+            self._bridge.clear()  # what it holds is in the state about to be shown whole
         await chat.load(state, copilot.persona)
         self.refresh_bindings()
 
@@ -298,29 +298,23 @@ class CopilotApp(App[None]):
         for problem in problems:
             self.say(problem, severity="warning", timeout=10)
 
-    def _on_copilot_event(self, event: object) -> None:
-        """Called by the session for every event, possibly from a worker: only post."""
-        from agent.session.models import AnswerDelta, AnswerStarted
-        from tui.transcript.window import ChatView
-
-        if isinstance(event, AnswerDelta):
-            return  # chunks reach the chat from the worker that consumes the stream
+    @on(SessionUpdate)
+    def _on_session_update(self, update: SessionUpdate) -> None:
+        """Header and panels from the state, once per update; the transcript gets the events."""
+        if self._copilot is None:
+            return
         chat = self._chat()
         chat.persona = self.copilot.persona  # lines name the items of the persona now shown
-        chat.post_message(ChatView.SessionEventMsg(event))
-        if not isinstance(event, AnswerStarted):
-            self.post_message(self.CopilotEvent(event))
-
-    @on(CopilotEvent)
-    def _on_event(self, message: CopilotEvent) -> None:
-        if self._copilot is None:
+        chat.post_message(SessionUpdate(update.events))
+        if update.only_pieces:
             return
         from agent.session.models import ActivationChanged
 
         self._show_header()
         self._show_panels()
-        event = message.event
-        if isinstance(event, ActivationChanged):
+        for event in update.events:
+            if not isinstance(event, ActivationChanged):
+                continue
             state = "on" if event.active else "off"
             why = f": {event.reason}" if event.reason else ""
             if event.active and event.previous:
@@ -380,15 +374,13 @@ class CopilotApp(App[None]):
 
     @work(group="ask", exclusive=True)
     async def _stream_answer(self, text: str | None) -> None:
-        from agent.llm.base import StreamChunk, StreamEnd
+        from agent.llm.base import StreamEnd
 
-        chat = self._chat()
         try:
+            # The answer's text reaches the transcript through the session (the bridge).
             stream = self.copilot.ask(text) if text is not None else self.copilot.retry()
             async for item in stream:
-                if isinstance(item, StreamChunk):
-                    chat.feed(item.text)
-                elif (
+                if (
                     isinstance(item, StreamEnd)
                     and item.error is not None
                     and item.error.kind != "cancelled"
@@ -397,6 +389,29 @@ class CopilotApp(App[None]):
                              severity="error", timeout=8)
         finally:
             self.busy = False
+
+    def on_key(self, event: events.Key) -> None:
+        """Typing goes to the input wherever the focus is, unless the key means something
+        there (`c` copies a focused message, space ticks a checklist item) or a text field
+        has the focus; Esc brings the focus back to the input (and stops an answer)."""
+        if self.screen is not self.screen_stack[0]:
+            return  # a dialog's keys are its own
+        from textual.widgets import Input  # first needed at the first key, not at first paint
+
+        prompt = self.query_one(PromptInput)
+        focused = self.focused
+        if focused is prompt or isinstance(focused, TextArea | Input):
+            return
+        if event.key == "escape":
+            prompt.focus()
+            return
+        if not event.is_printable or event.key in self.active_bindings:
+            return
+        event.stop()
+        event.prevent_default()
+        self.screen.set_focus(prompt)  # at once: the keys after this one go there directly
+        # The same key again, to the input: it is typed there exactly as if it had the focus.
+        prompt.post_message(events.Key(event.key, event.character))
 
     def watch_busy(self, busy: bool) -> None:
         self.query_one(PromptHelp).show_idle(busy)
@@ -578,6 +593,8 @@ class CopilotApp(App[None]):
     async def on_unmount(self) -> None:
         if self._unsubscribe is not None:
             self._unsubscribe()
+        if self._bridge is not None:
+            self._bridge.clear()
         if self._mcp_unsubscribe is not None:
             self._mcp_unsubscribe()
         if self._copilot is not None:

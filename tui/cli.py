@@ -14,6 +14,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from tui.text import usage_line
+
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
@@ -240,14 +242,6 @@ def _ask(text: str, cli: dict[str, Any], agents: list[str], *, as_json: bool,
     if interrupted:
         return EXIT_INTERRUPTED
     return EXIT_FAIL if end is not None and end.error is not None else EXIT_OK
-
-
-def usage_line(usage: Any) -> str:
-    """'tokens: 11 in · 7 out' — on stderr, so piping the answer stays clean."""
-    def count(value: int | None) -> str:
-        return "?" if value is None else str(value)
-
-    return f"tokens: {count(usage.prompt_tokens)} in · {count(usage.completion_tokens)} out"
 
 
 def _last_activation_reason(state: Any) -> str:

@@ -103,3 +103,12 @@ def describe(event: TimelineEvent, persona: Persona) -> tuple[str, str]:
         return ("↳", f"{how} {event.recommendation}{words}")
     icon = {"info": "ℹ", "warning": "⚠", "error": "✖"}[event.level]
     return (icon, event.text)
+
+
+def usage_line(usage: Any) -> str:
+    """'tokens: 11 in · 7 out': the token counts of an answer (the CLI prints it on stderr,
+    so piping the answer stays clean; the transcript shows it after the answer's label)."""
+    def count(value: int | None) -> str:
+        return "?" if value is None else str(value)
+
+    return f"tokens: {count(usage.prompt_tokens)} in · {count(usage.completion_tokens)} out"
