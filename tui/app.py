@@ -18,6 +18,7 @@ from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.message import Message as TMessage
 from textual.reactive import reactive
 from textual.widgets import Footer, TextArea
@@ -301,9 +302,12 @@ class CopilotApp(App[None]):
     @on(SessionUpdate)
     def _on_session_update(self, update: SessionUpdate) -> None:
         """Header and panels from the state, once per update; the transcript gets the events."""
-        if self._copilot is None:
+        if self._copilot is None or not self.is_running:
             return
-        chat = self._chat()
+        try:
+            chat = self._chat()
+        except NoMatches:  # the app is closing: its widgets are going
+            return
         chat.persona = self.copilot.persona  # lines name the items of the persona now shown
         chat.post_message(SessionUpdate(update.events))
         if update.only_pieces:

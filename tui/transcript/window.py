@@ -211,6 +211,10 @@ class ChatView(VerticalScroll):
             # One layout for them all: a mount resolves once each body's Markdown is built.
             with self.app.batch_update():
                 await self.mount_all(widgets, before=self._later_line)
+        if self._streaming is not None:  # its view was made again: it catches up from the start
+            self._streaming = self._view_of(self._streaming.message.id)
+            if self._streaming is not None:
+                self._streaming.catch_up()
         self._show_counts()
         self._show_empty()
         self.scroll_end(animate=False, immediate=False)
@@ -433,7 +437,7 @@ class ChatView(VerticalScroll):
 
     def _view_of(self, message_id: str) -> MessageView | None:
         view = self._streaming
-        if view is not None and view.message.id == message_id:
+        if view is not None and view.message.id == message_id and view.parent is self:
             return view
         return next((v for v in self.message_views() if v.message.id == message_id), None)
 
