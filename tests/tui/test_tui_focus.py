@@ -43,14 +43,16 @@ async def test_sending_after_focusing_a_message_brings_the_newest_into_view() ->
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         chat = await _scroll_up_with_history(pilot, app)
-        # Shift+Tab to the transcript's messages, copy one, Tab back to the input.
-        first = views(app)[0]
-        first.focus()
+        prompt = app.query_one(PromptInput)
+        # Shift+Tab from the input to a message, `c` copies it, Tab goes back to the input.
+        await pilot.press("shift+tab")
+        focused = app.focused
+        assert focused in views(app)
         await pilot.press("c")
-        await settle(pilot)
-        assert not newest_in_view(app)
+        assert app.clipboard == focused.message.content
         await pilot.press("tab")
         await settle(pilot)
+        assert prompt.has_focus
         await send(pilot, "And what about rate limiting?")
         assert views(app)[-1].message.role == "assistant"
         assert "rate limiting" in views(app, "user")[-1].message.content
