@@ -137,6 +137,8 @@ class CopilotApp(App[None]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key | events.MouseEvent | events.Paste):
             self._full_collections.note_input()
+            if isinstance(event, events.Key) and not event.is_forwarded:
+                self._focus_input_for(event)
         await super().on_event(event)
 
     @property
@@ -394,28 +396,24 @@ class CopilotApp(App[None]):
         finally:
             self.busy = False
 
-    def on_key(self, event: events.Key) -> None:
+    def _focus_input_for(self, event: events.Key) -> None:
         """Typing goes to the input wherever the focus is, unless the key means something
         there (`c` copies a focused message, space ticks a checklist item) or a text field
-        has the focus; Esc brings the focus back to the input (and stops an answer)."""
+        has the focus; Esc brings the focus back to the input (and still stops an answer).
+
+        Decided as each key arrives, before Textual hands it to the focused widget: keys
+        that come in one burst (a fast typist, a paste-like send) all follow the first."""
         if self.screen is not self.screen_stack[0]:
             return  # a dialog's keys are its own
         from textual.widgets import Input  # first needed at the first key, not at first paint
 
-        prompt = self.query_one(PromptInput)
         focused = self.focused
-        if focused is prompt or isinstance(focused, TextArea | Input):
+        if isinstance(focused, TextArea | Input):
             return
-        if event.key == "escape":
-            prompt.focus()
-            return
-        if not event.is_printable or event.key in self.active_bindings:
-            return
-        event.stop()
-        event.prevent_default()
-        self.screen.set_focus(prompt)  # at once: the keys after this one go there directly
-        # The same key again, to the input: it is typed there exactly as if it had the focus.
-        prompt.post_message(events.Key(event.key, event.character))
+        if event.key == "escape" or (
+                event.is_printable and event.key not in self.active_bindings):
+            with contextlib.suppress(NoMatches):  # not composed yet, or closing
+                self.screen.set_focus(self.query_one(PromptInput))
 
     def watch_busy(self, busy: bool) -> None:
         self.query_one(PromptHelp).show_idle(busy)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from textual import events
 from tui_helpers import QUESTION, make_app, send, settle, views
 
 from tui.transcript.window import ChatView
@@ -97,6 +98,14 @@ async def test_typing_outside_the_input_goes_to_the_input() -> None:
         app.query_one(DecisionTreeView).focus()
         await pilot.press("exclamation_mark")
         assert prompt.has_focus and prompt.text == "why not!"
+        # Keys that arrive in one burst (as a terminal delivers fast typing) all land there.
+        views(app)[-1].focus()
+        await pilot.pause()
+        for char in " and cursors?":
+            key = {" ": "space", "?": "question_mark"}.get(char, char)
+            app.post_message(events.Key(key, char))
+        await settle(pilot)
+        assert prompt.text == "why not! and cursors?"
 
 
 async def test_escape_returns_the_focus_to_the_input() -> None:
