@@ -8,6 +8,7 @@ the log, which is what resume does.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
@@ -541,21 +542,25 @@ class Copilot:
         flusher = asyncio.create_task(_flush_every(self.session, FLUSH_EVERY))
         try:
             end = StreamEnd(finish_reason="error")
-            async for item in self._rounds(request, answer_id):
-                if isinstance(item, StreamChunk):
-                    received = True
-                    text = masked.feed(item.text)
-                    if text:
-                        self.session.append_chunk(answer_id, text)
-                        yield StreamChunk(text=text)
-                elif isinstance(item, StreamEnd):
-                    end = item
-                else:
-                    tail = masked.flush()  # the text before a tool call, in its place
-                    if tail:
-                        self.session.append_chunk(answer_id, tail)
-                        yield StreamChunk(text=tail)
-                    yield item  # a tool call started or finished (already in the session)
+            # aclosing: a reader that goes away closes the model's stream here, in order,
+            # never left to the loop's shutdown (which would close its layers all at once).
+            rounds = contextlib.aclosing(self._rounds(request, answer_id))
+            async with rounds as items:
+                async for item in items:
+                    if isinstance(item, StreamChunk):
+                        received = True
+                        text = masked.feed(item.text)
+                        if text:
+                            self.session.append_chunk(answer_id, text)
+                            yield StreamChunk(text=text)
+                    elif isinstance(item, StreamEnd):
+                        end = item
+                    else:
+                        tail = masked.flush()  # the text before a tool call, in its place
+                        if tail:
+                            self.session.append_chunk(answer_id, tail)
+                            yield StreamChunk(text=tail)
+                        yield item  # a tool call started or finished (already in the session)
             tail = masked.flush()
             if tail:
                 self.session.append_chunk(answer_id, tail)

@@ -298,7 +298,7 @@ async def our_steps(session_id: str, visits: int) -> tuple[list[float], list[tup
     other step (label, seconds), entries mounted at most, max_mounted, batch."""
     from agent.copilot import Copilot
     from tui.app import CopilotApp
-    from tui.widgets.chat import ChatView
+    from tui.transcript.window import ChatView
 
     def factory():
         return Copilot.start(cli={"provider": "offline"}, resume=session_id, strict=False)

@@ -101,7 +101,9 @@ class BenchProvider:
 
 def paint(app) -> None:
     """Lay out and paint the screen now (what Textual does on its next refresh)."""
-    app.screen._on_timer_update()
+    from tui.compat import paint_now
+
+    paint_now(app)
 
 
 async def wait_until(pilot, predicate, timeout: float = 120.0) -> None:
@@ -117,7 +119,8 @@ async def wait_until(pilot, predicate, timeout: float = 120.0) -> None:
 async def render_once(app, pilot, text: str) -> float:
     """Seconds to mount one finished message with `text` in the chat, lay out and paint."""
     from agent.session.models import Message
-    from tui.widgets.chat import ChatView, MessageView
+    from tui.transcript.message import MessageView
+    from tui.transcript.window import ChatView
 
     chat = app.query_one(ChatView)
     message = Message(id="render-once", role="assistant", content=text,
@@ -216,7 +219,7 @@ async def type_keys(app, latencies: list[float]) -> None:
 async def run(rounds: int) -> int:
     from agent.copilot import Copilot
     from tui.app import CopilotApp
-    from tui.widgets import chat
+    from tui.transcript import message as chat
 
     # The app shows a message over chat.PARTIAL_CHARS in part, as plain text. Lifted here so
     # the whole answer is Markdown, streamed and rendered once: stricter than the app itself.

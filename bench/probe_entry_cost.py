@@ -27,7 +27,7 @@ from textual.containers import Horizontal, VerticalScroll  # noqa: E402
 from textual.widgets import Markdown  # noqa: E402
 
 from agent.session.models import Message  # noqa: E402
-from tui.widgets.chat import MessageView  # noqa: E402
+from tui.transcript.message import MessageView  # noqa: E402
 
 WINDOW, BATCH = 30, 5
 

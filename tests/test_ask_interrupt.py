@@ -25,7 +25,7 @@ def test_ctrl_c_at_the_permission_prompt_ends_ask_without_enter(
     master, slave = pty.openpty()
     proc = subprocess.Popen(
         [sys.executable, "-m", "tui.cli", "ask", "--provider", "openai", "--base-url",
-         oai_server.base_url, "--model", "test-model", "--root", str(tmp_path), "change it"],
+         oai_server.base_url, "--model", "test-model", "--root", str(tmp_path), "change the API service notes"],
         stdin=slave, stdout=slave, stderr=slave, cwd=ROOT,
         env=dict(os.environ, PYTHONPATH=str(ROOT), OPENAI_API_KEY="sk-test"),
     )

@@ -57,6 +57,7 @@ async def test_nothing_recorded_holds_the_key(oai_server: OAIServer, tmp_path: P
     copilot = Copilot.start(cli={"provider": "openai", "base_url": oai_server.base_url,
                                  "model": "test-model"},
                             agent_paths=[str(agent)], root=tmp_path)
+    copilot.set_persona_mode("on", "shell")  # tools come with a persona that is on
     shown = []
     async for item in copilot.ask(f"show me; my key is {KEY}"):
         shown.append(getattr(item, "text", ""))

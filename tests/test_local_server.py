@@ -147,7 +147,8 @@ async def test_a_small_window_gets_the_compact_prompt_and_a_large_one_the_full_p
     assert compact.startswith("You are Backend Engineer")
     assert "Workflow phase: PRD" in compact and "Open checklist items:" in compact
     assert "Real-time -> WebSocket" in compact  # the tree branch the talk points to
-    assert len(compact) < len(full) / 4
+    # the compact prompt (with the playbook cards cut to fit) stays a fraction of the full one
+    assert len(compact) < len(full) / 3
 
 
 # -- 2. the length limit ------------------------------------------------------------------------

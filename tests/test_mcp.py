@@ -93,6 +93,7 @@ async def test_mcp_tool_called_through_the_loop(
         return "deny"
 
     copilot.approver = deny
+    copilot.set_persona_mode("on")  # tools come with a persona that is on
     await copilot.start_mcp()
     await copilot.mcp.wait_ready(60)
     try:
@@ -262,6 +263,7 @@ async def test_a_read_only_hint_from_an_untrusted_server_still_asks(
         return "deny"
 
     copilot.approver = deny
+    copilot.set_persona_mode("on")  # tools come with a persona that is on
     await copilot.start_mcp()
     await copilot.mcp.wait_ready(60)
     try:

@@ -16,6 +16,7 @@ QUESTION = "Which algorithm should we use to hash user passwords for our backend
 async def test_the_prompt_carries_the_chosen_cards_and_the_answer_records_them(
     oai_server: OAIServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    oai_server.n_ctx = 32768  # a window with room for the whole persona text (llama.cpp /props)
     oai_server.script(text("Use argon2id. Cards used: Password hashing — argon2id, bcrypt"))
     copilot = start(oai_server, monkeypatch)
     copilot.set_phase("Implementation")

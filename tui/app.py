@@ -9,6 +9,7 @@ and the side panels (pydantic models, Markdown, persona parsing) mount right aft
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -18,10 +19,13 @@ from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.message import Message as TMessage
 from textual.reactive import reactive
+from textual.widgets import TextArea
 from textual.worker import Worker
 
+from tui.bridge import SessionBridge, SessionUpdate
 from tui.gc_pause import (
     IdleFullCollections,
     collect_long_lived_again,
@@ -42,7 +46,7 @@ if TYPE_CHECKING:
     from agent.session.models import Message
     from agent.tools import Decision, PermissionRequest
     from agent.tools.mcp import ServerStatus
-    from tui.widgets.chat import ChatView
+    from tui.transcript.window import ChatView
     from tui.widgets.panels import (
         ChecklistView,
         DecisionTreeView,
@@ -79,13 +83,6 @@ class CopilotApp(App[None]):
     busy: reactive[bool] = reactive(False, init=False)
     panels_visible: reactive[bool] = reactive(True, init=False)
 
-    class CopilotEvent(TMessage):
-        """A session event, delivered on the app's own loop."""
-
-        def __init__(self, event: object) -> None:
-            super().__init__()
-            self.event = event
-
     class McpChanged(TMessage):
         """MCP servers connected, failed or stopped."""
 
@@ -109,6 +106,7 @@ class CopilotApp(App[None]):
         self._max_mounted = max_mounted
         self._ask_worker: Worker | None = None
         self._unsubscribe: Callable[[], None] | None = None
+        self._bridge: SessionBridge | None = None
         self._mcp_unsubscribe: Callable[[], None] | None = None
         self._panels_forced: bool | None = None
         self.ready = False
@@ -151,6 +149,8 @@ class CopilotApp(App[None]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key | events.MouseEvent | events.Paste):
             self._full_collections.note_input()
+            if isinstance(event, events.Key) and not event.is_forwarded:
+                self._focus_input_for(event)
         await super().on_event(event)
 
     @property
@@ -161,7 +161,7 @@ class CopilotApp(App[None]):
 
     async def _mount_views(self) -> None:
         """The transcript and the side panels take their placeholders' places."""
-        from tui.widgets.chat import ChatView
+        from tui.transcript.window import ChatView
         from tui.widgets.panels import SidePanels
 
         if isinstance(self.query_one("#chat"), ChatView):
@@ -175,7 +175,7 @@ class CopilotApp(App[None]):
         await self.query_one("#body").mount(panels)
 
     def _chat(self) -> ChatView:
-        from tui.widgets.chat import ChatView
+        from tui.transcript.window import ChatView
 
         return self.query_one("#chat", ChatView)
 
@@ -230,7 +230,9 @@ class CopilotApp(App[None]):
                 copilot.problems.append(f"Unknown theme '{wanted}'; using {self.theme}.")
         # From now on a theme the user picks (palette, Ctrl+P › theme) is remembered.
         self.theme_changed_signal.subscribe(self, self._remember_theme)
-        self._unsubscribe = copilot.subscribe(self._on_copilot_event)
+        # Every session event reaches the screen through the bridge, as SessionUpdates.
+        self._bridge = SessionBridge(self.post_message, loop=asyncio.get_running_loop())
+        self._unsubscribe = copilot.subscribe(self._bridge)
         # edit/write and non-read-only MCP tools ask here (the modal); never an automatic yes.
         copilot.approver = self._approve
         self._mcp_unsubscribe = copilot.mcp.subscribe(
@@ -248,6 +250,8 @@ class CopilotApp(App[None]):
         prompt.sent_history = [m.content for m in state.messages if m.role == "user"]
         chat = self._chat()
         chat.show_welcome(self._connect_hint())
+        if self._bridge is not None:
+            self._bridge.clear()  # what it holds is in the state about to be shown whole
         await chat.load(state, copilot.persona)
         self.refresh_bindings()
 
@@ -376,29 +380,26 @@ class CopilotApp(App[None]):
 
             self.push_screen(TrustScreen(request), answered)
 
-    def _on_copilot_event(self, event: object) -> None:
-        """Called by the session for every event, possibly from a worker: only post."""
-        from agent.session.models import AnswerDelta, AnswerStarted
-        from tui.widgets.chat import ChatView
-
-        if isinstance(event, AnswerDelta):
-            return  # chunks reach the chat from the worker that consumes the stream
-        chat = self._chat()
+    @on(SessionUpdate)
+    def _on_session_update(self, update: SessionUpdate) -> None:
+        """Header and panels from the state, once per update; the transcript gets the events."""
+        if self._copilot is None or not self.is_running:
+            return
+        try:
+            chat = self._chat()
+        except NoMatches:  # the app is closing: its widgets are going
+            return
         chat.persona = self.copilot.persona  # lines name the items of the persona now shown
-        chat.post_message(ChatView.SessionEventMsg(event))
-        if not isinstance(event, AnswerStarted):
-            self.post_message(self.CopilotEvent(event))
-
-    @on(CopilotEvent)
-    def _on_event(self, message: CopilotEvent) -> None:
-        if self._copilot is None:
+        chat.post_message(SessionUpdate(update.events))
+        if update.only_pieces:
             return
         from agent.session.models import ActivationChanged
 
         self._show_header()
         self._show_panels()
-        event = message.event
-        if isinstance(event, ActivationChanged):
+        for event in update.events:
+            if not isinstance(event, ActivationChanged):
+                continue
             state = "on" if event.active else "off"
             why = f": {event.reason}" if event.reason else ""
             if event.active and event.previous:
@@ -463,15 +464,13 @@ class CopilotApp(App[None]):
 
     @work(group="ask", exclusive=True)
     async def _stream_answer(self, text: str | None) -> None:
-        from agent.llm.base import StreamChunk, StreamEnd
+        from agent.llm.base import StreamEnd
 
-        chat = self._chat()
         try:
+            # The answer's text reaches the transcript through the session (the bridge).
             stream = self.copilot.ask(text) if text is not None else self.copilot.retry()
             async for item in stream:
-                if isinstance(item, StreamChunk):
-                    chat.feed(item.text)
-                elif (
+                if (
                     isinstance(item, StreamEnd)
                     and item.error is not None
                     and item.error.kind != "cancelled"
@@ -482,6 +481,25 @@ class CopilotApp(App[None]):
                     self.say(f"{item.error.message}{hint}", severity="error", timeout=8)
         finally:
             self.busy = False
+
+    def _focus_input_for(self, event: events.Key) -> None:
+        """Typing goes to the input wherever the focus is, unless the key means something
+        there (`c` copies a focused message, space ticks a checklist item) or a text field
+        has the focus; Esc brings the focus back to the input (and still stops an answer).
+
+        Decided as each key arrives, before Textual hands it to the focused widget: keys
+        that come in one burst (a fast typist, a paste-like send) all follow the first."""
+        if self.screen is not self.screen_stack[0]:
+            return  # a dialog's keys are its own
+        from textual.widgets import Input  # first needed at the first key, not at first paint
+
+        focused = self.focused
+        if isinstance(focused, TextArea | Input):
+            return
+        if event.key == "escape" or (
+                event.is_printable and event.key not in self.active_bindings):
+            with contextlib.suppress(NoMatches):  # not composed yet, or closing
+                self.screen.set_focus(self.query_one(PromptInput))
 
     def watch_busy(self, busy: bool) -> None:
         self.query_one(PromptHelp).show_idle(busy)
@@ -773,6 +791,8 @@ class CopilotApp(App[None]):
     async def on_unmount(self) -> None:
         if self._unsubscribe is not None:
             self._unsubscribe()
+        if self._bridge is not None:
+            self._bridge.clear()
         if self._mcp_unsubscribe is not None:
             self._mcp_unsubscribe()
         if self._copilot is not None:

@@ -27,29 +27,47 @@ class DeadlineProvider:
     def __getattr__(self, name: str) -> Any:  # name, model, supports_tools, ...
         return getattr(self._inner, name)
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        # `/model NAME` sets the model on the provider that talks to the server.
+        if name in ("_inner", "seconds"):
+            object.__setattr__(self, name, value)
+        else:
+            setattr(self._inner, name, value)
+
     def stream(self, request: Any) -> AsyncIterator[Any]:
         return _limited(self._inner.stream(request), self.seconds)
 
 
 async def _limited(stream: AsyncIterator[Any], seconds: float) -> AsyncIterator[Any]:
+    # Each step of the inner stream runs as a task held here, so whatever ends this generator
+    # (the deadline, a cancel, the reader going away) first stops that step and only then
+    # closes the inner stream: never while it is still running.
     loop = asyncio.get_running_loop()
     end = loop.time() + seconds
     items = stream.__aiter__()
+    step: asyncio.Future[Any] | None = None
     try:
         while True:
-            try:
-                item = await asyncio.wait_for(items.__anext__(), max(end - loop.time(), 0))
-            except StopAsyncIteration:
-                return
-            except TimeoutError:
+            step = asyncio.ensure_future(items.__anext__())
+            done, _ = await asyncio.wait({step}, timeout=max(end - loop.time(), 0))
+            if not done:
                 yield StreamEnd(finish_reason="error", error=ProviderError(
                     kind="timeout",
                     message=(f"The model's reply took longer than {seconds:g} s in all and was "
                              "stopped (the text so far is kept). Try again, or raise "
                              "answer_timeout in config.toml.")))
                 return
+            try:
+                item = step.result()
+            except StopAsyncIteration:
+                return
+            step = None
             yield item
     finally:
+        if step is not None and not step.done():
+            step.cancel()
+            with contextlib.suppress(BaseException):
+                await step
         closer = getattr(items, "aclose", None)
         if closer is not None:
             with contextlib.suppress(Exception):

@@ -227,7 +227,14 @@ def build_messages(
     if message_tokens(system) > min(budget.full_prompt_limit, room_for_all * FULL_SHARE_OF_ROOM):
         system = compact_system_prompt(persona=persona, phase=phase, checklist=checklist,
                                        tree_hint=tree_hint)
-    room = int(room_for_all * SYSTEM_SHARE) - message_tokens(system)
+    # The newest user message is always sent whole, so the sections (project instructions,
+    # playbook cards, the audit) get only what is left after it, within their share.
+    # (Turns are merged first: a question asked again after a failure joins the earlier one.)
+    turns = _alternating([ChatMessage(role=m.role, content=m.content)  # type: ignore[arg-type]
+                          for m in history if m.role in ("user", "assistant") and m.content])
+    newest_tokens = message_tokens(turns[-1].content) if turns and turns[-1].role == "user" else 0
+    room = min(int(room_for_all * SYSTEM_SHARE),
+               room_for_all - newest_tokens) - message_tokens(system)
     system = "\n\n".join([system, *fit_sections(sections, room)])
     remaining = min(token_budget, budget.prompt - reserved) - message_tokens(system)
     return [ChatMessage(role="system", content=system), *trim_history(history, remaining)]

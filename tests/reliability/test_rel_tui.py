@@ -15,7 +15,7 @@ from tui_helpers import make_app, send, settle, toasts, views  # noqa: E402
 from agent.copilot import Copilot  # noqa: E402
 from agent.session.journal import Session  # noqa: E402
 from tui.app import CopilotApp  # noqa: E402
-from tui.widgets.chat import NoticeLine  # noqa: E402
+from tui.transcript.message import NoticeLine  # noqa: E402
 
 
 async def test_model_markup_and_escapes_render_literally(oai_server: OAIServer) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.widgets import Markdown, Static
 from tui_helpers import QUESTION, make_app, send, settle, toasts, views
 
-from tui.widgets.chat import ChatView, LoadEarlier, LoadLater
+from tui.transcript.window import ChatView, LoadEarlier, LoadLater
 from tui.widgets.composer import PromptHelp, PromptInput
 from tui.widgets.header import CopilotHeader
 
@@ -301,7 +301,7 @@ async def test_the_loaded_session_is_left_out_of_full_collections_until_the_app_
 
 def test_turns_in_the_same_millisecond_keep_their_order() -> None:
     from agent.session.models import Message, Notice, SessionState
-    from tui.widgets.chat import merged_entries
+    from tui.transcript.layout import merged_entries
 
     ts = "2026-11-25T06:00:00.000+00:00"
     turns = [Message(id=f"m{i}", role="user" if i % 2 == 0 else "assistant",

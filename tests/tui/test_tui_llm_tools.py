@@ -24,7 +24,7 @@ from agent.session.journal import Session
 from agent.session.lock import SessionLock
 from tui.app import CopilotApp
 from tui.screens.permission import PermissionScreen
-from tui.widgets.chat import ChatView
+from tui.transcript.window import ChatView
 from tui.widgets.composer import PromptInput
 from tui.widgets.mcp import McpPanel
 from tui.widgets.tools import ToolCallBlock
@@ -195,7 +195,7 @@ async def test_the_modal_ignores_type_ahead_and_letters_never_approve(
     app = model_app(oai_server, monkeypatch, root=project)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await send(pilot, "move the key rotation to mondays", wait=False)
+        await send(pilot, "move the API service key rotation to mondays", wait=False)
         await until(pilot, lambda: isinstance(app.screen, PermissionScreen))
         modal = app.screen
         await pilot.press("y", "a", "ctrl+y", "ctrl+s", "enter")  # type-ahead
@@ -221,7 +221,7 @@ async def test_a_long_diff_is_shown_to_the_end_before_it_can_be_approved(
     app = model_app(oai_server, monkeypatch, root=project)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await send(pilot, "write it", wait=False)
+        await send(pilot, "write the API service notes", wait=False)
         await until(pilot, lambda: isinstance(app.screen, PermissionScreen))
         modal = app.screen
         await until(pilot, lambda: modal.armed)
@@ -407,8 +407,9 @@ async def test_an_overflow_is_one_line_that_offers_compact_not_retry(
 
 
 async def test_compact_from_the_palette_shows_in_the_transcript_and_on_resume() -> None:
+    from tui.transcript.message import NoticeLine
+
     from tui.palette import palette_entries
-    from tui.widgets.chat import NoticeLine
 
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:

@@ -13,7 +13,10 @@ from textual.widgets.markdown import MarkdownBlock
 
 from agent.copilot import Copilot
 from tui.app import CopilotApp
-from tui.widgets.chat import ChatView, FrozenPart, MessageBody, MessageView
+from tui.transcript.message import MessageView
+from tui.transcript.parts import FrozenPart, MessageBody
+from tui.transcript.stream import parts_of
+from tui.transcript.window import ChatView
 
 SIZE = (100, 30)
 
@@ -112,7 +115,7 @@ async def test_a_long_streamed_answer_is_frozen_out_of_view_and_reads_as_one(
         assert view.shown_text == answer
         streamed_top = await top_of_chat(app, pilot)
         # Scrolled to the top, the first part is back with its blocks: "## Part 1" heads it.
-        first = answer_view(app)._parts()[0]
+        first = parts_of(answer_view(app))[0]
         assert isinstance(first, MessageBody)
         blocks = [c for c in first.children if isinstance(c, MarkdownBlock)]
         assert blocks and "Part 1" in str(blocks[0]._content)
@@ -122,7 +125,7 @@ async def test_a_long_streamed_answer_is_frozen_out_of_view_and_reads_as_one(
     resumed = app_for(oai_server, monkeypatch, resume=session_id)
     async with resumed.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: resumed.ready)
-        await until(pilot, lambda: len(answer_view(resumed)._parts()) == 1)
+        await until(pilot, lambda: len(parts_of(answer_view(resumed))) == 1)
         resumed_top = await top_of_chat(resumed, pilot)
     assert any("Part 1: caching" in line for line in streamed_top)
     assert streamed_top == resumed_top

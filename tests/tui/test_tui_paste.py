@@ -7,7 +7,7 @@ from textual.widgets import Markdown, Static
 from tui_helpers import make_app, settle, views
 
 from agent.text import safe_text
-from tui.widgets.chat import PARTIAL_CHARS
+from tui.transcript.layout import PARTIAL_CHARS
 from tui.widgets.composer import PASTE_TOKEN_CHARS, PromptInput
 from tui.widgets.panels import SidePanels
 

@@ -7,7 +7,8 @@ from typing import Any
 from textual.pilot import Pilot
 
 from tui.app import CopilotApp
-from tui.widgets.chat import ChatView, MessageView
+from tui.transcript.message import MessageView
+from tui.transcript.window import ChatView
 from tui.widgets.composer import PromptInput
 
 QUESTION = "Our REST API needs authentication and real-time notifications"

@@ -16,7 +16,7 @@ KEYS: list[tuple[str, str]] = [
     ("Shift+Enter · Ctrl+J", "new line in the message"),
     ("↑ / ↓", "recall earlier messages (on the first/last line)"),
     ("Tab", "complete a /command"),
-    ("Esc", "stop the answer being written; the text so far is kept"),
+    ("Esc", "stop the answer being written (the text so far is kept); back to the input"),
     ("Ctrl+R · F5", "retry: answer your last message again (after an error or a stop)"),
     ("y · a · Esc", "permission prompt: allow once · allow for this session · deny"),
     ("Enter", "on a tool call (⚙): show or hide its arguments and result"),

@@ -10,6 +10,7 @@ from textual.message import Message
 from textual.widgets import Static, TextArea
 
 from agent.text import safe_text
+from tui.compat import replace_as_typed
 from tui.text import plain
 
 IDLE_HINT = "Enter send · Shift+Enter/Ctrl+J newline · ↑↓ history · / commands · F1 help"
@@ -99,8 +100,9 @@ class PromptInput(TextArea):
                 text = text.replace(token, pasted)
         return text
 
-    async def _on_paste(self, event: events.Paste) -> None:
-        """Insert small pastes as text, large ones as a token; escapes are stripped first."""
+    async def on_paste(self, event: events.Paste) -> None:
+        """Insert small pastes as text, large ones as a token; escapes are stripped first.
+        (Runs before TextArea's own paste handling, which prevent_default skips.)"""
         # Stop here: a paste posted to this widget would otherwise bubble to the App, which
         # forwards unforwarded pastes to the focused widget, pasting it a second time.
         event.stop()
@@ -112,7 +114,7 @@ class PromptInput(TextArea):
             token = paste_token(len(self._pastes) + 1, text)
             self._pastes[token] = text
             text = token
-        if result := self._replace_via_keyboard(text, *self.selection):
+        if result := replace_as_typed(self, text, *self.selection):
             self.move_cursor(result.end_location)
             self.focus()
 
@@ -189,7 +191,9 @@ class PromptInput(TextArea):
 
     # -- keys ------------------------------------------------------------------------
 
-    async def _on_key(self, event: events.Key) -> None:
+    async def on_key(self, event: events.Key) -> None:
+        """Enter sends, Shift+Enter breaks the line, Tab completes; any other key goes on to
+        TextArea's own handling (which runs after this unless prevent_default stops it)."""
         key = event.key
         if key == "enter":
             event.stop()
@@ -203,13 +207,12 @@ class PromptInput(TextArea):
             event.stop()
             event.prevent_default()
             start, end = self.selection
-            self._replace_via_keyboard("\n", start, end)
+            replace_as_typed(self, "\n", start, end)
             return
         if key == "tab" and self.complete():
             event.stop()
             event.prevent_default()
             return
-        await super()._on_key(event)
 
 
 class PromptHelp(Static):

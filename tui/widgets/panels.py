@@ -11,7 +11,6 @@ from typing import Literal
 from rich.text import Text
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.geometry import Size
 from textual.message import Message
 from textual.widgets import Static, Tree
 from textual.widgets.tree import TreeNode
@@ -19,30 +18,18 @@ from textual.widgets.tree import TreeNode
 from agent.audit.models import AuditItem
 from agent.persona.models import ChecklistItem, DecisionOption, DecisionTree, Persona
 from agent.session.models import SessionState
+from tui.compat import SkipUnchangedSizes
 from tui.text import one_line, plain
 from tui.widgets.mcp import McpPanel
 
 
-class PlainTree(Tree):
+class PlainTree(SkipUnchangedSizes, Tree):
     """A Tree whose string labels are shown literally (no Rich markup).
 
-    It also skips Textual's scrollbar update when its sizes have not changed. A ScrollView
-    compares its own virtual size with the one the layout hands it (the viewport's), so a
-    tree taller than its panel takes the "changed" path at every layout of the screen, and
-    refreshing its scrollbar then makes Textual arrange every widget once more: 15-30 ms of
-    each scroll step and of each streamed flush with a long transcript.
+    It also skips Textual's scrollbar update when its sizes have not changed (see
+    tui/compat.py: a tree taller than its panel would arrange the whole screen again at every
+    layout, 15-30 ms of each scroll step and each streamed flush with a long transcript).
     """
-
-    _sizes_seen: tuple[Size, Size, Size] | None = None
-
-    def _size_updated(
-        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
-    ) -> bool:
-        sizes = (size, self.virtual_size, container_size)
-        if sizes == self._sizes_seen:
-            return False  # nothing moved: no scrollbar update, no Resize event
-        self._sizes_seen = sizes
-        return super()._size_updated(size, virtual_size, container_size, layout)
 
     def process_label(self, label: str | Text) -> Text:  # type: ignore[override]
         text = plain(label) if isinstance(label, str) else label

@@ -1,7 +1,7 @@
 """Tool calls in the chat: one compact line each, expandable to the arguments and the result.
 
-Built from the session's ToolCallRecord (history) or ToolCallStarted/Finished (live); all of
-it is model or file content, so every part is plain text with escapes stripped.
+Built from the session's ToolCallRecords (the one fold decides which call an end belongs to);
+all of it is model or file content, so every part is plain text with escapes stripped.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from rich.text import Text
 from textual.content import Content
 from textual.widgets import Collapsible, Static
 
-from agent.session.models import ToolCallFinished, ToolCallRecord, ToolCallStarted
+from agent.session.models import ToolCallRecord
 from agent.text import visible_controls
 from tui.text import clean, one_line, plain
 
@@ -31,20 +31,6 @@ DECISION_WORDS = {
     "agent file": "allowed by the agent file",
     "deny": "denied by you",
 }
-
-
-def record_from(event: ToolCallStarted) -> ToolCallRecord:
-    return ToolCallRecord(
-        call_id=event.call_id, name=event.name, arguments=event.arguments,
-        summary=event.summary, server=event.server, ts=event.ts,
-    )
-
-
-def finished(record: ToolCallRecord, event: ToolCallFinished) -> ToolCallRecord:
-    return record.model_copy(update={
-        "status": event.status, "decision": event.decision,
-        "summary": event.summary or record.summary, "result": event.result,
-    })
 
 
 def title_line(record: ToolCallRecord) -> str:
@@ -105,4 +91,4 @@ def _title(record: ToolCallRecord) -> Content:
     return Content(clean(title_line(record)))
 
 
-__all__ = ["ToolCallBlock", "details", "finished", "record_from", "title_line"]
+__all__ = ["ToolCallBlock", "details", "title_line"]

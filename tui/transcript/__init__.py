@@ -1,0 +1,1 @@
+"""The transcript: the session's messages and timeline, streamed answers, a window of entries."""
