@@ -18,7 +18,7 @@ KEYS: list[tuple[str, str]] = [
     ("Tab", "complete a /command"),
     ("Esc", "stop the answer being written (the text so far is kept); back to the input"),
     ("Ctrl+R · F5", "retry: answer your last message again (after an error or a stop)"),
-    ("y · a · Esc", "permission prompt: allow once · allow for this session · deny"),
+    ("Ctrl+Y · Ctrl+S · Esc", "permission prompt: allow once · allow for this session · deny (keys in its first half second are ignored)"),
     ("Enter", "on a tool call (⚙): show or hide its arguments and result"),
     ("Ctrl+B · F2", "show or hide the side panels"),
     ("F3", "persona: auto → pinned on → pinned off"),
