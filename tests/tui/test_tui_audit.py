@@ -6,11 +6,11 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from tui.transcript.window import ChatView
 from tui_helpers import record_toasts, send, settle, toasts
 
 from agent.copilot import Copilot
 from tui.app import CopilotApp
+from tui.transcript.window import ChatView
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "audit" / "go_service"
 

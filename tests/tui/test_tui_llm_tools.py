@@ -407,9 +407,8 @@ async def test_an_overflow_is_one_line_that_offers_compact_not_retry(
 
 
 async def test_compact_from_the_palette_shows_in_the_transcript_and_on_resume() -> None:
-    from tui.transcript.message import NoticeLine
-
     from tui.palette import palette_entries
+    from tui.transcript.message import NoticeLine
 
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
