@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from agent.export.render import ExportError, export_session, import_json, write_export
+from agent.export.json_export import import_json
+from agent.export.render import ExportError, export_session, write_export
 from agent.persona.models import (
     Checklist,
     ChecklistItem,

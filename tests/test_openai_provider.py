@@ -23,7 +23,8 @@ from oai_server import (
 
 from agent.llm.base import ChatMessage, ChatRequest, StreamChunk, StreamEnd
 from agent.llm.errors import ProviderFailure, scrub
-from agent.llm.openai_provider import OpenAIProvider, retry_after_seconds
+from agent.llm.openai_provider import OpenAIProvider
+from agent.llm.sdk_errors import retry_after_seconds
 
 ROOT = Path(__file__).resolve().parents[1]
 FAKE_KEY = "sk-test-DISTINCTIVE-7f3a9c2e51b4d8"

@@ -21,10 +21,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 _CALL = textwrap.dedent("""
     import asyncio, json, sys
-    import agent.tools.builtin as builtin
+    import agent.tools.read_tools as read_tools
     from agent.tools import BUILTIN, ProjectRoot, Toolbox
     for name, value in json.loads(sys.argv[4]).items():
-        setattr(builtin, name, value)
+        setattr(read_tools, name, value)
     box = Toolbox(ProjectRoot(sys.argv[1]), BUILTIN)
     async def yes(request):
         return "once"
@@ -104,10 +104,10 @@ def test_a_runaway_pattern_is_stopped_with_a_clear_result(root: Path) -> None:
 
 _CANCEL = textwrap.dedent("""
     import asyncio, json, sys, threading, time
-    import agent.tools.builtin as builtin
+    import agent.tools.read_tools as read_tools
     from agent.tools import BUILTIN, ProjectRoot, Toolbox
-    builtin.GREP_SECONDS = 600.0
-    builtin.GREP_LINE_SECONDS = 5.0  # each line below takes well under it
+    read_tools.GREP_SECONDS = 600.0
+    read_tools.GREP_LINE_SECONDS = 5.0  # each line below takes well under it
     box = Toolbox(ProjectRoot(sys.argv[1]), BUILTIN)
     before = threading.active_count()
     async def main():

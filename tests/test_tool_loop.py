@@ -15,7 +15,8 @@ import pytest
 from oai_server import OAIServer, text, tool_calls
 
 from agent.copilot import Copilot
-from agent.export.render import export_session, import_json
+from agent.export.json_export import import_json
+from agent.export.render import export_session
 from agent.llm.base import StreamEnd
 from agent.session.journal import fold
 from agent.tools import PermissionRequest

@@ -27,10 +27,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import email.utils
 import importlib
 import os
-import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -38,9 +36,19 @@ from pydantic import SecretStr
 
 from agent.llm import errors as E
 from agent.llm import tool_support as T
-from agent.llm.base import ChatRequest, ProviderError, StreamChunk, StreamEnd, ToolCall
-from agent.llm.context_budget import default_window, estimate_tokens, message_tokens, turns_tokens
+from agent.llm.base import ChatRequest, ProviderError, StreamChunk, StreamEnd
+from agent.llm.context_budget import default_window
+from agent.llm.sdk_errors import (
+    connect_reason,
+    exception_chain,
+    mentions_stream_options,
+    refused,
+    refuses_tools,
+    retry_after_seconds,
+    server_text,
+)
 from agent.llm.server_info import probe_window
+from agent.llm.stream_results import add_tool_delta, assembled_calls, estimated_usage, prompt_tokens
 from agent.session.models import Usage
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
@@ -235,7 +243,7 @@ class OpenAIProvider:
         except openai.APIStatusError as exc:
             # A request refused for its tools means no tools; auth, model or load problems
             # prove nothing (the real request will report them).
-            if exc.status_code in (400, 422, 500, 501) and "tool" in _server_text(exc).lower():
+            if exc.status_code in (400, 422, 500, 501) and "tool" in server_text(exc).lower():
                 return False
             return None
         except (openai.OpenAIError, TimeoutError, ValueError):
@@ -279,11 +287,11 @@ class OpenAIProvider:
             try:
                 response = await self._client.chat.completions.create(**kwargs)
             except openai.APIStatusError as exc:
-                if exc.status_code in (400, 422) and self._include_usage and _mentions_stream_options(exc):
+                if exc.status_code in (400, 422) and self._include_usage and mentions_stream_options(exc):
                     self._include_usage = False
                     attempt -= 1  # not a real try: the server just lacks that option
                     continue
-                if "tools" in kwargs and _refuses_tools(exc):
+                if "tools" in kwargs and refuses_tools(exc):
                     # e.g. llama.cpp's function-calling template: "auto" + streaming refused.
                     # Answer without tools rather than not at all, and remember it.
                     self._tool_support[model] = False
@@ -345,7 +353,7 @@ class OpenAIProvider:
                         text_parts.append(content)
                         yield StreamChunk(text=content)
                     for piece in getattr(delta, "tool_calls", None) or ():
-                        _add_tool_delta(calls, piece)
+                        add_tool_delta(calls, piece)
             except openai.APITimeoutError as exc:
                 error = self._connection_error(exc, partial=sent_text)
             except openai.APIConnectionError:
@@ -355,7 +363,7 @@ class OpenAIProvider:
                     error = self._error("stream_cut", E.stream_cut_message(self.base_url, sent_text),
                                         retryable=True)
             except openai.APIError as exc:  # an {"error": ...} event inside the stream
-                error = self._overflow(_server_text(exc)) or self._error(
+                error = self._overflow(server_text(exc)) or self._error(
                     "server", f"The server reported an error mid-answer: "
                     f"{E.detail(exc.message, self._secrets)}", retryable=True)
             except ValueError:  # json.JSONDecodeError: a malformed SSE data line
@@ -372,12 +380,12 @@ class OpenAIProvider:
                 yield StreamEnd(finish_reason="error", usage=usage,
                                 error=self._empty_stream_error(request))
             elif calls:
-                yield StreamEnd(finish_reason="tool_calls", usage=usage or _estimate(
+                yield StreamEnd(finish_reason="tool_calls", usage=usage or estimated_usage(
                     request, "".join(arg for c in calls.values() for arg in c["arguments"])),
-                    tool_calls=_assembled(calls))
+                    tool_calls=assembled_calls(calls))
             else:
                 yield StreamEnd(finish_reason=finish_reason or "stop",
-                                usage=usage or _estimate(request, "".join(text_parts)))
+                                usage=usage or estimated_usage(request, "".join(text_parts)))
             return
 
     # -- failure handling ------------------------------------------------------------------
@@ -387,7 +395,7 @@ class OpenAIProvider:
         status = int(exc.status_code)
         if status < 400 or status in (401, 403, 404, 429):
             return None
-        text = _server_text(exc)
+        text = server_text(exc)
         overflow = self._overflow(text, status=status)
         if overflow is not None:
             return overflow
@@ -399,7 +407,7 @@ class OpenAIProvider:
     def _empty_stream_error(self, request: ChatRequest) -> ProviderError:
         """No choices at all: after a prompt that nearly fills the window, that is an overflow
         some servers report only by ending the stream."""
-        asked = _prompt_tokens(request) + (request.max_tokens or 0)
+        asked = prompt_tokens(request) + (request.max_tokens or 0)
         if self.window is not None:
             if asked >= self.window * EMPTY_MEANS_OVERFLOW:
                 return self._error("overflow", E.overflow_message(self.window))
@@ -429,7 +437,7 @@ class OpenAIProvider:
 
     def _status_error(self, exc: Any, *, tries: int, model: str | None) -> ProviderError:
         status = int(exc.status_code)
-        said = E.detail(_server_text(exc), self._secrets)
+        said = E.detail(server_text(exc), self._secrets)
         if status in (401, 403):
             return self._error("auth", E.auth_message(status, self.key_env), status=status)
         if status == 404:
@@ -449,7 +457,7 @@ class OpenAIProvider:
         return self._error("other", E.bad_request_message(status, said), status=status)
 
     def _connection_error(self, exc: BaseException, *, partial: bool) -> ProviderError:
-        names = {type(e).__name__ for e in _chain(exc)}
+        names = {type(e).__name__ for e in exception_chain(exc)}
         if "ConnectTimeout" in names:
             return self._error("timeout", E.connect_timeout_message(
                 self.base_url, self.connect_timeout, self.url_hint), retryable=True)
@@ -460,129 +468,14 @@ class OpenAIProvider:
         if partial:
             return self._error("stream_cut", E.stream_cut_message(self.base_url, True),
                                retryable=True)
-        if _refused(exc):
+        if refused(exc):
             return self._error("connection", E.refused_message(self.base_url, self.url_hint),
                                retryable=True)
         return self._error("connection", E.connect_failed_message(
-            self.base_url, _reason(exc, self._secrets), self.url_hint), retryable=True)
+            self.base_url, connect_reason(exc, self._secrets), self.url_hint), retryable=True)
 
 
 # -- small helpers ---------------------------------------------------------------------------
-
-
-def _add_tool_delta(calls: dict[int, dict[str, Any]], piece: Any) -> None:
-    """Fold one streamed `delta.tool_calls[i]` fragment into its call (keyed by index)."""
-    index = getattr(piece, "index", None)
-    if not isinstance(index, int):
-        index = len(calls)
-    call = calls.setdefault(index, {"id": "", "name": "", "arguments": []})
-    call_id = getattr(piece, "id", None)
-    if isinstance(call_id, str) and call_id:
-        call["id"] = call_id
-    function = getattr(piece, "function", None)
-    name = getattr(function, "name", None)
-    if isinstance(name, str) and name:
-        call["name"] += name if call["name"] != name else ""
-    arguments = getattr(function, "arguments", None)
-    if isinstance(arguments, str) and arguments:
-        call["arguments"].append(arguments)
-
-
-def _assembled(calls: dict[int, dict[str, Any]]) -> tuple[ToolCall, ...]:
-    return tuple(
-        ToolCall(id=call["id"] or f"call_{index}", name=call["name"],
-                 arguments="".join(call["arguments"]))
-        for index, call in sorted(calls.items())
-    )
-
-
-def retry_after_seconds(headers: Any) -> float | None:
-    """Retry-After (seconds or an HTTP date) or retry-after-ms, in seconds; None when absent."""
-    try:
-        ms = headers.get("retry-after-ms")
-        if ms is not None:
-            return max(0.0, float(ms) / 1000)
-        value = headers.get("retry-after")
-    except (AttributeError, ValueError):
-        return None
-    if value is None:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
-
-
-def _prompt_tokens(request: ChatRequest) -> int:
-    return (sum(message_tokens(m.content) for m in request.messages)
-            + turns_tokens(request.tool_turns))
-
-
-def _estimate(request: ChatRequest, answer: str) -> Usage:
-    """Usage for a server that reports none (llama.cpp ignores include_usage): an estimate,
-    marked so the app shows it as one (≈)."""
-    return Usage(prompt_tokens=_prompt_tokens(request), completion_tokens=estimate_tokens(answer),
-                 estimated=True)
-
-
-def _refuses_tools(exc: Any) -> bool:
-    text = _server_text(exc).lower()
-    return exc.status_code in (400, 422, 500, 501) and ("tool" in text or "function" in text) \
-        and not E.overflow_window(text)[0]
-
-
-def _mentions_stream_options(exc: Any) -> bool:
-    return "stream_options" in _server_text(exc) or "include_usage" in _server_text(exc)
-
-
-def _server_text(exc: Any) -> str:
-    """The server's own error message from an OpenAI-style body, else the SDK's message."""
-    body = getattr(exc, "body", None)
-    if isinstance(body, dict):
-        inner = body.get("error", body)
-        if isinstance(inner, dict) and isinstance(inner.get("message"), str):
-            return inner["message"]
-        if isinstance(inner, str):
-            return inner
-    if isinstance(body, str):
-        return body
-    return str(getattr(exc, "message", "") or "")
-
-
-def _chain(exc: BaseException) -> list[BaseException]:
-    out: list[BaseException] = []
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen and len(out) < 20:
-        out.append(current)
-        seen.add(id(current))
-        current = current.__cause__ or current.__context__
-    return out
-
-
-def _refused(exc: BaseException) -> bool:
-    for e in _chain(exc):
-        if isinstance(e, ConnectionRefusedError) or getattr(e, "errno", None) == 111:
-            return True
-        if "refused" in str(e).lower():
-            return True
-    return False
-
-
-def _reason(exc: BaseException, secrets: tuple[str | None, ...]) -> str:
-    """The deepest cause's text, e.g. 'Name or service not known'."""
-    for e in reversed(_chain(exc)):
-        text = E.detail(str(e), secrets)
-        if text:
-            if "name or service not known" in text.lower() or "nodename nor servname" in text.lower():
-                return "host not found"
-            return text
-    return "connection failed"
 
 
 async def _close_quietly(response: Any) -> None:

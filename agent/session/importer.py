@@ -16,7 +16,8 @@ import re
 from pathlib import Path
 
 from agent import paths
-from agent.export.render import ExportError, import_json
+from agent.errors import ExportError
+from agent.export.json_export import import_json
 from agent.session.journal import Session, SessionError, _encode, fold, new_session_id
 from agent.session.models import SessionStarted, SessionState
 

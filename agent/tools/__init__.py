@@ -11,8 +11,9 @@ from agent.tools.base import (
     ToolResult,
     ToolSpec,
 )
-from agent.tools.builtin import BUILTIN, bash_limited_to
+from agent.tools.builtin import BUILTIN
 from agent.tools.root import ProjectRoot, ToolError
+from agent.tools.shell import bash_limited_to
 from agent.tools.toolbox import Toolbox, ToolCallOutcome, parse_arguments
 
 __all__ = [

@@ -88,3 +88,7 @@ def cut(text: str, limit: int = MAX_OUTPUT_CHARS, *, hint: str = "") -> str:
     left = len(text) - limit
     note = f"\n[output cut: {left} more characters not shown"
     return text[:limit] + note + (f"; {hint}" if hint else "") + "]"
+
+
+def n_lines(n: int) -> str:
+    return f"{n} line" + ("" if n == 1 else "s")

@@ -24,6 +24,12 @@ _KINDS = {
     stat.S_IFDIR: "a folder",
 }
 
+BINARY_SNIFF = 8192
+
+
+def is_binary(data: bytes) -> bool:
+    return b"\x00" in data[:BINARY_SNIFF]
+
 
 def open_regular(path: Path, shown: str) -> BinaryIO:
     """The file opened for binary reading; ToolError if it is missing or not a regular file."""

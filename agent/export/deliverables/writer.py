@@ -14,7 +14,7 @@ from agent.export.deliverables.atomic import write_atomic
 from agent.export.deliverables.models import Draft, FileOutcome
 from agent.text import safe_text
 from agent.tools.base import Approver, PermissionRequest
-from agent.tools.builtin import unified_diff
+from agent.tools.edit_tools import unified_diff
 from agent.tools.root import ProjectRoot, ToolError
 
 
