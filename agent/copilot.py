@@ -7,26 +7,25 @@ the log, which is what resume does.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import threading
 from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import Literal
 
-from agent.audit.summary import prompt_summary
+from agent.answer_stream import record_cards, stream_answer
 from agent.config import Settings, load_settings
 from agent.export.render import write_export
 from agent.key_mask import KeyMask
-from agent.llm.base import ChatRequest, PromptContext, Provider, StreamChunk, StreamEnd
-from agent.llm.context_budget import Budget, json_tokens, plan
+from agent.llm.base import ChatRequest, Provider, StreamChunk, StreamEnd
+from agent.llm.context_budget import Budget
 from agent.llm.deadline import DeadlineProvider
 from agent.llm.factory import make_provider
 from agent.llm.project_context import load_instructions
-from agent.llm.prompt import build_messages
+from agent.llm.request import build_request, check_tool_support, tool_definitions, window_budget
 from agent.llm.tool_loop import run_tool_loop
-from agent.llm.tool_support import NO_TOOLS_NOTICE
-from agent.persona.insight import point_tree, suggest_checklist
+from agent.panel_actions import choose_branch, set_phase
+from agent.panel_hints import consult_playbook, note_insights
 from agent.persona.library import PersonaInfo, PersonaLibrary, explain
 from agent.persona.models import Persona
 from agent.persona.persona import load_persona
@@ -34,17 +33,13 @@ from agent.persona.workflow import Workflow
 from agent.session.journal import Session, SessionSummary, list_sessions
 from agent.session.models import (
     ActivationChanged,
-    CardsUsed,
     ChecklistChanged,
     Compacted,
-    PhaseChanged,
-    PlaybookCard,
     ResourceAdded,
     SessionEvent,
     SessionState,
     ToolCallFinished,
     ToolCallStarted,
-    TreeHighlighted,
 )
 from agent.tools import Approver, ProjectRoot, Toolbox, tools_for
 from agent.tools.mcp import McpManager
@@ -52,9 +47,6 @@ from agent.trust import ToolGrant, TrustPolicy, TrustRequest
 
 PersonaMode = Literal["auto", "on", "off"]
 Listener = Callable[[SessionEvent], None]
-TOOL_RESULT_ROOM = 512  # tokens kept free for an answer's tool results (they are cut to fit)
-FLUSH_EVERY = 0.2  # seconds: streamed text on disk at least this often, even when chunks stall
-
 
 class Copilot:
     def __init__(
@@ -273,195 +265,36 @@ class Copilot:
                     )
                 )
         if result.active:
-            self._note_insights(message.id)
+            note_insights(self.session, self.persona, message.id)
         return message.id
 
-    def _note_insights(self, message_id: str) -> None:
-        user_texts = [m.content for m in self.state.messages if m.role == "user"][-4:]
-        hint = point_tree(self.persona, user_texts)
-        current = self.state.tree
-        if hint is not None and (current is None or current.node_id != hint.node_id):
-            self.session.append(
-                TreeHighlighted(
-                    tree_id=hint.tree_id,
-                    node_id=hint.node_id,
-                    recommendation=hint.recommendation,
-                    words=list(hint.words),
-                    message_id=message_id,
-                )
-            )
-        for suggestion in suggest_checklist(self.persona, user_texts[-1]):
-            entry = self.state.checklist.get(suggestion.item_id)
-            if entry is None or entry.state == "open":
-                self.session.append(
-                    ChecklistChanged(
-                        item_id=suggestion.item_id,
-                        state="suggested",
-                        by="conversation",
-                        evidence=", ".join(suggestion.evidence),
-                        message_id=message_id,
-                    )
-                )
-
-    # -- the playbook -----------------------------------------------------------------------
+    # -- the request ------------------------------------------------------------------------
 
     def consult_playbook(self, message_id: str = ""):  # -> Retrieval | None
-        """The playbook's cards for the newest user message, and what they change on screen.
-
-        Loaded here, at the first answer, never before. A broken card of the user's is one
-        notice (once per session); the other cards still answer. While the persona is on, the
-        tree the cards are about is highlighted when the message points to a branch of it, and
-        the checklist items the cards cover are suggested.
-        """
-        try:
-            from agent.playbook.answer import tree_for
-            from agent.playbook.store import get_playbook
-
-            playbook, problems = get_playbook()
-        except Exception as exc:  # a broken install must not stop the answer
-            self.session.notice(f"The playbook could not be loaded ({exc}); answering without it.")
-            return None
-        for problem in problems:
-            if problem not in self._playbook_problems:
-                self._playbook_problems.add(problem)
-                self.problems.append(problem)
-                self.session.notice(problem)
-        texts = [m.content for m in self.state.messages if m.role == "user"][-4:]
-        retrieval = playbook.retrieve(texts)
-        if not self.state.persona_active or not retrieval.hits:
-            return retrieval
-        found = tree_for(self.persona, retrieval)
-        hint = found[1] if found is not None else None
-        current = self.state.tree
-        if hint is not None and (
-            current is None or (current.tree_id, current.node_id) != (hint.tree_id, hint.node_id)
-        ):
-            self.session.append(TreeHighlighted(
-                tree_id=hint.tree_id, node_id=hint.node_id, recommendation=hint.recommendation,
-                words=list(hint.words), message_id=message_id,
-            ))
-        covered = {name.strip().lower() for card in retrieval.cards for name in card.checklist}
-        for item in self.persona.all_checklist_items():
-            entry = self.state.checklist.get(item.id)
-            if item.text.strip().lower() in covered and (entry is None or entry.state == "open"):
-                card = next(c for c in retrieval.cards
-                            if item.text.strip().lower() in {n.lower() for n in c.checklist})
-                self.session.append(ChecklistChanged(
-                    item_id=item.id, state="suggested", by="conversation",
-                    evidence=f"card: {card.title}", message_id=message_id,
-                ))
-        return retrieval
-
-    def _tree_still_current(self, playbook) -> bool:
-        """Whether the highlighted branch belongs to the newest question.
-
-        A branch the user chose stays; otherwise the newest message must point into the trees
-        itself, or be a follow-up the playbook answered with the message before it. A new
-        question about something else does not inherit an earlier message's branch.
-        """
-        state = self.state
-        if state.tree is None or state.tree.chosen:
-            return state.tree is not None
-        if playbook is not None and playbook.follow_up:
-            return True
-        newest = next((m.content for m in reversed(state.messages) if m.role == "user"), "")
-        return point_tree(self.persona, [newest]) is not None
+        """The playbook's cards for the newest user message, and what they change on screen
+        (agent.panel_hints.consult_playbook); loaded at the first answer, never before."""
+        return consult_playbook(self.session, self.persona, message_id,
+                                problems=self.problems, noticed=self._playbook_problems)
 
     async def budget(self) -> Budget | None:
         """The window plan for the next request (None for the offline playbook). The first
         call asks the server for its window; later calls reuse what it said."""
-        window_of = getattr(self.provider, "context_window", None)
-        if window_of is None:
-            return None
-        window, source = await window_of()
-        return plan(window, self.settings.max_tokens, source)
+        return await window_budget(self.provider, self.settings.max_tokens)
 
     def tool_definitions(self, budget: Budget | None) -> list[dict]:
-        """The tools offered with this request: none while no persona is on (a plain chat),
-        none for a model that cannot call them, none when their definitions alone would
-        crowd the window (a 2,048-token server)."""
-        if not self.offers_tools or not self.state.persona_active:
-            return []
-        if self._no_tools.get(self.provider.model):  # the probe said: it does not call tools
-            return []
-        definitions = self.toolbox().definitions()
-        if budget is not None and json_tokens(definitions) > budget.tools_limit:
-            return []
-        return definitions
-
-    async def _check_tool_support(self) -> None:
-        """Before the first answer that would offer tools: does this model call them? If not,
-        say so once and send no `tools` from then on."""
-        probe = getattr(self.provider, "tool_support", None)
-        if probe is None or not self.offers_tools or not self.state.persona_active:
-            return
-        model = self.provider.model
-        if model in self._no_tools:
-            return
-        supported = await probe()
-        self._no_tools[model] = supported is False
-        if supported is False:
-            self.session.notice(f"{model}: {NO_TOOLS_NOTICE}", "info")
+        """The tools offered with this request (none without a persona on, for a model that
+        cannot call them, or when their definitions alone would crowd the window)."""
+        return tool_definitions(self.toolbox, budget, offers_tools=self.offers_tools,
+                                persona_active=self.state.persona_active,
+                                no_tools=bool(self._no_tools.get(self.provider.model)))
 
     def build_request(
         self, playbook=None, budget: Budget | None = None  # playbook: Retrieval | None
     ) -> ChatRequest:
-        state = self.state
-        active = state.persona_active
-        persona = self.persona if active else None
-        tree_hint = ""
-        if active and state.tree is not None and self._tree_still_current(playbook):
-            tree_hint = _tree_hint_text(self.persona, state.tree)
-        context = PromptContext(
-            persona=persona,
-            phase=self.workflow.current_name,
-            checklist=dict(state.checklist),
-            tree_hint=tree_hint,
-            audit=state.audit,
-            playbook=playbook,
-        )
-        audit_summary = prompt_summary(state.audit) if state.audit is not None else ""
-        reference = ""
-        if playbook is not None and playbook.hits:
-            from agent.playbook.reference import reference_text
-
-            reference = reference_text(playbook.cards, self.workflow.current_name if active else "")
-        # A failed or crash-cut answer is not sent back: the model would build on broken text.
-        history = [m for m in state.messages if m.role in ("user", "assistant") and m.content
-                   and not (m.role == "assistant" and m.status in ("error", "interrupted"))]
-        sections: list[str] = []
-        if state.compacted is not None:  # /compact: the summary stands in for older turns
-            ids = [m.id for m in state.messages]  # upto may be a failed answer, not in history
-            if state.compacted.upto in ids:
-                newer = set(ids[ids.index(state.compacted.upto) + 1:])
-                history = [m for m in history if m.id in newer]
-            sections.append(compact_section(state.compacted.summary))
-        if self.instructions.text:
-            sections.append(self.instructions.text)
-        tools = self.tool_definitions(budget)
-        # Tool definitions and room for this answer's tool results are kept out of the history.
-        reserved = json_tokens(tools) + (min(budget.prompt // 4, TOOL_RESULT_ROOM)
-                                         if tools and budget else 0)
-        messages = build_messages(
-            persona=persona,
-            phase=self.workflow.current if active else None,
-            checklist=state.checklist,
-            tree_hint=tree_hint,
-            history=history,
-            token_budget=self.settings.token_budget,
-            budget=budget,
-            sections=[*sections, audit_summary, reference],
-            reserved=reserved,
-        )
-        return ChatRequest(
-            messages=messages,
-            context=context,
-            model=self.provider.model,
-            temperature=self.persona.temperature if active else None,
-            max_tokens=budget.answer if budget else None,
-            prompt_budget=budget.prompt if budget else None,
-            tools=tools,
-        )
+        return build_request(self.state, self.persona, self.workflow, playbook=playbook,
+                             budget=budget, tools=self.tool_definitions(budget),
+                             instructions=self.instructions.text,
+                             token_budget=self.settings.token_budget, model=self.provider.model)
 
     # -- tools ----------------------------------------------------------------------------
 
@@ -519,7 +352,9 @@ class Copilot:
 
     async def _answer(self, message_id: str) -> AsyncIterator[StreamChunk | StreamEnd]:
         playbook = self.consult_playbook(message_id)
-        await self._check_tool_support()
+        # Before the first answer that would offer tools: does this model call them at all?
+        await check_tool_support(self.provider, self.session, self._no_tools,
+                                 offers_tools=self.offers_tools)
         request = self.build_request(playbook, await self.budget())
         answer_id = self.session.start_answer(
             self.provider.name,
@@ -528,92 +363,20 @@ class Copilot:
             phase=self.workflow.current_name,
             persona=self.persona.name if self.state.persona_active else "",
         )
-        if playbook is not None and (playbook.hits or playbook.nearest):
-            def refs(hits) -> list[PlaybookCard]:
-                return [PlaybookCard(id=h.card.id, title=h.card.title, score=h.score) for h in hits]
-
-            self.session.append(CardsUsed(id=answer_id, cards=refs(playbook.hits),
-                                          nearest=refs(playbook.nearest),
-                                          follow_up=playbook.follow_up))
-        received = False
-        # The key, echoed whole or in pieces or as base64, is masked before anything records it.
-        masked = self.key_mask().stream()
-        # Chunks may stall for seconds; the buffered text still reaches the disk every 0.2 s.
-        flusher = asyncio.create_task(_flush_every(self.session, FLUSH_EVERY))
-        try:
-            end = StreamEnd(finish_reason="error")
-            # aclosing: a reader that goes away closes the model's stream here, in order,
-            # never left to the loop's shutdown (which would close its layers all at once).
-            rounds = contextlib.aclosing(self._rounds(request, answer_id))
-            async with rounds as items:
-                async for item in items:
-                    if isinstance(item, StreamChunk):
-                        received = True
-                        text = masked.feed(item.text)
-                        if text:
-                            self.session.append_chunk(answer_id, text)
-                            yield StreamChunk(text=text)
-                    elif isinstance(item, StreamEnd):
-                        end = item
-                    else:
-                        tail = masked.flush()  # the text before a tool call, in its place
-                        if tail:
-                            self.session.append_chunk(answer_id, tail)
-                            yield StreamChunk(text=tail)
-                        yield item  # a tool call started or finished (already in the session)
-            tail = masked.flush()
-            if tail:
-                self.session.append_chunk(answer_id, tail)
-                yield StreamChunk(text=tail)
-        except (asyncio.CancelledError, GeneratorExit):
-            tail = masked.flush()  # nothing the user saw is lost on a stop
-            if tail:
-                self.session.append_chunk(answer_id, tail)
-            self.session.finish(answer_id, "stopped")
-            raise
-        finally:
-            flusher.cancel()
-        if end.error is not None:
-            status = "stopped" if end.error.kind == "cancelled" else "error"
-            self.session.finish(answer_id, status, usage=end.usage, error=end.error.message)
-        else:
-            self.session.finish(answer_id, "complete" if received else "error", usage=end.usage,
-                                error=None if received else "The model sent an empty answer.",
-                                cut_at_length=end.finish_reason == "length")
-        yield end
+        record_cards(self.session, answer_id, playbook)
+        # aclosing: a reader that goes away stops the answer (and the model's stream) here.
+        answer = stream_answer(self.session, answer_id, lambda: self._rounds(request, answer_id),
+                               self.key_mask())
+        async with contextlib.aclosing(answer) as items:
+            async for item in items:
+                yield item
 
     # -- panels and commands ------------------------------------------------------------
 
     def set_phase(self, target: str) -> str:
-        """Move the workflow ('next', 'prev' or a phase name); returns the phase now current.
-
-        Moving on past a phase whose document still lacks something goes on anyway and leaves
-        a warning per such phase saying what is missing (`phase_warning`).
-        """
-        previous = self.workflow.current_name
-        before = self.workflow.index
-        if target == "next":
-            self.workflow.next()
-        elif target in ("prev", "previous"):
-            self.workflow.prev()
-        else:
-            self.workflow.jump(target)
-        if self.workflow.current_name != previous:
-            self.session.append(
-                PhaseChanged(
-                    phase=self.workflow.current_name,
-                    previous=previous,
-                    role=self.workflow.current.role if self.workflow.current else "",
-                )
-            )
-            if self.workflow.index > before:  # every phase left behind, skipped ones too
-                from agent.export.deliverables.deliver import phase_warning
-
-                for left in self.workflow.phases[max(before, 0) : self.workflow.index]:
-                    warning = phase_warning(self.state, self.persona, left.name)
-                    if warning:
-                        self.session.notice(warning, level="warning")
-        return self.workflow.current_name
+        """Move the workflow ('next', 'prev' or a phase name); returns the phase now current
+        (a warning per phase left behind whose document still lacks something)."""
+        return set_phase(self.session, self.workflow, self.persona, target)
 
     async def deliver(self, phase: str | None = None, folder: str | None = None):
         """Write the phases' documents under the project root (`docs_dir`, asking before
@@ -684,23 +447,7 @@ class Copilot:
         self.session.append(ChecklistChanged(item_id=item_id, state="open", by="user"))
 
     def choose_branch(self, tree_id: str, node_id: str) -> str:
-        tree = next((t for t in self.persona.decision_trees if t.id == tree_id), None)
-        if tree is None:
-            raise KeyError(tree_id)
-        option = next(o for o in tree.options if o.node_id == node_id)
-        self.session.append(
-            TreeHighlighted(
-                tree_id=tree_id,
-                node_id=node_id,
-                recommendation=option.recommendation,
-                words=[option.condition],
-                chosen=True,
-            )
-        )
-        return (
-            f"{tree.question}: {option.condition}. Should we use {option.recommendation}? "
-            f"Walk me through the trade-offs for our case."
-        )
+        return choose_branch(self.session, self.persona, tree_id, node_id)
 
     def export(
         self, fmt: Literal["md", "json", "html", "brief"], path: str | None = None
@@ -739,31 +486,6 @@ class Copilot:
         from agent.commands import command_names
 
         return command_names(self)
-
-
-def compact_section(summary: str) -> str:
-    return f"Summary of the earlier conversation (it was compacted):\n{summary.strip()}"
-
-
-def _tree_hint_text(persona: Persona, highlight: TreeHighlighted) -> str:
-    for tree in persona.decision_trees:
-        if tree.id != highlight.tree_id:
-            continue
-        for option in tree.options:
-            if option.node_id == highlight.node_id:
-                words = ", ".join(highlight.words)
-                why = f" — {option.use_case}" if option.use_case else ""
-                return (
-                    f"{tree.question}: {option.condition} -> {option.recommendation}{why}"
-                    + (f" (the user's words: {words})" if words else "")
-                )
-    return highlight.recommendation
-
-
-async def _flush_every(session: Session, seconds: float) -> None:
-    while True:
-        await asyncio.sleep(seconds)
-        session.flush()
 
 
 def _open_resumed(resume: str, problems: list[str]) -> Session:
