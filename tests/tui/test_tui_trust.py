@@ -38,7 +38,9 @@ async def test_the_trust_modal_names_the_files_and_remembers_only_a_deliberate_y
                       text("done"))
     app = model_app(oai_server, monkeypatch, root=repo)
     async with app.run_test(size=(120, 40)) as pilot:
-        await until(pilot, lambda: isinstance(app.screen, TrustScreen))
+        # the modal is pushed before its widgets are composed: wait for its text
+        await until(pilot, lambda: isinstance(app.screen, TrustScreen)
+                    and bool(app.screen.query("#trust-text")))
         modal = app.screen
         shown = str(modal.query_one("#trust-text").content)
         assert str(repo) in shown
