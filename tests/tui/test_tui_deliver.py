@@ -59,7 +59,8 @@ async def test_deliver_writes_the_documents_and_shows_what_it_wrote(tmp_path: Pa
         prd.write_text("our own words\n")
         app.last_delivery = None
         await send(pilot, "/deliver prd", wait=False)
-        await until(pilot, lambda: isinstance(app.screen, PermissionScreen))
+        await until(pilot, lambda: isinstance(app.screen, PermissionScreen)
+                    and bool(app.screen.query("#permission-title")))
         title = str(app.screen.query_one("#permission-title", Static).content)
         assert "overwrite docs/prd.md" in title
         assert "-our own words" in str(app.screen.query_one("#permission-diff", Static).content)

@@ -164,7 +164,8 @@ async def test_an_edit_asks_in_a_modal_before_it_writes(
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await send(pilot, "move the API service key rotation to mondays", wait=False)
-        await until(pilot, lambda: isinstance(app.screen, PermissionScreen))
+        await until(pilot, lambda: isinstance(app.screen, PermissionScreen)
+                    and bool(app.screen.query("#permission-title")))
         modal = app.screen
         title = str(modal.query_one("#permission-title", Static).content)
         assert "edit notes.txt" in title
@@ -196,7 +197,8 @@ async def test_the_modal_ignores_type_ahead_and_letters_never_approve(
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await send(pilot, "move the API service key rotation to mondays", wait=False)
-        await until(pilot, lambda: isinstance(app.screen, PermissionScreen))
+        await until(pilot, lambda: isinstance(app.screen, PermissionScreen)
+                    and bool(app.screen.query("#permission-title")))
         modal = app.screen
         await pilot.press("y", "a", "ctrl+y", "ctrl+s", "enter")  # type-ahead
         await pilot.pause()
@@ -222,7 +224,8 @@ async def test_a_long_diff_is_shown_to_the_end_before_it_can_be_approved(
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await send(pilot, "write the API service notes", wait=False)
-        await until(pilot, lambda: isinstance(app.screen, PermissionScreen))
+        await until(pilot, lambda: isinstance(app.screen, PermissionScreen)
+                    and bool(app.screen.query("#permission-title")))
         modal = app.screen
         await until(pilot, lambda: modal.armed)
         assert modal.unseen
@@ -245,7 +248,8 @@ async def test_the_modal_shows_model_text_inert(
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await send(pilot, "write it for the API service", wait=False)
-        await until(pilot, lambda: isinstance(app.screen, PermissionScreen))
+        await until(pilot, lambda: isinstance(app.screen, PermissionScreen)
+                    and bool(app.screen.query("#permission-title")))
         shown = str(app.screen.query_one("#permission-diff", Static).content)
         assert "+[bold red]x[/]" in shown and "\x1b" not in shown and "\x07" not in shown
         await until(pilot, lambda: app.screen.armed)
@@ -352,7 +356,8 @@ async def test_an_mcp_server_connects_and_its_tool_asks_in_the_modal(
         await until(pilot, lambda: "connected" in panel.rows[0], rounds=6000)
         assert panel.rows[0] == "Context7 (primary): connected, 3 tools"
         await send(pilot, "shout quiet on the API service", wait=False)
-        await until(pilot, lambda: isinstance(app.screen, PermissionScreen))
+        await until(pilot, lambda: isinstance(app.screen, PermissionScreen)
+                    and bool(app.screen.query("#permission-title")))
         assert "MCP server context7" in str(app.screen.query_one("#permission-title").content)
         assert '"text": "quiet"' in str(app.screen.query_one("#permission-args").content)
         await until(pilot, lambda: app.screen.armed)
