@@ -17,7 +17,7 @@ from oai_server import OAIServer, text, tool_calls
 from agent.copilot import Copilot
 from agent.export.render import export_session, import_json
 from agent.llm.base import StreamEnd
-from agent.session.journal import fold
+from agent.session.fold import fold
 from agent.tools import PermissionRequest
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -30,7 +30,7 @@ from agent.export.common import md_inline as _md_inline
 from agent.export.common import when as _when
 from agent.export.markdown import markdown_to_html, markdown_without_html
 from agent.persona.models import Persona
-from agent.session.journal import EVENT_ADAPTER
+from agent.session.fold import EVENT_ADAPTER
 from agent.session.models import (
     ActivationChanged,
     AnswerDelta,
