@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.commands import OpenSessions
+from agent.command_results import OpenSessions
 from agent.copilot import Copilot
 from agent.export.render import ExportError, export_session
 from agent.session.importer import import_session
