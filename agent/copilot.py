@@ -30,7 +30,8 @@ from agent.persona.library import PersonaInfo, PersonaLibrary, explain
 from agent.persona.models import Persona
 from agent.persona.persona import load_persona
 from agent.persona.workflow import Workflow
-from agent.session.journal import Session, SessionSummary, list_sessions
+from agent.session.catalogue import SessionSummary, list_sessions
+from agent.session.journal import Session
 from agent.session.models import (
     ActivationChanged,
     ChecklistChanged,

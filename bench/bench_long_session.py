@@ -148,7 +148,7 @@ def listing_case() -> tuple[float, float, int]:
     import tracemalloc
 
     from agent import paths
-    from agent.session.journal import list_sessions
+    from agent.session.catalogue import list_sessions
 
     size = sum(p.stat().st_size for p in paths.sessions_dir().glob("*.jsonl"))
     tracemalloc.start()

@@ -32,7 +32,7 @@ from oai_server import (
     text,
 )
 
-from agent.session.journal import fold, parse_lines
+from agent.session.fold import fold, parse_lines
 from agent.session.models import SessionState
 
 ROOT = Path(__file__).resolve().parents[1]

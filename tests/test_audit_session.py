@@ -17,7 +17,7 @@ from oai_server import OAIServer, closed_port
 
 from agent.audit.actions import compute_audit, compute_probe, record_audit, record_probe
 from agent.audit.probe import ProbeError, percentile, probe
-from agent.commands import RunAudit, RunProbe
+from agent.command_results import RunAudit, RunProbe
 from agent.copilot import Copilot
 
 ROOT = Path(__file__).resolve().parents[1]

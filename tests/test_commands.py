@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from agent import commands
-from agent.commands import COMMANDS, Exported, OpenSessions, ShowHelp, help_lines, palette_entries
+from agent.command_results import CommandResult, Exported, OpenSessions, ShowHelp
+from agent.commands import COMMANDS, help_lines, palette_entries
 from agent.copilot import Copilot
 
 
@@ -48,7 +49,7 @@ def test_unknown_command_suggests_a_close_one(copilot):
 
 def test_a_registered_command_appears_everywhere(copilot, monkeypatch):
     extra = commands.Command(
-        "ping", "/ping", "answer pong", lambda c, a: commands.CommandResult(message="pong"),
+        "ping", "/ping", "answer pong", lambda c, a: CommandResult(message="pong"),
         palette=(commands.PaletteEntry("Ping", "say pong", "/ping"),),
     )
     monkeypatch.setattr(commands, "COMMANDS", (*commands.COMMANDS, extra))

@@ -19,7 +19,8 @@ from agent.persona.models import (
     Persona,
     Phase,
 )
-from agent.session.journal import Session, fold
+from agent.session.fold import fold
+from agent.session.journal import Session
 from agent.session.models import (
     ActivationChanged,
     CardsUsed,

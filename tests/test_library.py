@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.commands import ShowPersonas
+from agent.command_results import ShowPersonas
 from agent.copilot import Copilot
 from agent.persona.library import PersonaLibrary
 from agent.session.models import ActivationChanged

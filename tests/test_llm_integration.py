@@ -19,7 +19,7 @@ from oai_server import OAIServer, cut, hang, text
 from agent.copilot import Copilot
 from agent.llm.base import StreamChunk, StreamEnd
 from agent.llm.errors import scrub
-from agent.session.journal import fold, parse_lines
+from agent.session.fold import fold, parse_lines
 from agent.session.models import SessionState
 
 ON_TOPIC = "We need real-time updates pushed to the browser from our API"

@@ -534,7 +534,7 @@ async def test_undo_puts_back_the_files_of_the_last_answer_then_the_one_before(
 
 def test_checkpoints_and_undo_survive_a_json_export_and_import(tmp_path: Path) -> None:
     from agent.export.json_export import import_json
-    from agent.session.journal import fold
+    from agent.session.fold import fold
     from agent.session.models import FileCheckpoint, UndoDone
 
     session = Session.create("backend")

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from agent.session.journal import Session, SessionError, list_sessions
+from agent.session.catalogue import list_sessions
+from agent.session.journal import Session, SessionError
 from agent.session.models import (
     ActivationChanged,
     AnswerDelta,

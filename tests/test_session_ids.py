@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from agent.copilot import Copilot
-from agent.session.journal import Session, SessionError, list_sessions
+from agent.session.catalogue import list_sessions
+from agent.session.journal import Session, SessionError
 
 
 def sessions_dir() -> Path:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.commands import OpenSessions
+from agent.command_results import OpenSessions
 from agent.copilot import Copilot
 from agent.export.render import ExportError, export_session
 from agent.session.importer import import_session
@@ -195,7 +195,7 @@ async def test_brief_gives_the_furthest_phase_and_the_branch_the_session_settled
 
 
 async def test_sessions_command_renames_and_deletes_by_id():
-    from agent.session.journal import list_sessions
+    from agent.session.catalogue import list_sessions
 
     old = _copilot()
     await _say(old, "Tell me a joke about cats")

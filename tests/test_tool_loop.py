@@ -18,7 +18,7 @@ from agent.copilot import Copilot
 from agent.export.json_export import import_json
 from agent.export.render import export_session
 from agent.llm.base import StreamEnd
-from agent.session.journal import fold
+from agent.session.fold import fold
 from agent.tools import PermissionRequest
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -41,7 +41,7 @@ from tui.widgets.header import CopilotHeader
 if TYPE_CHECKING:
     from textual.command import Provider
 
-    from agent.commands import CommandResult
+    from agent.command_results import CommandResult
     from agent.copilot import Copilot
     from agent.session.models import Message
     from agent.tools import Decision, PermissionRequest
@@ -554,7 +554,7 @@ class CopilotApp(App[None]):
 
     def _act_on(self, result: CommandResult) -> bool:
         """Do what a command's typed result asks of the front end."""
-        from agent import commands as c
+        from agent import command_results as c
 
         match result:
             case c.RetryLast():

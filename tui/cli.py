@@ -435,7 +435,7 @@ def _persona_show(path: str | None, *, as_json: bool) -> int:
 
 
 def _sessions(*, as_json: bool) -> int:
-    from agent.session.journal import list_sessions
+    from agent.session.catalogue import list_sessions
 
     problems: list[str] = []
     summaries = list_sessions(problems=problems)

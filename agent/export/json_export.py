@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from agent.errors import ExportError
 from agent.export.session_parts import segments
-from agent.session.journal import EVENT_ADAPTER
+from agent.session.fold import EVENT_ADAPTER
 from agent.session.models import (
     AnswerDelta,
     AnswerFinished,

@@ -18,7 +18,8 @@ from pathlib import Path
 from agent import paths
 from agent.errors import ExportError
 from agent.export.json_export import import_json
-from agent.session.journal import Session, SessionError, _encode, fold, new_session_id
+from agent.session.fold import fold
+from agent.session.journal import Session, SessionError, encode, new_session_id
 from agent.session.models import SessionStarted, SessionState
 
 _SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
@@ -67,7 +68,7 @@ def import_session(file: str | Path, *, directory: Path | None = None) -> Sessio
         events[0] = first.model_copy(update={"id": session_id})
     try:
         with os.fdopen(fd, "wb") as out:
-            out.writelines(_encode(event)[1] for event in events)
+            out.writelines(encode(event)[1] for event in events)
     except OSError as exc:
         target.unlink(missing_ok=True)
         raise ExportError(f"Cannot write {target} ({exc.strerror}).") from None

@@ -1,10 +1,13 @@
-"""The session log: append-only JSON Lines, folded into the SessionState everything renders.
+"""The session writer: one conversation's append-only JSON Lines log and its folded state.
 
 Every event is written and flushed the moment it happens (one `os.write` on an O_APPEND
 descriptor), so a crash loses at most the streamed text of the last quarter second. Reading
 tolerates a torn or corrupt line: it is skipped and reported, the rest of the session loads.
 When the disk refuses (permissions, full disk) the session keeps working in memory and says so
 once; the UI never sees an exception from saving.
+
+The fold (events into SessionState) is in fold.py, ids and damaged files in logfiles.py, the
+listing of saved sessions in catalogue.py.
 """
 
 from __future__ import annotations
@@ -16,260 +19,41 @@ import secrets
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, BinaryIO, Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic_core import PydanticSerializationError
 
 from agent import paths
-from agent.audit.summary import apply_probe
 from agent.errors import SessionError
+from agent.session.fold import EVENT_ADAPTER, apply_event, find_message, fold, parse_lines
 from agent.session.lock import SessionBusy, SessionLock
+from agent.session.logfiles import inside_sessions, not_a_log, resolve
 from agent.session.models import (
-    ActivationChanged,
     AnswerDelta,
     AnswerFinished,
     AnswerStarted,
-    AuditRecorded,
-    CardsUsed,
-    ChecklistChanged,
-    ChecklistEntry,
-    Compacted,
-    DeliverablesWritten,
-    FileCheckpoint,
     Message,
     MessageAdded,
     MessageStatus,
     Notice,
-    PhaseChanged,
-    ProbeRecorded,
-    ResourceAdded,
     SessionEvent,
     SessionStarted,
     SessionState,
     TitleChanged,
-    ToolCallFinished,
-    ToolCallRecord,
-    ToolCallStarted,
-    TreeHighlighted,
-    UndoDone,
     Usage,
 )
-from agent.text import safe_text
 
 DELTA_INTERVAL = 0.25  # seconds between AnswerDelta lines while streaming
-TITLE_LENGTH = 60
 
-EVENT_ADAPTER: TypeAdapter[SessionEvent] = TypeAdapter(SessionEvent)
 Subscriber = Callable[[SessionEvent], None]
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 class SessionInUse(SessionError):
     """Another live backend-copilot is writing this session (it holds the lock)."""
-
-
-class SessionSummary(BaseModel):
-    id: str
-    title: str
-    created: str
-    updated: str
-    messages: int
-    path: Path
-
-
-# -- folding -------------------------------------------------------------------------------
-
-
-def default_title(text: str) -> str:
-    """The first user message as a one-line title of at most 60 characters."""
-    line = " ".join(safe_text(text).split())
-    if len(line) <= TITLE_LENGTH:
-        return line
-    return line[: TITLE_LENGTH - 1].rstrip() + "…"
-
-
-def _find_message(state: SessionState, message_id: str) -> Message | None:
-    for message in reversed(state.messages):  # the streaming answer is nearly always last
-        if message.id == message_id:
-            return message
-    return None
-
-
-def apply_event(state: SessionState, event: SessionEvent, *, title_set: bool = False) -> None:
-    """Fold one event into state (in place). `title_set`: keep the title on user messages."""
-    if event.ts:
-        state.updated = event.ts
-    match event:
-        case SessionStarted():
-            state.id = event.id
-            state.title = event.title or state.title
-            state.persona = event.persona
-            state.created = event.ts
-        case TitleChanged():
-            state.title = event.title
-        case MessageAdded():
-            state.messages.append(
-                Message(
-                    id=event.id,
-                    role=event.role,
-                    content=event.content,
-                    ts=event.ts,
-                    persona_active=event.persona_active,
-                    phase=event.phase,
-                    status=event.status,
-                )
-            )
-            if event.role == "user" and not title_set and not state.title_from_persona and (
-                not state.title or event.persona_active
-            ):
-                # The first message, until one that switched a persona on names the session.
-                state.title = default_title(event.content)
-                state.title_from_persona = event.persona_active
-        case AnswerStarted():
-            state.messages.append(
-                Message(
-                    id=event.id,
-                    role="assistant",
-                    content="",
-                    ts=event.ts,
-                    persona_active=event.persona_active,
-                    phase=event.phase,
-                    status="streaming",
-                    provider=event.provider,
-                    model=event.model,
-                    persona=event.persona,
-                )
-            )
-        case AnswerDelta():
-            message = _find_message(state, event.id)
-            if message is not None:
-                message.content += event.text
-        case AnswerFinished():
-            message = _find_message(state, event.id)
-            if message is not None:
-                message.status = event.status
-                message.usage = event.usage
-                message.error = event.error
-                message.cut_at_length = event.cut_at_length
-        case ActivationChanged():
-            state.timeline.append(event)
-            state.persona_active = event.active
-            state.persona_mode = event.mode
-            # The persona on (or, when switched off, the one last on): its panels stay shown.
-            state.persona = event.persona or state.persona
-        case PhaseChanged():
-            state.timeline.append(event)
-            state.phase = event.phase
-        case ChecklistChanged():
-            state.timeline.append(event)
-            state.checklist[event.item_id] = ChecklistEntry(
-                state=event.state, by=event.by, evidence=event.evidence, message_id=event.message_id
-            )
-        case TreeHighlighted():
-            state.timeline.append(event)
-            state.tree = event
-        case Notice():
-            state.timeline.append(event)
-        case ResourceAdded():
-            state.resources = [r for r in state.resources if r.name != event.name] + [event]
-        case DeliverablesWritten():
-            state.deliverables.append(event)
-        case AuditRecorded():
-            state.audit = event.report.model_copy(deep=True)
-            state.audit_root, state.audit_ts = event.root, event.ts
-            if state.probe is not None:
-                apply_probe(state.audit, state.probe)
-        case ProbeRecorded():
-            state.probe = event.result
-            if state.audit is not None:
-                apply_probe(state.audit, event.result)
-        case CardsUsed():
-            message = _find_message(state, event.id)
-            if message is not None:
-                message.cards = list(event.cards)
-        case Compacted():
-            state.timeline.append(event)
-            state.compacted = event
-        case FileCheckpoint():
-            state.checkpoints.append(event)
-        case UndoDone():
-            state.undone.append(event)
-        case ToolCallStarted():
-            message = _find_message(state, event.id)
-            if message is not None:
-                message.tool_calls.append(
-                    ToolCallRecord(
-                        call_id=event.call_id,
-                        name=event.name,
-                        arguments=event.arguments,
-                        summary=event.summary,
-                        server=event.server,
-                        ts=event.ts,
-                        offset=len(message.content),
-                    )
-                )
-        case ToolCallFinished():
-            message = _find_message(state, event.id)
-            record = next(
-                (c for c in reversed(message.tool_calls) if c.call_id == event.call_id), None
-            ) if message is not None else None
-            if record is not None:
-                record.status = event.status
-                record.decision = event.decision
-                record.summary = event.summary or record.summary
-                record.result = event.result
-
-
-def fold(events: Iterable[SessionEvent], session_id: str = "") -> SessionState:
-    """The state a sequence of events describes; unfinished answers become 'interrupted'.
-
-    Linear in the log's size: an answer's streamed pieces are collected and joined once
-    (when its length is needed or at the end), never concatenated piece by piece.
-    """
-    state = SessionState(id=session_id)
-    title_set = False
-    pieces: dict[str, tuple[Message, list[str]]] = {}  # answer id -> (message, pieces)
-    for event in events:
-        if isinstance(event, AnswerDelta):
-            if event.ts:
-                state.updated = event.ts
-            held = pieces.get(event.id)
-            if held is None:
-                message = _find_message(state, event.id)
-                if message is None:
-                    continue
-                held = pieces[event.id] = (message, [message.content])
-            held[1].append(event.text)
-            continue
-        if pieces and isinstance(event, ToolCallStarted | AnswerFinished | AnswerStarted):
-            _join_pieces(pieces, event.id)  # the offset of a tool call needs the length so far
-        apply_event(state, event, title_set=title_set)
-        title_set = title_set or isinstance(event, TitleChanged) or bool(
-            isinstance(event, SessionStarted) and event.title
-        )
-    for answer_id in list(pieces):
-        _join_pieces(pieces, answer_id)
-    mark_interrupted(state)
-    return state
-
-
-def _join_pieces(pieces: dict[str, tuple[Message, list[str]]], answer_id: str) -> None:
-    held = pieces.pop(answer_id, None)
-    if held is not None:
-        held[0].content = "".join(held[1])
-
-
-def mark_interrupted(state: SessionState) -> None:
-    for message in state.messages:
-        if message.status == "streaming":
-            message.status = "interrupted"
-            for call in message.tool_calls:
-                if call.status == "running":
-                    call.status = "cancelled"
 
 
 # -- the log -------------------------------------------------------------------------------
@@ -294,7 +78,7 @@ def _without_surrogates(value: Any) -> Any:
     return value
 
 
-def _encode(event: SessionEvent) -> tuple[SessionEvent, bytes]:
+def encode(event: SessionEvent) -> tuple[SessionEvent, bytes]:
     """The event as one JSON line; lone surrogates (unencodable) become U+FFFD first."""
     try:
         return event, (event.model_dump_json() + "\n").encode("utf-8")
@@ -331,7 +115,7 @@ class Session:
         # A new session's events until its first message creates the file; None after.
         self._deferred: list[SessionEvent] | None = None
         if lock is not None:
-            _WRITERS[_key(path)] = weakref.ref(self)
+            WRITERS[key(path)] = weakref.ref(self)
 
     # -- construction ----------------------------------------------------------------------
 
@@ -382,7 +166,7 @@ class Session:
             self._go_memory(exc if isinstance(exc, OSError) else OSError(str(exc)))
             return
         self._file_lock = lock
-        _WRITERS[_key(self.path)] = weakref.ref(self)
+        WRITERS[key(self.path)] = weakref.ref(self)
         with self._lock:
             self._fd = fd
         for event in events:
@@ -403,7 +187,7 @@ class Session:
         backend-copilot is writing raises SessionInUse. read_only=True (export, listing)
         takes no lock and never writes.
         """
-        path = _resolve(session_id_or_path, directory)
+        path = resolve(session_id_or_path, directory)
         if not path.is_file():
             if path.exists():
                 raise SessionError(f"{path} is not a session file.")
@@ -431,8 +215,8 @@ class Session:
             raise SessionError(f"Cannot read session file {path}: {exc.strerror}.") from None
         events, skipped = parse_lines(data)
         if not events:
-            problem_text = _not_a_log(
-                path, data, move=lock is not None and _inside_sessions(path, directory))
+            problem_text = not_a_log(
+                path, data, move=lock is not None and inside_sessions(path, directory))
             if lock is not None:
                 lock.release()
             raise SessionError(problem_text)
@@ -506,7 +290,7 @@ class Session:
                 phase=phase,
             )
         )
-        message = _find_message(self.state, event.id)  # type: ignore[union-attr]
+        message = find_message(self.state, event.id)  # type: ignore[union-attr]
         assert message is not None
         return message
 
@@ -582,9 +366,9 @@ class Session:
                 os.close(fd)
         lock, self._file_lock = self._file_lock, None
         if lock is not None:
-            ref = _WRITERS.get(_key(self.path))
+            ref = WRITERS.get(key(self.path))
             if ref is not None and ref() is self:
-                del _WRITERS[_key(self.path)]
+                del WRITERS[key(self.path)]
             lock.release()
 
     def __enter__(self) -> Session:
@@ -616,11 +400,11 @@ class Session:
     def _write(self, event: SessionEvent) -> SessionEvent:
         if self._deferred is not None:
             if not isinstance(event, MessageAdded | AnswerStarted):
-                event = _encode(event)[0]
+                event = encode(event)[0]
                 self._deferred.append(event)
                 return event
             self._create_file()
-        event, line = _encode(event)
+        event, line = encode(event)
         with self._lock:
             if self._fd is None:
                 return event
@@ -667,254 +451,18 @@ class Session:
 # The Session objects of this process that hold their file's lock. A second window is a second
 # process and is refused by the lock; inside one process (an app reopened in tests, a resume
 # after the old app was left unclosed) the newer opener takes the file over instead.
-_WRITERS: dict[str, weakref.ref[Session]] = {}
+WRITERS: dict[str, weakref.ref[Session]] = {}
 
 
-def _key(path: Path) -> str:
+def key(path: Path) -> str:
     return os.path.realpath(path)
 
 
 def _take_over(path: Path) -> None:
-    ref = _WRITERS.pop(_key(path), None)
+    ref = WRITERS.pop(key(path), None)
     older = ref() if ref is not None else None
     if older is not None and older._file_lock is not None:
         older.close()
         older.notice(
             f"{path.name} was opened again in this process; this copy is no longer saved."
         )
-
-
-# A session id as the app makes them (20261125-001338-ab12) or an import keeps them: one
-# file name, never a path. Ids from inside a file are checked against it before any use.
-SESSION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
-
-
-def valid_session_id(value: str) -> bool:
-    return SESSION_ID.fullmatch(value) is not None and ".." not in value
-
-
-def _resolve(session_id_or_path: str | Path, directory: Path | None) -> Path:
-    """A path the user typed (with a '/' or ending .jsonl) as given; an id only inside the
-    sessions folder, and only when it is a valid id."""
-    text = str(session_id_or_path)
-    candidate = Path(text).expanduser()
-    if candidate.suffix == ".jsonl" or len(candidate.parts) > 1:
-        return candidate
-    if not valid_session_id(text):
-        raise SessionError(f"'{safe_text(text)}' is not a session id (ids look like "
-                           "20261125-001338-ab12); run `backend-copilot sessions` to list them.")
-    base = Path(directory) if directory is not None else paths.sessions_dir()
-    return base / f"{text}.jsonl"
-
-
-def _inside_sessions(path: Path, directory: Path | None) -> bool:
-    """Only a file directly in the sessions folder is ever moved aside."""
-    base = Path(directory) if directory is not None else paths.sessions_dir()
-    try:
-        return path.resolve().parent == base.resolve()
-    except (OSError, RuntimeError):
-        return False
-
-
-def parse_lines(data: bytes) -> tuple[list[SessionEvent], list[int]]:
-    """Events from a JSON Lines log, and the 1-based numbers of lines that were not events."""
-    events: list[SessionEvent] = []
-    skipped: list[int] = []
-    for number, raw in enumerate(data.split(b"\n"), start=1):
-        if not raw.strip():
-            continue
-        try:
-            events.append(EVENT_ADAPTER.validate_json(raw))
-        except ValidationError:
-            skipped.append(number)
-    return events, skipped
-
-
-# -- damaged files -------------------------------------------------------------------------
-
-
-def quarantine(path: Path) -> Path:
-    """Move a file that is not a session log aside to `<name>.corrupt-<timestamp>`."""
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    target = path.with_name(f"{path.name}.corrupt-{stamp}")
-    n = 1
-    while target.exists():
-        n += 1
-        target = path.with_name(f"{path.name}.corrupt-{stamp}-{n}")
-    os.replace(path, target)
-    return target
-
-
-def _not_a_log(path: Path, data: bytes, *, move: bool) -> str:
-    """The message for a file without a single event; moved aside when `move` (we hold it)."""
-    what = "is empty" if not data.strip() else "is not JSON Lines (no line is a session event)"
-    if not move:
-        return f"Session file {path} holds no readable event: it {what}."
-    try:
-        target = quarantine(path)
-    except OSError as exc:
-        return (
-            f"Session file {path} holds no readable event: it {what}; "
-            f"could not move it aside ({exc.strerror})."
-        )
-    return (
-        f"Session file {path} holds no readable event: it {what}. "
-        f"Moved it aside to {target.name}; the other sessions are untouched."
-    )
-
-
-# -- listing -------------------------------------------------------------------------------
-
-
-# Lines are matched by their start, with JSON's optional spaces (the app writes none, but a
-# log written or edited by hand may have them).
-_KIND = re.compile(rb'\{\s*"type"\s*:\s*"(message|answer_start|title)"')
-_USER_ROLE = re.compile(rb'"role"\s*:\s*"user"')
-_BLOCK = 1 << 18  # a listing reads the log in blocks of this size
-# The start of a line a listing reads whole: a message, an answer, a title change.
-_INTERESTING = re.compile(rb'\n\{\s*"type"\s*:\s*"(?:message|answer_start|title)"')
-
-
-def _lines_of_interest(fh: BinaryIO) -> Iterator[tuple[bool, bytes]]:
-    """(is the first line, line) for the first line and the lines a listing needs.
-
-    The log is read in blocks and searched for the starts of messages, answers and title
-    changes; every other line (streamed pieces above all) is passed over without being
-    copied, so time is linear in the file's size and memory stays at a block or two.
-    """
-    first = fh.readline(_BLOCK)
-    if not first:
-        return
-    yield True, first.rstrip(b"\n")
-    skipping = not first.endswith(b"\n")  # inside a line too long to matter
-    carry = b""  # the start of a wanted line the next block ends
-    while True:
-        block = fh.read(_BLOCK)
-        if not block:
-            if carry and _INTERESTING.match(b"\n" + carry):
-                yield False, carry
-            return
-        if skipping:
-            newline = block.find(b"\n")
-            if newline < 0:
-                continue
-            block, skipping = block[newline + 1 :], False
-        data = b"\n" + carry + block
-        last = data.rfind(b"\n")
-        for match in _INTERESTING.finditer(data, 0, last + 1):
-            end = data.find(b"\n", match.end())
-            if end < 0:
-                break  # the line goes on in the next block: it is the carry
-            yield False, data[match.start() + 1 : end]
-        rest = data[last + 1 :]
-        if len(rest) < 32 or _INTERESTING.match(b"\n" + rest):
-            carry = rest  # too short to tell, or wanted: keep it until its end comes
-        else:
-            carry, skipping = b"", True
-
-
-def _summary(path: Path) -> SessionSummary | None:
-    try:
-        with path.open("rb") as fh:
-            mtime = os.fstat(fh.fileno()).st_mtime
-            return _summarise(path, fh, mtime)
-    except OSError:
-        return None
-
-
-def _summarise(path: Path, fh: BinaryIO, mtime: float) -> SessionSummary:
-    session_id, title, created = path.stem, "", ""
-    title_set = False
-    from_persona = False  # the title came from a message that switched a persona on
-    count = 0
-    for is_first, raw in _lines_of_interest(fh):
-        if is_first:
-            try:
-                first = EVENT_ADAPTER.validate_json(raw)
-            except ValidationError:
-                first = None
-            if isinstance(first, SessionStarted):
-                # the id is the file's name, never the one inside it (it could be a path)
-                title, created = first.title, first.ts
-                title_set = bool(first.title)
-                continue
-        kind = _KIND.match(raw)
-        if kind is not None and kind.group(1) in (b"message", b"answer_start"):
-            count += 1
-            if not title_set and not from_persona and _USER_ROLE.search(raw):
-                try:
-                    event = EVENT_ADAPTER.validate_json(raw)
-                except ValidationError:
-                    continue
-                if isinstance(event, MessageAdded) and (not title or event.persona_active):
-                    title = default_title(event.content)
-                    from_persona = event.persona_active
-        elif kind is not None:  # a title change
-            try:
-                event = EVENT_ADAPTER.validate_json(raw)
-            except ValidationError:
-                continue
-            if isinstance(event, TitleChanged):
-                title, title_set = event.title, True
-    updated = datetime.fromtimestamp(mtime, UTC).isoformat(timespec="milliseconds")
-    return SessionSummary(
-        id=session_id,
-        title=safe_text(title),
-        created=created,
-        updated=updated,
-        messages=count,
-        path=path,
-    )
-
-
-def _looks_like_log(path: Path) -> bool:
-    """True when some line is an event (or the file is empty: maybe being created now)."""
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return True
-    return not data.strip() or bool(parse_lines(data)[0])
-
-
-def _set_aside(path: Path) -> str:
-    """Move a non-log aside unless a live process holds it; the report line, or ''."""
-    from agent.session.lock import holder
-
-    if holder(path) is not None:
-        return ""
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return ""
-    return _not_a_log(path, data, move=True)
-
-
-def list_sessions(
-    directory: Path | None = None, problems: list[str] | None = None
-) -> list[SessionSummary]:
-    """Saved sessions, most recently updated first.
-
-    A file that is not JSON Lines at all is moved aside (`<name>.corrupt-<timestamp>`) and
-    reported in `problems`, so it can never hide the others or break `--resume latest`.
-    """
-    directory = Path(directory) if directory is not None else paths.sessions_dir()
-    try:
-        files = [p for p in directory.iterdir() if p.suffix == ".jsonl" and p.is_file()]
-    except OSError:
-        return []
-    summaries: list[SessionSummary] = []
-    for path in files:
-        summary = _summary(path)
-        if summary is None:
-            continue
-        if summary.created == "" and not _looks_like_log(path):
-            problem = _set_aside(path)
-            if problem:
-                if problems is not None:
-                    problems.append(problem)
-                continue
-        if not summary.created:
-            summary.created = summary.updated
-        summaries.append(summary)
-    summaries.sort(key=lambda s: (s.updated, s.id), reverse=True)
-    return summaries

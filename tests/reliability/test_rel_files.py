@@ -26,7 +26,9 @@ from rel_helpers import (
 )
 
 from agent.copilot import Copilot
-from agent.session.journal import Session, SessionError, SessionInUse, list_sessions, parse_lines
+from agent.session.catalogue import list_sessions
+from agent.session.fold import parse_lines
+from agent.session.journal import Session, SessionError, SessionInUse
 from agent.session.lock import lock_path
 
 

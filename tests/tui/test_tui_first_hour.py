@@ -48,7 +48,7 @@ def _row_of(screen, session_id: str) -> int:
 async def test_sessions_screen_renames_and_deletes() -> None:
     from textual.widgets import DataTable, Input
 
-    from agent.session.journal import list_sessions
+    from agent.session.catalogue import list_sessions
 
     keep, drop = _saved("Tell me a joke about cats"), _saved("scratch question")
     app = make_app()
@@ -79,7 +79,7 @@ async def test_sessions_screen_renames_and_deletes() -> None:
 async def test_the_open_session_is_renamed_live_and_not_deleted() -> None:
     from textual.widgets import DataTable
 
-    from agent.session.journal import list_sessions
+    from agent.session.catalogue import list_sessions
 
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
@@ -187,7 +187,7 @@ async def test_a_theme_in_config_toml_wins_over_the_remembered_one() -> None:
 
 
 async def test_opening_and_quitting_at_once_saves_no_session() -> None:
-    from agent.session.journal import list_sessions
+    from agent.session.catalogue import list_sessions
 
     talked = _saved("the last real conversation")
     app = make_app()

@@ -67,7 +67,7 @@ def test_permission_modal(snap_compare) -> None:
 def test_sessions_screen(snap_compare) -> None:
     from pathlib import Path
 
-    from agent.session.journal import SessionSummary
+    from agent.session.catalogue import SessionSummary
     from tui.screens.sessions import SessionsScreen
 
     sessions = [

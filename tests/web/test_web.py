@@ -23,7 +23,8 @@ from pathlib import Path
 import pytest
 from cdp_browser import Browser, find_chromium, plain
 
-from agent.session.journal import Session, list_sessions
+from agent.session.catalogue import list_sessions
+from agent.session.journal import Session
 
 ROOT = Path(__file__).resolve().parents[2]
 # `make test-web` keeps the picture in screenshots/; a plain `make test` leaves the tree clean.

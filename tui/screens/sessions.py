@@ -11,7 +11,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Static
 
-from agent.session.journal import SessionSummary
+from agent.session.catalogue import SessionSummary
 from tui.text import one_line, plain
 
 HINT = "Enter opens · r renames · d deletes · Esc closes"
