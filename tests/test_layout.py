@@ -83,3 +83,15 @@ def test_cycle_finder_sees_a_cycle() -> None:
     graph.add_import(importer="p.b", imported="p.a")
     graph.add_import(importer="p.c", imported="p.a")
     assert _cycles(graph) == [["p.a", "p.b"]]
+
+
+def test_no_module_over_the_line_limit() -> None:
+    """Small modules with one job each: none of the front end, core or keyword engine passes
+    MAX_LINES (tests, fixtures and benches are not modules of the app)."""
+    over = {
+        str(path.relative_to(ROOT)): lines
+        for package in PACKAGES
+        for path in sorted((ROOT / package).rglob("*.py"))
+        if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
+    }
+    assert over == {}, f"modules over {MAX_LINES} lines: {over}"
