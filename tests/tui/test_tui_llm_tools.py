@@ -270,6 +270,8 @@ async def test_a_read_call_is_a_block_that_expands_and_comes_back_on_resume(
         await settle(pilot)
         await send(pilot, "what do the API service notes say?")
         assert not isinstance(app.screen, PermissionScreen)  # reading never asks
+        # the session has both calls; the transcript mounts the second on its next update
+        await until(pilot, lambda: len(views(app, "assistant")[-1].query(ToolCallBlock)) == 2)
         block, second = views(app, "assistant")[-1].query(ToolCallBlock)
         assert block.title_text.startswith("⚙ read notes.txt") and "✓" in block.title_text
         assert second.title_text.startswith("⚙ glob")
@@ -288,6 +290,7 @@ async def test_a_read_call_is_a_block_that_expands_and_comes_back_on_resume(
     async with again.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         assert again.copilot.state.id == session_id
+        await until(pilot, lambda: len(again.query_one(ChatView).query(ToolCallBlock)) == 2)
         blocks = again.query_one(ChatView).query(ToolCallBlock)
         assert [b.title_text[:8] for b in blocks] == ["⚙ read n", "⚙ glob '"]
 
