@@ -39,35 +39,29 @@ class DeadlineProvider:
 
 
 async def _limited(stream: AsyncIterator[Any], seconds: float) -> AsyncIterator[Any]:
-    # Each step of the inner stream runs as a task held here, so whatever ends this generator
-    # (the deadline, a cancel, the reader going away) first stops that step and only then
-    # closes the inner stream: never while it is still running.
+    # asyncio.timeout_at arms one timer handle around each wait for the next piece (no task
+    # per piece: a streamed answer has tens of thousands). Only the time spent waiting for the
+    # model counts; what the reader does with a piece does not. The inner stream is closed here,
+    # in this task, after it has stopped: never while it is still running.
     loop = asyncio.get_running_loop()
     end = loop.time() + seconds
     items = stream.__aiter__()
-    step: asyncio.Future[Any] | None = None
     try:
         while True:
-            step = asyncio.ensure_future(items.__anext__())
-            done, _ = await asyncio.wait({step}, timeout=max(end - loop.time(), 0))
-            if not done:
+            try:
+                async with asyncio.timeout_at(end):
+                    item = await items.__anext__()
+            except StopAsyncIteration:
+                return
+            except TimeoutError:
                 yield StreamEnd(finish_reason="error", error=ProviderError(
                     kind="timeout",
                     message=(f"The model's reply took longer than {seconds:g} s in all and was "
                              "stopped (the text so far is kept). Try again, or raise "
                              "answer_timeout in config.toml.")))
                 return
-            try:
-                item = step.result()
-            except StopAsyncIteration:
-                return
-            step = None
             yield item
     finally:
-        if step is not None and not step.done():
-            step.cancel()
-            with contextlib.suppress(BaseException):
-                await step
         closer = getattr(items, "aclose", None)
         if closer is not None:
             with contextlib.suppress(Exception):
