@@ -7,13 +7,11 @@ damaged file means "nothing remembered": the app starts with its default.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import tempfile
 from pathlib import Path
 
 from agent import paths
+from agent.atomic import write_atomic
 
 PREFS_FILE = "ui.json"
 
@@ -37,15 +35,7 @@ def save_theme(theme: str) -> str | None:
     target = prefs_path()
     try:
         paths.ensure_dir(target.parent)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{PREFS_FILE}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump({"theme": theme}, fh)
-            os.replace(tmp, target)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        write_atomic(target, json.dumps({"theme": theme}), mode=paths.FILE_MODE)
     except OSError as exc:
         return f"Could not remember the theme in {target} ({exc.strerror or exc})."
     return None

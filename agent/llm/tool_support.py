@@ -10,12 +10,11 @@ tools. Connection failures prove nothing and are not remembered.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from agent import paths
+from agent.atomic import write_atomic
 
 PROBE_MAX_TOKENS = 48
 PING_TOOL: dict[str, Any] = {
@@ -58,11 +57,9 @@ def remember(base_url: str, model: str, supported: bool) -> None:
     data = _load()
     data[_key(base_url, model)] = supported
     try:
-        folder = paths.data_dir(create=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tool_support.", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=1, sort_keys=True)
-        os.replace(tmp, store_path())
+        paths.data_dir(create=True)
+        write_atomic(store_path(), json.dumps(data, indent=1, sort_keys=True),
+                     mode=paths.FILE_MODE)
     except OSError:
         return
 

@@ -13,13 +13,13 @@ import contextlib
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from agent import paths
+from agent.atomic import write_atomic
 from agent.persona.models import Persona
 from keywords.profile import Profile
 
@@ -117,18 +117,8 @@ class PersonaCache:
             entries = {k: v for k, v in entries.items() if k in self._used}
         text = json.dumps({"version": self._version, "entries": entries}, ensure_ascii=False)
         try:
-            folder = paths.ensure_dir(self.file.parent)
-            fd, tmp = tempfile.mkstemp(prefix=".agent-files.", dir=folder)
-        except OSError:
-            return
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                out.write(text)
-                out.flush()
-                os.fsync(out.fileno())
-            os.chmod(tmp, paths.FILE_MODE)
-            os.replace(tmp, self.file)
+            paths.ensure_dir(self.file.parent)
+            write_atomic(self.file, text, mode=paths.FILE_MODE)
             self._dirty = False
         except OSError:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
+            return

@@ -9,14 +9,13 @@ the project root like the tools; again goes one answer further back.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 
 from agent import paths
+from agent.atomic import write_atomic
+from agent.paths import FILE_MODE
 from agent.session.models import FileCheckpoint, SessionState, UndoDone
 from agent.tools.root import ProjectRoot, ToolError
 
@@ -50,7 +49,7 @@ def checkpoint(session_id: str, answer_id: str, root: ProjectRoot, tool: str,
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / digest
     if not target.exists():
-        _write_atomic(target, data)
+        write_atomic(target, data, mode=FILE_MODE)  # a private copy in the data folder
     return FileCheckpoint(id=answer_id, path=rel, existed=True, blob=digest)
 
 
@@ -81,7 +80,7 @@ def undo(state: SessionState, root: ProjectRoot) -> UndoDone | None:
         try:
             path = root.resolve(c.path)
             if c.existed:
-                _write_atomic(path, (blob_dir(state.id) / c.blob).read_bytes())
+                _restore(path, (blob_dir(state.id) / c.blob).read_bytes())
             elif path.exists():
                 path.unlink()
             restored.append(c.path)
@@ -90,14 +89,7 @@ def undo(state: SessionState, root: ProjectRoot) -> UndoDone | None:
     return UndoDone(id=answer_id, files=restored, failed=failed)
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
+def _restore(path: Path, data: bytes) -> None:
+    """Put a file back whole (its folder too, if the agent removed it)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".undo")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    write_atomic(path, data)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from agent.export.deliverables.atomic import write_atomic
+from agent.atomic import write_atomic
 from agent.export.deliverables.models import Draft, FileOutcome
 from agent.text import safe_text
 from agent.tools.base import Approver, PermissionRequest
@@ -63,6 +63,7 @@ async def write_drafts(drafts: Sequence[Draft], root: ProjectRoot,
                     continue
                 allow_rest = decision == "session"
         try:
+            target.parent.mkdir(parents=True, exist_ok=True)  # docs/adr/ on first use
             write_atomic(target, text)
         except OSError as exc:
             outcomes.append(_outcome(draft, "failed",
