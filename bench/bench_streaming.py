@@ -157,7 +157,7 @@ async def stream_once(app, pilot, provider: BenchProvider, chunks: list[str],
         if app.busy or len(messages) < count + 2 or messages[-1].status == "streaming":
             return False
         chat = app.query_one("#chat")
-        return chat._streaming is None
+        return not chat.writing_answer
 
     await wait_until(pilot, finished)
     paint(app)

@@ -22,7 +22,7 @@ from textual import events, on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.css.query import NoMatches
+from textual.css.query import NoMatches, QueryError
 from textual.message import Message as TMessage
 from textual.reactive import reactive
 from textual.worker import Worker
@@ -139,7 +139,13 @@ class CopilotApp(AppInput, AppCommands, AppPrompts, AppPanels, App[None]):
         self.call_after_refresh(self._attach)
 
     def _collect_if_idle(self) -> None:
-        self._full_collections.tick(busy=self.busy)
+        # Busy until the answer is on screen, not just until the model is done: a fast model
+        # leaves the transcript seconds of text to write, and a collection would stall it.
+        try:
+            writing = self._chat().writing_answer
+        except QueryError:  # the placeholder is still there, or the app is closing
+            writing = False
+        self._full_collections.tick(busy=self.busy or writing)
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key | events.MouseEvent | events.Paste):

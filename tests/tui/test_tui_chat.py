@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+from textual import events
 from textual.widgets import Markdown, Static
 from tui_helpers import QUESTION, make_app, send, settle, toasts, views
 
+from tui.transcript.message import MessageView
 from tui.transcript.window import ChatView, LoadEarlier, LoadLater
 from tui.widgets.composer import PromptHelp, PromptInput
 from tui.widgets.header import CopilotHeader
@@ -332,3 +335,58 @@ async def test_end_goes_to_the_newest_entry_from_far_up() -> None:
         assert views(app, "user")[-1].message.content == "question 7 about the database schema and its indexes"
         assert chat.scroll_y == chat.max_scroll_y
         assert chat.entry_widgets()[-1].region.overlaps(chat.region)
+
+
+async def test_no_full_collection_while_the_transcript_still_writes_a_finished_answer(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A model faster than the screen is done before the text is: the app is no longer busy,
+    yet a full collection then (hundreds of ms) would stall the text still being written."""
+    import asyncio
+    import gc
+
+    from tui.gc_pause import OVERDUE
+
+    release = asyncio.Event()
+    finish = MessageView.finish
+
+    async def held_finish(self: MessageView) -> None:
+        await release.wait()  # the transcript is still writing this answer
+        await finish(self)
+
+    monkeypatch.setattr(MessageView, "finish", held_finish)
+    full: list[int] = []
+
+    def record(phase: str, info: dict) -> None:
+        if phase == "start" and info["generation"] == 2:
+            full.append(1)
+
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        prompt = app.query_one(PromptInput)
+        prompt.load_text(QUESTION)
+        prompt.move_cursor(prompt.document.end)
+        # Enter as the terminal sends it (Pilot's press would wait for the held transcript).
+        app._driver.send_message(events.Key("enter", None))
+        chat = app.query_one(ChatView)
+        for _ in range(2000):  # not pilot.pause: it waits for the held transcript
+            await asyncio.sleep(0.01)
+            if not app.busy and chat.writing_answer:
+                break
+        assert not app.busy and chat.writing_answer
+        gc.callbacks.append(record)
+        try:
+            for _ in range(OVERDUE):
+                gc.collect(1)  # so much garbage that a collection is overdue
+            app._collect_if_idle()
+            assert full == []
+            release.set()
+            for _ in range(2000):
+                await pilot.pause(0.01)
+                if not chat.writing_answer:
+                    break
+            app._collect_if_idle()
+            assert full == [1]  # the answer is on screen: now it runs
+        finally:
+            gc.callbacks.remove(record)
+            release.set()  # a failed check must not leave the app unable to close

@@ -104,7 +104,7 @@ async def test_a_long_streamed_answer_is_frozen_out_of_view_and_reads_as_one(
         await until(pilot, streamed_and_frozen)
         # The parts above the screen had left the DOM while the answer streamed.
         assert frozen_while_streaming
-        await until(pilot, lambda: not app.busy and app.query_one(ChatView)._streaming is None)
+        await until(pilot, lambda: not app.busy and not app.query_one(ChatView).writing_answer)
         view = answer_view(app)
         assert app.copilot.state.messages[-1].content == answer
         parts = [c for c in view.children if isinstance(c, MessageBody | FrozenPart)]
@@ -129,3 +129,37 @@ async def test_a_long_streamed_answer_is_frozen_out_of_view_and_reads_as_one(
         resumed_top = await top_of_chat(resumed, pilot)
     assert any("Part 1: caching" in line for line in streamed_top)
     assert streamed_top == resumed_top
+
+
+async def test_text_waiting_behind_a_fast_model_is_caught_up_in_fewer_larger_writes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A model faster than the screen leaves text waiting: the screen takes a share of it per
+    write instead of the usual small piece, so it keeps up (and little is left for the end)."""
+    from tui_helpers import make_app, settle
+
+    from agent.session.models import Message
+    from tui.transcript import stream as streaming
+
+    flushes: list[int] = []
+    flush = streaming.AnswerStream._flush
+
+    async def counted(self: streaming.AnswerStream, *, everything: bool = False) -> None:
+        flushes.append(sum(len(p) for p in self._pending))
+        await flush(self, everything=everything)
+
+    monkeypatch.setattr(streaming.AnswerStream, "_flush", counted)
+    waiting = long_answer(sections=40)[:12_000]
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        message = Message(id="fast", role="assistant", content="", status="streaming",
+                          ts="2026-01-01T00:00:00+00:00")
+        view = MessageView(message, "backend")
+        await app.query_one(ChatView).mount(view)
+        message.content = waiting
+        view.catch_up()  # all 12,000 characters arrive at once
+        await until(pilot, lambda: bool(flushes) and view.shown_text == waiting)
+    # FLUSH_CHARS (800) at a time would take 15 writes; catching up takes at most 10.
+    assert len(flushes) <= 10, flushes
+    assert flushes[0] == len(waiting)

@@ -435,6 +435,12 @@ class ChatView(VerticalScroll):
         for view in touched.values():
             view.catch_up()
 
+    @property
+    def writing_answer(self) -> bool:
+        """An answer is still being written on screen: streaming, or (after a model faster
+        than the screen) catching up with text the session already holds."""
+        return self._streaming is not None
+
     def _view_of(self, message_id: str) -> MessageView | None:
         view = self._streaming
         if view is not None and view.message.id == message_id and view.parent is self:
