@@ -6,10 +6,12 @@ front ends, can name the result types without importing each other.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import Field
+
+from agent.lazy_model import LazyModel
 
 
-class CommandResult(BaseModel):
+class CommandResult(LazyModel):
     """Done; `message` (if any) is shown as a hint. ok=False: refused, `message` says why."""
 
     ok: bool = True

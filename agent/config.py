@@ -15,9 +15,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from agent import paths
+from agent.lazy_model import LazyModel
 
 ProviderName = Literal["offline", "openai", "openrouter", "ollama", "custom"]
 PROVIDERS: tuple[str, ...] = ("offline", "openai", "openrouter", "ollama", "custom")
@@ -34,7 +35,7 @@ DEFAULT_MODELS: dict[str, str] = {
     "offline": "",
 }
 
-class McpLocal(BaseModel):
+class McpLocal(LazyModel):
     """`[mcp.NAME]` with type = "local": a stdio server (OpenCode's shape: the command and its
     arguments in one list, extra environment variables in `environment`)."""
 
@@ -56,7 +57,7 @@ class McpLocal(BaseModel):
         return value
 
 
-class McpRemote(BaseModel):
+class McpRemote(LazyModel):
     """`[mcp.NAME]` with type = "remote": a streamable-HTTP server (url + headers)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -84,11 +85,11 @@ MCP_HINT = (
 )
 
 
-class _McpEntry(BaseModel):
+class _McpEntry(LazyModel):
     server: McpServerConfig
 
 
-class Settings(BaseModel):
+class Settings(LazyModel):
     """The effective settings. `provider` is what will answer ("offline" without a model)."""
 
     model_config = ConfigDict(extra="forbid")

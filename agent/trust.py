@@ -18,10 +18,11 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field, ValidationError
 
 from agent import paths
 from agent.atomic import write_atomic
+from agent.lazy_model import LazyModel
 from agent.persona.models import Persona
 from agent.persona.persona import DEFAULT_PERSONA_PATH
 
@@ -38,7 +39,7 @@ def _is_shell(tool: str) -> bool:
     return name == "bash" or name.startswith("bash(")
 
 
-class ToolGrant(BaseModel):
+class ToolGrant(LazyModel):
     """What a persona may do here: the tools offered and the ones that run without asking."""
 
     model_config = ConfigDict(frozen=True)
@@ -71,12 +72,12 @@ def trust_folder_of(source_path: str | Path) -> Path:
     return folder
 
 
-class _Stored(BaseModel):
+class _Stored(LazyModel):
     path: str
     trusted_at: str
 
 
-class _StoreFile(BaseModel):
+class _StoreFile(LazyModel):
     folders: list[_Stored] = Field(default_factory=list)
 
 
@@ -117,7 +118,7 @@ class TrustStore:
         self._folders = folders
 
 
-class TrustRequest(BaseModel):
+class TrustRequest(LazyModel):
     """One untrusted folder whose agent files ask for more than they get: what a prompt shows."""
 
     folder: str

@@ -8,7 +8,7 @@ started (before any import), wall clock and this process's CPU time:
 - every layout and every paint (compositor refresh) with its duration;
 - the number of widgets on the screen when the whole screen is first painted.
 Not a pass/fail bench: numbers to read next to `bench/bench_first_paint.py`.
-Run: .venv/bin/python bench/probe_first_screen.py [--profile] [--runs N]
+Run: .venv/bin/python bench/probe_first_screen.py [--warm] [--profile]
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import argparse  # noqa: E402
 import asyncio  # noqa: E402
 import cProfile  # noqa: E402
 import io  # noqa: E402
+import os  # noqa: E402
 import pstats  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -150,15 +151,27 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", action="store_true", help="print a cProfile of the start")
     parser.add_argument("--top", type=int, default=35)
+    parser.add_argument("--warm", action="store_true",
+                        help="start once untimed first (the persona's parse cache written), "
+                             "as every start after a user's first one is")
     parser.add_argument("--terminal", metavar="OUT",
                         help="run in this terminal (a tmux pane) and write the timeline to OUT")
     args = parser.parse_args()
     if args.terminal:
         in_terminal(args.terminal)
         return 0
+    if os.environ.get("PROBE_SAME_HOME"):  # the --warm run before the timed one
+        asyncio.run(one_start(None))
+        return 0
     tmp, _env = isolated_home("probe-first-screen-")
     profile = cProfile.Profile() if args.profile else None
     try:
+        if args.warm:
+            import subprocess
+
+            # Same home, another process: only the caches on disk carry over.
+            subprocess.run([sys.executable, __file__], check=True, capture_output=True,
+                           env={**os.environ, "PROBE_SAME_HOME": "1"})
         count = asyncio.run(one_start(profile))
     finally:
         tmp.cleanup()

@@ -12,14 +12,16 @@ import re
 import tomllib
 from collections.abc import Callable
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
+
+from agent.lazy_model import LazyModel
 
 
 class ManifestError(ValueError):
     """The manifest could not be read; the message says why in a few words."""
 
 
-class Dependency(BaseModel):
+class Dependency(LazyModel):
     model_config = ConfigDict(frozen=True)
     name: str  # as declared, lower-cased
     line: int  # 1-based line where it is declared (0 when unknown)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from agent.lazy_model import LazyModel
 
 DEFAULT_TARGET_MS = 200.0
 AuditStatus = Literal["done", "missing", "unknown"]
 Severity = Literal["high", "medium", "low"]
 
 
-class Evidence(BaseModel):
+class Evidence(LazyModel):
     """One place in the project that shows a practice: `path:line` and that line's text."""
 
     model_config = ConfigDict(frozen=True)
@@ -26,7 +28,7 @@ class Evidence(BaseModel):
         return f"{self.path}:{self.line}" if self.line else self.path
 
 
-class AuditItem(BaseModel):
+class AuditItem(LazyModel):
     """A checklist item or standard of the persona, judged."""
 
     id: str  # the checklist item's id, or "standard/<source>/<name>"
@@ -38,7 +40,7 @@ class AuditItem(BaseModel):
     looked: str = ""  # missing: where it looked; unknown: why it cannot judge
 
 
-class Finding(BaseModel):
+class Finding(LazyModel):
     """A risk the audit can point at."""
 
     model_config = ConfigDict(frozen=True)
@@ -55,7 +57,7 @@ class Finding(BaseModel):
         return f"{self.path}:{self.line}"
 
 
-class AuditReport(BaseModel):
+class AuditReport(LazyModel):
     """Everything one audit found. Deterministic for a given tree: no times, no absolute paths."""
 
     persona: str = ""
@@ -75,7 +77,7 @@ class AuditReport(BaseModel):
         return out
 
 
-class ProbeResult(BaseModel):
+class ProbeResult(LazyModel):
     url: str
     requests: int
     ok: int

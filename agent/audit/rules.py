@@ -12,14 +12,15 @@ import re
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import Field, PrivateAttr, ValidationError, model_validator
 
 from agent.audit.models import Severity
+from agent.lazy_model import LazyModel
 
 BUNDLED_RULES_DIR = Path(__file__).parent / "rules"
 
 
-class Rule(BaseModel):
+class Rule(LazyModel):
     id: str
     title: str  # what it looks for, in a few words: "a rate limiter (Limiter(...))"
     targets: list[str] = Field(default_factory=list)
@@ -62,7 +63,7 @@ class Rule(BaseModel):
         return config
 
 
-class Ecosystem(BaseModel):
+class Ecosystem(LazyModel):
     name: str  # "python"
     label: str = ""  # "Python"
     languages: dict[str, list[str]] = Field(default_factory=dict)  # ast-grep language -> .exts

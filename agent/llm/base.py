@@ -5,20 +5,21 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any, Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from agent.audit.models import AuditReport
+from agent.lazy_model import LazyModel
 from agent.persona.models import Persona
 from agent.session.models import ChecklistEntry, Usage
 
 
-class ChatMessage(BaseModel):
+class ChatMessage(LazyModel):
     model_config = ConfigDict(frozen=True)
     role: Literal["system", "user", "assistant"]
     content: str
 
 
-class PromptContext(BaseModel):
+class PromptContext(LazyModel):
     """What the persona panels feed into an answer (the playbook reads it directly)."""
 
     persona: Persona | None = None  # None when the persona is off
@@ -32,7 +33,7 @@ class PromptContext(BaseModel):
     playbook: Any = None
 
 
-class ChatRequest(BaseModel):
+class ChatRequest(LazyModel):
     messages: list[ChatMessage]  # system prompt first, history trimmed, newest user last
     context: PromptContext = Field(default_factory=PromptContext)
     model: str = ""
@@ -52,7 +53,7 @@ ErrorKind = Literal[
 ]
 
 
-class ProviderError(BaseModel):
+class ProviderError(LazyModel):
     model_config = ConfigDict(frozen=True)
     kind: ErrorKind
     message: str  # one line a person can act on; never contains a key
@@ -60,12 +61,12 @@ class ProviderError(BaseModel):
     retryable: bool = False
 
 
-class StreamChunk(BaseModel):
+class StreamChunk(LazyModel):
     model_config = ConfigDict(frozen=True)
     text: str
 
 
-class ToolCall(BaseModel):
+class ToolCall(LazyModel):
     """One function call the model asked for, assembled from the streamed deltas."""
 
     model_config = ConfigDict(frozen=True)
@@ -74,7 +75,7 @@ class ToolCall(BaseModel):
     arguments: str = ""  # JSON text exactly as the model sent it (may be malformed)
 
 
-class StreamEnd(BaseModel):
+class StreamEnd(LazyModel):
     model_config = ConfigDict(frozen=True)
     finish_reason: str = "stop"  # "stop" | "length" | "error" | "cancelled" | "tool_calls"
     usage: Usage | None = None

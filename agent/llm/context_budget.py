@@ -17,7 +17,9 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
+
+from agent.lazy_model import LazyModel
 
 CHARS_PER_TOKEN = 4
 MESSAGE_OVERHEAD_TOKENS = 4
@@ -71,7 +73,7 @@ def default_window(base_url: str | None) -> int:
     return DEFAULT_LOCAL_WINDOW if is_local(base_url) else DEFAULT_HOSTED_WINDOW
 
 
-class Budget(BaseModel):
+class Budget(LazyModel):
     """The plan for one request: the window, the answer's room, what is left for the rest."""
 
     model_config = ConfigDict(frozen=True)

@@ -10,14 +10,15 @@ import re
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from agent.errors import AgentFileError
+from agent.lazy_model import LazyModel
 from agent.persona.markdown_blocks import Blocks, ListItem, MdList, Table, read_blocks  # noqa: F401
 from agent.persona.mermaid import Graph, parse_flowchart
 
 
-class Section(BaseModel):
+class Section(LazyModel):
     model_config = ConfigDict(frozen=True)
     title: str  # plain text, markup stripped
     level: int  # 1..6
@@ -35,7 +36,7 @@ class Section(BaseModel):
         return out
 
 
-class Frontmatter(BaseModel):
+class Frontmatter(LazyModel):
     model_config = ConfigDict(frozen=True)
     name: str | None = None
     description: str | None = None
@@ -51,7 +52,7 @@ class Frontmatter(BaseModel):
     extra: dict[str, Any] = Field(default_factory=dict)  # unknown keys, kept
 
 
-class AgentFile(BaseModel):
+class AgentFile(LazyModel):
     model_config = ConfigDict(frozen=True)
     path: str
     frontmatter: Frontmatter

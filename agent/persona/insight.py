@@ -11,8 +11,9 @@ from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Protocol
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
+from agent.lazy_model import LazyModel
 from agent.persona.models import ChecklistItem, Persona
 from keywords import KeywordSet
 
@@ -20,7 +21,7 @@ RECENCY = 0.5  # weight of each older message relative to the next newer one
 MAX_TEXTS = 4  # only the last few user messages say where the talk is now
 
 
-class TreeHint(BaseModel):
+class TreeHint(LazyModel):
     """The decision-tree option the talk points to, with the words that point there."""
 
     model_config = ConfigDict(frozen=True)
@@ -40,7 +41,7 @@ class TreeHint(BaseModel):
         return f"{self.condition} -> {self.recommendation}{words}"
 
 
-class Suggestion(BaseModel):
+class Suggestion(LazyModel):
     """A checklist item the text touches, and the words that show it."""
 
     model_config = ConfigDict(frozen=True)

@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from pydantic import BaseModel
-
+from agent.lazy_model import LazyModel
 from agent.persona.activation_profile import profile_of, relevance_model, remember_profile
 from agent.persona.agentfile import AgentFileError
 from agent.persona.cache import PersonaCache
@@ -25,7 +24,7 @@ from keywords.profile import RelevanceModel
 BUNDLED, DISCOVERED, EXPLICIT = 0, 1, 2
 
 
-class PersonaInfo(BaseModel):
+class PersonaInfo(LazyModel):
     """One row of `/persona list` and the palette: what a persona is and how it scores now."""
 
     name: str

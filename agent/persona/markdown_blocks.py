@@ -13,10 +13,12 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
+
+from agent.lazy_model import LazyModel
 
 
-class Table(BaseModel):
+class Table(LazyModel):
     model_config = ConfigDict(frozen=True)
     header: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...] = ()
@@ -28,7 +30,7 @@ class Table(BaseModel):
         return lowered.index(name.lower()) if name.lower() in lowered else None
 
 
-class ListItem(BaseModel):
+class ListItem(LazyModel):
     model_config = ConfigDict(frozen=True)
     text: str  # plain text of the item's first paragraph, checkbox removed
     line: int
@@ -36,7 +38,7 @@ class ListItem(BaseModel):
     checked: bool | None = None  # "- [ ]" False, "- [x]" True, a plain item None
 
 
-class MdList(BaseModel):
+class MdList(LazyModel):
     model_config = ConfigDict(frozen=True)
     ordered: bool
     line: int

@@ -9,23 +9,24 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
 from agent.errors import AgentFileError
+from agent.lazy_model import LazyModel
 
 NodeShape = Literal["rect", "diamond", "round", "circle", "flag", "plain"]
 EdgeStyle = Literal["arrow", "line", "dotted", "thick"]
 Direction = Literal["TD", "TB", "LR", "RL", "BT"]
 
 
-class Node(BaseModel):
+class Node(LazyModel):
     model_config = ConfigDict(frozen=True)
     id: str
     label: str  # the id itself when the node never gets a label
     shape: NodeShape = "plain"
 
 
-class Edge(BaseModel):
+class Edge(LazyModel):
     model_config = ConfigDict(frozen=True)
     source: str
     target: str
@@ -33,7 +34,7 @@ class Edge(BaseModel):
     style: EdgeStyle = "arrow"
 
 
-class Graph(BaseModel):
+class Graph(LazyModel):
     model_config = ConfigDict(frozen=True)
     direction: Direction = "TD"
     nodes: tuple[Node, ...] = ()

@@ -6,10 +6,12 @@ prompt, the exports and the cache, and none of them may change it.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
+
+from agent.lazy_model import LazyModel
 
 
-class Phase(BaseModel):
+class Phase(LazyModel):
     model_config = ConfigDict(frozen=True)
     name: str  # "Architecture"
     role: str  # "Primary" | "Supporting" (as written, markup stripped)
@@ -20,7 +22,7 @@ class Phase(BaseModel):
         return self.role.lower().startswith("primary")
 
 
-class DecisionOption(BaseModel):
+class DecisionOption(LazyModel):
     model_config = ConfigDict(frozen=True)
     node_id: str
     condition: str  # the edge label, e.g. "Real-time"
@@ -30,7 +32,7 @@ class DecisionOption(BaseModel):
     cues: tuple[str, ...] = ()  # lower-case words/phrases that point the talk here
 
 
-class DecisionTree(BaseModel):
+class DecisionTree(LazyModel):
     model_config = ConfigDict(frozen=True)
     id: str  # slug of title
     title: str  # section title, e.g. "Technology Decision Tree"
@@ -39,7 +41,7 @@ class DecisionTree(BaseModel):
     options: tuple[DecisionOption, ...] = ()
 
 
-class ChecklistItem(BaseModel):
+class ChecklistItem(LazyModel):
     model_config = ConfigDict(frozen=True)
     id: str  # stable slug "security-implementation-checklist/authentication/jwt"
     area: str  # "Authentication"
@@ -47,7 +49,7 @@ class ChecklistItem(BaseModel):
     cues: tuple[str, ...] = ()  # lower-case words/phrases that show the talk covers it
 
 
-class Checklist(BaseModel):
+class Checklist(LazyModel):
     model_config = ConfigDict(frozen=True)
     id: str
     title: str
@@ -61,7 +63,7 @@ class Checklist(BaseModel):
         return seen
 
 
-class Standard(BaseModel):
+class Standard(LazyModel):
     model_config = ConfigDict(frozen=True)
     name: str  # "API Response"
     target: str  # "<200ms"
@@ -69,7 +71,7 @@ class Standard(BaseModel):
     source: str = ""  # section title it came from
 
 
-class Persona(BaseModel):
+class Persona(LazyModel):
     model_config = ConfigDict(frozen=True)
     name: str  # frontmatter name, else the file stem ("backend")
     title: str  # the H1, else the name

@@ -12,8 +12,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
+from agent.lazy_model import LazyModel
 from agent.persona.agentfile import AgentFile, AgentFileError, load_agent_file, plain_text
 
 BUNDLED_CARDS = Path(__file__).parent / "cards"
@@ -32,7 +33,7 @@ _PHASE_LINE = re.compile(r"^\s*[-*]\s+\*\*(?P<phase>[^*]{1,60})\*\*\s*:\s*(?P<no
 _LIST_ITEM = re.compile(r"^\s*(?:[-*]|\d+\.)\s+")
 
 
-class Card(BaseModel):
+class Card(LazyModel):
     """One card: what to do about one backend topic, with notes per workflow phase."""
 
     model_config = ConfigDict(frozen=True)

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
+from agent.lazy_model import LazyModel
 from agent.playbook.cards import Card
 from keywords.relevance import BM25Index, tokenize
 
@@ -22,14 +23,14 @@ MAX_CARDS = 3
 FIELD_WEIGHTS = {"title": 3.0, "tags": 3.0, "when": 1.5, "how": 1.0, "rest": 0.5}
 
 
-class Hit(BaseModel):
+class Hit(LazyModel):
     model_config = ConfigDict(frozen=True)
     card: Card
     score: float
     terms: tuple[str, ...] = ()  # matched query terms, most informative first
 
 
-class Retrieval(BaseModel):
+class Retrieval(LazyModel):
     """The cards an answer uses (best first), or the nearest ones when none is good enough."""
 
     model_config = ConfigDict(frozen=True)

@@ -16,9 +16,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from agent import paths
+from agent.lazy_model import LazyModel
 from agent.session.fold import EVENT_ADAPTER, default_title, parse_lines
 from agent.session.journal import WRITERS, Session, SessionError, SessionInUse, key
 from agent.session.lock import SessionBusy, SessionLock
@@ -27,7 +28,7 @@ from agent.session.models import MessageAdded, SessionStarted, TitleChanged
 from agent.text import safe_text
 
 
-class SessionSummary(BaseModel):
+class SessionSummary(LazyModel):
     id: str
     title: str
     created: str

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ConfigDict, TypeAdapter, ValidationError
 
 from agent.audit.summary import apply_probe
 from agent.session.models import (
@@ -44,7 +44,8 @@ from agent.text import safe_text
 
 TITLE_LENGTH = 60
 
-EVENT_ADAPTER: TypeAdapter[SessionEvent] = TypeAdapter(SessionEvent)
+# Built at its first use, like the models (agent/lazy_model.py): a new session reads no log.
+EVENT_ADAPTER: TypeAdapter[SessionEvent] = TypeAdapter(SessionEvent, config=ConfigDict(defer_build=True))
 
 
 def default_title(text: str) -> str:

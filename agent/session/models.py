@@ -9,16 +9,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import ConfigDict, Field, PrivateAttr
 
 from agent.audit.models import AuditReport, ProbeResult
+from agent.lazy_model import LazyModel
 
 
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
-class Usage(BaseModel):
+class Usage(LazyModel):
     model_config = ConfigDict(frozen=True)
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
@@ -42,7 +43,7 @@ def usage_line(usage: Usage) -> str:
 MessageStatus = Literal["complete", "streaming", "stopped", "interrupted", "error"]
 
 
-class SessionStarted(BaseModel):
+class SessionStarted(LazyModel):
     type: Literal["session"] = "session"
     ts: str = Field(default_factory=now_iso)
     id: str
@@ -51,7 +52,7 @@ class SessionStarted(BaseModel):
     version: int = 1
 
 
-class MessageAdded(BaseModel):
+class MessageAdded(LazyModel):
     """A whole message (user, or assistant when not streamed)."""
 
     type: Literal["message"] = "message"
@@ -64,7 +65,7 @@ class MessageAdded(BaseModel):
     status: MessageStatus = "complete"
 
 
-class AnswerStarted(BaseModel):
+class AnswerStarted(LazyModel):
     type: Literal["answer_start"] = "answer_start"
     ts: str = Field(default_factory=now_iso)
     id: str
@@ -75,7 +76,7 @@ class AnswerStarted(BaseModel):
     persona: str = ""  # the persona that answers ("" while none is on)
 
 
-class AnswerDelta(BaseModel):
+class AnswerDelta(LazyModel):
     """Text appended to a streaming answer; flushed at least every 250 ms while streaming."""
 
     type: Literal["answer_delta"] = "answer_delta"
@@ -84,7 +85,7 @@ class AnswerDelta(BaseModel):
     text: str
 
 
-class AnswerFinished(BaseModel):
+class AnswerFinished(LazyModel):
     type: Literal["answer_end"] = "answer_end"
     ts: str = Field(default_factory=now_iso)
     id: str
@@ -94,7 +95,7 @@ class AnswerFinished(BaseModel):
     cut_at_length: bool = False  # the server stopped it at max_tokens (finish_reason "length")
 
 
-class ActivationChanged(BaseModel):
+class ActivationChanged(LazyModel):
     type: Literal["activation"] = "activation"
     ts: str = Field(default_factory=now_iso)
     persona: str
@@ -108,7 +109,7 @@ class ActivationChanged(BaseModel):
     scores: dict[str, float] = Field(default_factory=dict)  # every persona's score then
 
 
-class PhaseChanged(BaseModel):
+class PhaseChanged(LazyModel):
     type: Literal["phase"] = "phase"
     ts: str = Field(default_factory=now_iso)
     phase: str
@@ -119,7 +120,7 @@ class PhaseChanged(BaseModel):
 ChecklistState = Literal["done", "suggested", "open"]
 
 
-class ChecklistChanged(BaseModel):
+class ChecklistChanged(LazyModel):
     type: Literal["checklist"] = "checklist"
     ts: str = Field(default_factory=now_iso)
     item_id: str
@@ -129,7 +130,7 @@ class ChecklistChanged(BaseModel):
     message_id: str = ""  # the message they came from
 
 
-class TreeHighlighted(BaseModel):
+class TreeHighlighted(LazyModel):
     type: Literal["tree"] = "tree"
     ts: str = Field(default_factory=now_iso)
     tree_id: str
@@ -140,7 +141,7 @@ class TreeHighlighted(BaseModel):
     chosen: bool = False  # True when the user chose the branch
 
 
-class PlaybookCard(BaseModel):
+class PlaybookCard(LazyModel):
     """A playbook card as an answer refers to it."""
 
     model_config = ConfigDict(frozen=True)
@@ -149,7 +150,7 @@ class PlaybookCard(BaseModel):
     score: float = 0.0
 
 
-class CardsUsed(BaseModel):
+class CardsUsed(LazyModel):
     """The playbook cards answer `id` drew on (offline) or was given as reference (a model)."""
 
     type: Literal["cards"] = "cards"
@@ -160,7 +161,7 @@ class CardsUsed(BaseModel):
     follow_up: bool = False  # found with the earlier message: the newest alone matched none
 
 
-class Notice(BaseModel):
+class Notice(LazyModel):
     """Something the user should see in the transcript (export written, error, ...)."""
 
     type: Literal["notice"] = "notice"
@@ -169,7 +170,7 @@ class Notice(BaseModel):
     text: str
 
 
-class TitleChanged(BaseModel):
+class TitleChanged(LazyModel):
     """The user renamed the session (the default title comes from the first user message)."""
 
     type: Literal["title"] = "title"
@@ -177,7 +178,7 @@ class TitleChanged(BaseModel):
     title: str
 
 
-class Compacted(BaseModel):
+class Compacted(LazyModel):
     """`/compact`: from now on the model is sent `summary` instead of the messages up to and
     including `upto` (they stay in the log, the transcript and exports)."""
 
@@ -189,7 +190,7 @@ class Compacted(BaseModel):
     replaced: int = 0  # how many messages it stands for
 
 
-class FileCheckpoint(BaseModel):
+class FileCheckpoint(LazyModel):
     """Before an edit/write in answer `id`: the file's bytes were kept (blob: their sha256 in
     the checkpoint folder), or it did not exist. What /undo puts back."""
 
@@ -201,7 +202,7 @@ class FileCheckpoint(BaseModel):
     blob: str = ""
 
 
-class UndoDone(BaseModel):
+class UndoDone(LazyModel):
     """/undo restored the files answer `id` changed."""
 
     type: Literal["undo"] = "undo"
@@ -215,7 +216,7 @@ ToolCallStatus = Literal["running", "ok", "error", "denied", "cancelled"]
 ToolDecision = Literal["", "auto", "once", "session", "remembered", "agent file", "deny"]
 
 
-class ToolCallStarted(BaseModel):
+class ToolCallStarted(LazyModel):
     """The model called a tool during answer `id` (before any permission is asked)."""
 
     type: Literal["tool_start"] = "tool_start"
@@ -228,7 +229,7 @@ class ToolCallStarted(BaseModel):
     server: str = ""  # the MCP server, "" for built-in tools
 
 
-class ToolCallFinished(BaseModel):
+class ToolCallFinished(LazyModel):
     type: Literal["tool_end"] = "tool_end"
     ts: str = Field(default_factory=now_iso)
     id: str
@@ -242,7 +243,7 @@ class ToolCallFinished(BaseModel):
 RESULT_PREVIEW = 2000
 
 
-class ResourceAdded(BaseModel):
+class ResourceAdded(LazyModel):
     """The user named an API resource by hand (/resource NAME [OPERATIONS])."""
 
     type: Literal["resource"] = "resource"
@@ -251,7 +252,7 @@ class ResourceAdded(BaseModel):
     operations: list[str] = Field(default_factory=list)  # list/create/get/update/delete; [] = all
 
 
-class DeliveredFile(BaseModel):
+class DeliveredFile(LazyModel):
     path: str  # relative to the project root
     kind: str  # prd | adr | openapi | asyncapi | proto | stories | plan
     phase: str
@@ -260,7 +261,7 @@ class DeliveredFile(BaseModel):
     note: str = ""
 
 
-class DeliverablesWritten(BaseModel):
+class DeliverablesWritten(LazyModel):
     """A `deliver` run: which phase documents went where (denied and failed ones too)."""
 
     type: Literal["deliverables"] = "deliverables"
@@ -270,7 +271,7 @@ class DeliverablesWritten(BaseModel):
     files: list[DeliveredFile] = Field(default_factory=list)
 
 
-class AuditRecorded(BaseModel):
+class AuditRecorded(LazyModel):
     """The project audit ran (/audit): every item judged with evidence, and the findings.
     A later one replaces it."""
 
@@ -280,7 +281,7 @@ class AuditRecorded(BaseModel):
     report: AuditReport
 
 
-class ProbeRecorded(BaseModel):
+class ProbeRecorded(LazyModel):
     """An endpoint's latency was measured (/probe): it decides the API Response standard."""
 
     type: Literal["probe"] = "probe"
@@ -314,7 +315,7 @@ SessionEvent = Annotated[
 ]
 
 
-class ToolCallRecord(BaseModel):
+class ToolCallRecord(LazyModel):
     """One tool call as folded into its answer message."""
 
     call_id: str
@@ -329,7 +330,7 @@ class ToolCallRecord(BaseModel):
     result: str = ""
 
 
-class Message(BaseModel):
+class Message(LazyModel):
     """A message as folded from events."""
 
     id: str
@@ -349,14 +350,14 @@ class Message(BaseModel):
     cards: list[PlaybookCard] = Field(default_factory=list)  # answers: the playbook cards used
 
 
-class ChecklistEntry(BaseModel):
+class ChecklistEntry(LazyModel):
     state: ChecklistState = "open"
     by: Literal["user", "conversation"] = "user"
     evidence: str = ""
     message_id: str = ""
 
 
-class SessionState(BaseModel):
+class SessionState(LazyModel):
     """Everything the app shows, folded from the log."""
 
     id: str

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import re
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
+from agent.lazy_model import LazyModel
 from agent.text import safe_text
 from agent.tools.root import ProjectRoot, ToolError
 
@@ -21,7 +22,7 @@ MAX_FILES = 5
 MENTION = re.compile(r"(?<![\w@/])@((?:\.{0,2}/)?[\w.\-]+(?:/[\w.\-]+)*)")
 
 
-class Attached(BaseModel):
+class Attached(LazyModel):
     model_config = ConfigDict(frozen=True)
     text: str  # the message with the files appended (what is recorded and sent)
     files: list[str] = Field(default_factory=list)  # relative paths attached

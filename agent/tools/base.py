@@ -11,14 +11,15 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
+from agent.lazy_model import LazyModel
 from agent.tools.root import ProjectRoot
 
 Decision = Literal["once", "session", "deny"]
 
 
-class PermissionRequest(BaseModel):
+class PermissionRequest(LazyModel):
     """What the approver shows: the tool, its arguments, a one-line title, the diff."""
 
     model_config = ConfigDict(frozen=True)
@@ -34,7 +35,7 @@ class PermissionRequest(BaseModel):
 Approver = Callable[[PermissionRequest], Awaitable[Decision]]
 
 
-class ToolResult(BaseModel):
+class ToolResult(LazyModel):
     """A finished call: `content` goes back to the model, `summary` is the one-line view."""
 
     model_config = ConfigDict(frozen=True)

@@ -23,9 +23,10 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
 from agent.config import McpLocal, McpRemote
+from agent.lazy_model import LazyModel
 from agent.persona.models import Persona
 from agent.text import safe_text
 from agent.tools.base import PermissionRequest, ToolContext, ToolResult, ToolSpec, cut
@@ -36,7 +37,7 @@ _NAME_OK = re.compile(r"[^A-Za-z0-9_-]")
 MAX_TOOL_NAME = 64  # the OpenAI function-name limit
 
 
-class McpToolInfo(BaseModel):
+class McpToolInfo(LazyModel):
     model_config = ConfigDict(frozen=True)
     name: str  # as offered to the model: "<server>_<tool>"
     tool: str  # the server's own name for it
@@ -44,7 +45,7 @@ class McpToolInfo(BaseModel):
     read_only: bool = False
 
 
-class ServerStatus(BaseModel):
+class ServerStatus(LazyModel):
     """One line of `mcp list` and of the TUI's MCP panel."""
 
     model_config = ConfigDict(frozen=True)
@@ -392,7 +393,7 @@ class McpManager:
 # -- the persona's MCP roles -----------------------------------------------------------------
 
 
-class McpRole(BaseModel):
+class McpRole(LazyModel):
     """A server the persona's file names (role, purpose) beside what is actually connected."""
 
     model_config = ConfigDict(frozen=True)

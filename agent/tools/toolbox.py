@@ -14,8 +14,9 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
+from agent.lazy_model import LazyModel
 from agent.tools.base import Approver, PermissionRequest, ToolContext, ToolSpec
 from agent.tools.root import ProjectRoot, ToolError
 
@@ -23,7 +24,7 @@ ToolStatus = Literal["ok", "error", "denied"]
 DecisionTaken = Literal["auto", "once", "session", "remembered", "agent file", "deny"]
 
 
-class ToolCallOutcome(BaseModel):
+class ToolCallOutcome(LazyModel):
     model_config = ConfigDict(frozen=True)
     status: ToolStatus
     decision: DecisionTaken

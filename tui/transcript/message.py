@@ -3,6 +3,8 @@ timeline event as one quiet line. Both show what the session holds; neither keep
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -14,9 +16,14 @@ from agent.persona.persona import Persona
 from agent.session.models import Message, ToolCallRecord, usage_line
 from tui.text import TimelineEvent, clean, describe, one_line, plain
 from tui.transcript.layout import PARTIAL_CHARS, size_label
-from tui.transcript.parts import MessageBody
-from tui.transcript.stream import AnswerStream, parts_of
 from tui.widgets.tools import ToolCallBlock
+
+if TYPE_CHECKING:
+    from tui.transcript.stream import AnswerStream
+
+# The Markdown parts and the streaming engine are imported when the first message is shown:
+# they bring Textual's Markdown, markdown-it and pygments (about 45 ms), and the first screen
+# of a new session shows no message at all (docs/PERFORMANCE.md, the whole first screen).
 
 STATUS_CLASSES = ("streaming", "stopped", "interrupted", "error")  # shown as -streaming etc.
 RETRY_HINT = "Ctrl+R or /retry tries again (your message is kept)."
@@ -70,6 +77,8 @@ class MessageView(Vertical, can_focus=True):
         content = self.message.content[: self.written]
         partial = partial_view(content)
         if partial is None:
+            from tui.transcript.parts import MessageBody
+
             yield MessageBody(clean(content))
         else:
             yield Static(partial, classes="msg-body msg-partial")
@@ -158,6 +167,8 @@ class MessageView(Vertical, can_focus=True):
     @property
     def stream(self) -> AnswerStream:
         if self._stream is None:
+            from tui.transcript.stream import AnswerStream
+
             self._stream = AnswerStream(self)
         return self._stream
 
@@ -175,6 +186,8 @@ class MessageView(Vertical, can_focus=True):
 
     @property
     def has_parts(self) -> bool:
+        from tui.transcript.stream import parts_of
+
         return len(parts_of(self)) > 1
 
     async def fit_parts_to_view(self, *, keep_last: int = 0) -> None:

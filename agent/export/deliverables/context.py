@@ -9,15 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from agent.export.deliverables.extract import extract_resources, resource_name
 from agent.export.deliverables.models import OPERATIONS, Resource
+from agent.lazy_model import LazyModel
 from agent.persona.models import ChecklistItem, DecisionOption, DecisionTree, Persona, Standard
 from agent.session.models import SessionState, TreeHighlighted
 
 
-class CardRef(BaseModel):
+class CardRef(LazyModel):
     """A playbook card the session used (title and a line of what it says)."""
 
     model_config = ConfigDict(frozen=True)
@@ -25,7 +26,7 @@ class CardRef(BaseModel):
     summary: str = ""
 
 
-class Choice(BaseModel):
+class Choice(LazyModel):
     """One branch of a tree the session landed on, with the user's words that led there."""
 
     model_config = ConfigDict(frozen=True)
@@ -36,7 +37,7 @@ class Choice(BaseModel):
     ts: str = ""
 
 
-class Decision(BaseModel):
+class Decision(LazyModel):
     """A decision tree with every branch, and the branches settled on in order (newest last)."""
 
     model_config = ConfigDict(frozen=True)
@@ -49,14 +50,14 @@ class Decision(BaseModel):
         return self.history[-1] if self.history else self.pointed
 
 
-class ItemState(BaseModel):
+class ItemState(LazyModel):
     model_config = ConfigDict(frozen=True)
     item: ChecklistItem
     state: str  # done | suggested | open
     evidence: str = ""
 
 
-class DeliveryContext(BaseModel):
+class DeliveryContext(LazyModel):
     """The session as the documents see it."""
 
     title: str = ""

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from agent.lazy_model import LazyModel
 
 Operation = Literal["list", "create", "get", "update", "delete"]
 OPERATIONS: tuple[Operation, ...] = ("list", "create", "get", "update", "delete")
 DocumentKind = Literal["prd", "adr", "openapi", "asyncapi", "proto", "stories", "plan"]
 
 
-class Resource(BaseModel):
+class Resource(LazyModel):
     """A REST resource the user named, with the operations they named on it."""
 
     model_config = ConfigDict(frozen=True)
@@ -26,7 +28,7 @@ class Resource(BaseModel):
     words: str = ""  # the words it came from, for the documents' traceability
 
 
-class Draft(BaseModel):
+class Draft(LazyModel):
     """One file a phase delivers, ready to be written."""
 
     kind: DocumentKind
@@ -41,7 +43,7 @@ class Draft(BaseModel):
 FileStatus = Literal["created", "updated", "unchanged", "denied", "failed"]
 
 
-class FileOutcome(BaseModel):
+class FileOutcome(LazyModel):
     path: str
     kind: DocumentKind
     phase: str
@@ -50,7 +52,7 @@ class FileOutcome(BaseModel):
     note: str = ""  # the fallback reason, or why a write failed
 
 
-class DeliveryReport(BaseModel):
+class DeliveryReport(LazyModel):
     """Everything one `deliver` did, in order."""
 
     root: str
