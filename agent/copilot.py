@@ -15,7 +15,6 @@ from typing import Literal
 
 from agent.answer_stream import record_cards, stream_answer
 from agent.config import Settings, load_settings
-from agent.export.render import write_export
 from agent.key_mask import KeyMask
 from agent.llm.base import ChatRequest, Provider, StreamChunk, StreamEnd
 from agent.llm.context_budget import Budget
@@ -453,6 +452,8 @@ class Copilot:
     def export(
         self, fmt: Literal["md", "json", "html", "brief"], path: str | None = None
     ) -> Path:
+        from agent.export.render import write_export  # loaded at the first export, not at start
+
         target = Path(path).expanduser() if path else None
         return write_export(
             self.state, fmt, target, persona=self.persona, library=self.library.personas

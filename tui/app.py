@@ -135,8 +135,12 @@ class CopilotApp(AppInput, AppCommands, AppPrompts, AppPanels, App[None]):
         self.query_one(PromptHelp).show_idle()
         self.query_one(PromptInput).focus()
         self._fit_panels(self.size.width)
-        # The copilot (persona file, session log) loads after the first frame is on screen.
-        self.call_after_refresh(self._attach)
+
+    def on_ready(self) -> None:
+        # The copilot (persona file, session log) loads once the first frame is on screen:
+        # Ready comes right after it is written. (After the next refresh instead, the small
+        # repaints that follow a first frame, one per 60 Hz tick, held the panels ~30 ms.)
+        self.call_next(self._attach)
 
     def _collect_if_idle(self) -> None:
         # Busy until the answer is on screen, not just until the model is done: a fast model

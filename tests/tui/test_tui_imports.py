@@ -39,3 +39,49 @@ def test_first_paint_and_ready_app_import_neither_openai_nor_mcp() -> None:
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+READY_COSTS = textwrap.dedent(
+    """
+    import asyncio, json, sys
+    from tui.app import CopilotApp
+
+    def factory():
+        from agent.copilot import Copilot
+        return Copilot.start(cli={}, strict=False, discover=False)
+
+    async def main():
+        app = CopilotApp(copilot_factory=factory)
+        async with app.run_test(size=(120, 40)) as pilot:
+            for _ in range(400):
+                await pilot.pause()
+                if app.ready:
+                    break
+            assert app.ready, "the app never became ready"
+            from agent.session import models
+            # (markdown-it may load: a first start parses the persona file with it)
+            loaded = [m for m in ("textual.widgets._markdown", "agent.export.render")
+                      if m in sys.modules]
+            built = [name for name in ("ToolCallStarted", "AuditRecorded", "CardsUsed")
+                     if getattr(models, name).__pydantic_complete__]
+            print(json.dumps({"loaded": loaded, "built": built,
+                              "state_built": models.SessionState.__pydantic_complete__}))
+
+    asyncio.run(main())
+    """
+)
+
+
+def test_the_whole_first_screen_pays_for_no_markdown_and_no_unused_model_schemas() -> None:
+    """An empty session shows no Markdown, and only the models in use have their schemas."""
+    import json
+
+    result = subprocess.run(
+        [sys.executable, "-c", READY_COSTS], capture_output=True, text=True, cwd=ROOT,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    assert seen["loaded"] == []
+    assert seen["built"] == []  # event models nobody has used yet
+    assert seen["state_built"] is True  # the session's state is in use: built on demand
