@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual.widgets import Static
-from tui_helpers import record_toasts, send, settle, toasts
+from tui_helpers import record_toasts, send, settle, toasts, until
 
 from tui.app import CopilotApp
 from tui.screens.permission import PermissionScreen
@@ -27,12 +27,6 @@ def notices(app: CopilotApp) -> list[str]:
     return [str(n.content) for n in app.query(".notice-notice")]
 
 
-async def until(pilot, condition, rounds: int = 1500) -> None:
-    for _ in range(rounds):
-        if condition():
-            return
-        await pilot.pause(0.01)
-    assert condition()
 
 
 async def test_deliver_writes_the_documents_and_shows_what_it_wrote(tmp_path: Path) -> None:

@@ -9,15 +9,13 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from oai_server import OAIServer, error, text, tool_calls
-from textual.pilot import Pilot
 from textual.widgets import Footer, Static
-from tui_helpers import make_app, send, settle, toasts, views
+from tui_helpers import make_app, send, settle, toasts, until, views
 
 from agent.llm.factory import CONNECT_HINT
 from agent.session.journal import Session
@@ -56,13 +54,6 @@ def model_app(
     )
 
 
-async def until(pilot: Pilot, condition: Callable[[], Any], rounds: int = 1500) -> None:
-    """Pause until `condition()` holds; bounded by rounds, never by a timed assert."""
-    for _ in range(rounds):
-        if condition():
-            return
-        await pilot.pause(0.01)
-    assert condition()
 
 
 def footer_keys(app: CopilotApp) -> list[str]:

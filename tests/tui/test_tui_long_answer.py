@@ -10,6 +10,7 @@ import pytest
 from oai_server import OAIServer, text
 from textual.pilot import Pilot
 from textual.widgets.markdown import MarkdownBlock
+from tui_helpers import until
 
 from agent.copilot import Copilot
 from tui.app import CopilotApp
@@ -48,13 +49,6 @@ def app_for(server: OAIServer, monkeypatch: pytest.MonkeyPatch, resume: str | No
     )
 
 
-async def until(pilot: Pilot, condition: Any, rounds: int = 3000) -> None:
-    """Pause until `condition()` holds; bounded by rounds, never by a timed assert."""
-    for _ in range(rounds):
-        if condition():
-            return
-        await pilot.pause(0.01)
-    assert condition()
 
 
 def answer_view(app: CopilotApp) -> MessageView:

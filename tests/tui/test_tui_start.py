@@ -6,7 +6,7 @@ from __future__ import annotations
 import gc
 
 from textual.widgets._footer import FooterKey
-from tui_helpers import QUESTION, make_app, send, settle
+from tui_helpers import QUESTION, make_app, send, settle, until
 
 from tui.app import CopilotApp
 
@@ -24,12 +24,6 @@ def offered_keys(app: CopilotApp) -> list[str]:
     return list(dict.fromkeys(b.action for (_, b, _enabled, _) in bindings if b.show))
 
 
-async def until(pilot, condition, rounds: int = 2000) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(rounds):
-        if condition():
-            return
-        await pilot.pause(0.01)
-    assert condition()
 
 
 async def test_the_footer_draws_the_keys_offered_while_answering_and_after_a_stop() -> None:

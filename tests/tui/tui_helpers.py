@@ -64,6 +64,15 @@ async def send(pilot: Pilot, text: str, *, wait: bool = True) -> None:
         await settle(pilot)
 
 
+async def until(pilot: Pilot, condition: Any, rounds: int = 3000) -> None:
+    """Pause until `condition()` holds; bounded by rounds, never by a timed assert."""
+    for _ in range(rounds):
+        if condition():
+            return
+        await pilot.pause(0.01)
+    assert condition()
+
+
 def views(app: CopilotApp, role: str | None = None) -> list[MessageView]:
     found = app.query_one(ChatView).message_views()
     return [v for v in found if role is None or v.message.role == role]
