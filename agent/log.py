@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from agent import paths
+from agent.key_mask import KeyMask
 from agent.text import mask_secrets, safe_text
 
 LOGGER_NAME = "backend_copilot"
@@ -24,17 +25,24 @@ BACKUPS = 3
 
 _lock = threading.Lock()
 _secrets: set[str] = set()
+_key_mask = KeyMask()
+
+
+def _masked(text: str) -> str:
+    # The configured key as the answers see it masked (with its base64 forms: a server's
+    # error may echo an Authorization header), then anything else shaped like a key.
+    return mask_secrets(_key_mask.mask(safe_text(text)), _secrets)
 
 
 class _MaskSecrets(logging.Filter):
     """Known keys and anything shaped like one become *** before a record is formatted."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = mask_secrets(safe_text(record.getMessage()), _secrets)
+        record.msg = _masked(record.getMessage())
         record.args = None
         if record.exc_info:
             formatted = logging.Formatter().formatException(record.exc_info)
-            record.exc_text = mask_secrets(safe_text(formatted), _secrets)
+            record.exc_text = _masked(formatted)
             record.exc_info = None
             record.msg = f"{record.msg}\n{record.exc_text}"
             record.exc_text = None
@@ -51,7 +59,10 @@ class _PrivateRotatingHandler(logging.handlers.RotatingFileHandler):
 
 def mask(secrets: Iterable[str | None]) -> None:
     """Add secrets (the configured API key) to what every record masks."""
-    _secrets.update(s for s in secrets if s)
+    global _key_mask
+    with _lock:
+        _secrets.update(s for s in secrets if s)
+        _key_mask = KeyMask(_secrets)
 
 
 def _new_handler() -> logging.Handler:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import stat
 import subprocess
@@ -22,8 +23,9 @@ def test_traceback_goes_to_a_private_log_with_keys_masked(tmp_path, monkeypatch)
     monkeypatch.setattr(log.logging.getLogger(log.LOGGER_NAME), "handlers", [])
     key = "sk-test-1234567890abcdef"
     log.mask([key])
+    basic = base64.b64encode(f"user:{key}".encode()).decode()  # an echoed Basic auth header
     try:
-        raise RuntimeError(f"server said: bad key {key} \x1b]52;c;aGk=\x07")
+        raise RuntimeError(f"server said: bad key {key} \x1b]52;c;aGk=\x07 (Basic {basic})")
     except RuntimeError as exc:
         log.log_exception("asking the model", exc)
     for handler in log.logger().handlers:
@@ -31,6 +33,7 @@ def test_traceback_goes_to_a_private_log_with_keys_masked(tmp_path, monkeypatch)
     text = paths.log_file().read_text()
     assert "asking the model" in text and "Traceback" in text and "RuntimeError" in text
     assert key not in text and "***" in text and "\x1b" not in text
+    assert basic[8:-8] not in text  # nor the key in base64
     assert stat.S_IMODE(os.stat(paths.log_file()).st_mode) == 0o600
 
 
