@@ -194,7 +194,7 @@ def fold(events: Iterable[SessionEvent], session_id: str = "") -> SessionState:
     Linear in the log's size: an answer's streamed pieces are collected and joined once
     (when its length is needed or at the end), never concatenated piece by piece.
     """
-    state = SessionState(id=session_id)
+    state = SessionState.empty(session_id)
     title_set = False
     pieces: dict[str, tuple[Message, list[str]]] = {}  # answer id -> (message, pieces)
     for event in events:

@@ -134,7 +134,7 @@ class Session:
         directory = Path(directory) if directory is not None else paths.sessions_dir()
         session_id = new_session_id()
         path = directory / f"{session_id}.jsonl"
-        session = cls(path, SessionState(id=session_id), fd=None, clock=clock)
+        session = cls(path, SessionState.empty(session_id), fd=None, clock=clock)
         session._deferred = []
         session.append(SessionStarted(id=session_id, title=title, persona=persona))
         return session
