@@ -193,6 +193,7 @@ def _discover() -> tuple[PersonaLibrary, list[str]]:
 def test_agent_files_are_cached_between_runs_and_an_edited_file_is_read_again(
     project, isolated_dirs, monkeypatch
 ):
+    from agent.persona import agentfile
     from agent.persona import persona as persona_module
     from agent.persona.cache import CACHE_NAME
 
@@ -200,7 +201,7 @@ def test_agent_files_are_cached_between_runs_and_an_edited_file_is_read_again(
     cache = isolated_dirs["data"] / CACHE_NAME
     assert cache.exists() and (cache.stat().st_mode & 0o777) == 0o600
 
-    real_load = persona_module.load_agent_file
+    real_load = agentfile.load_agent_file
 
     def no_parsing(path):
         if Path(path) == persona_module.DEFAULT_PERSONA_PATH:
@@ -208,7 +209,7 @@ def test_agent_files_are_cached_between_runs_and_an_edited_file_is_read_again(
         raise AssertionError(f"parsed {path} again")
 
     with monkeypatch.context() as patch:  # a second run reads every file back from the cache
-        patch.setattr(persona_module, "load_agent_file", no_parsing)
+        patch.setattr(agentfile, "load_agent_file", no_parsing)
         second, problems = _discover()
     assert problems == []
     assert [p.model_dump() for p in second.personas] == [p.model_dump() for p in first.personas]

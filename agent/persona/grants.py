@@ -9,9 +9,10 @@ the tools layer, not here.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from agent.persona.agentfile import AgentFile
+if TYPE_CHECKING:
+    from agent.persona.agentfile import AgentFile
 
 # What an agent may use when its file names no tools: our built-ins (Claude Code gives every
 # tool when `tools:` is missing; OpenCode's `tools:` map only switches some off).

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from agent.errors import AgentFileError
 from agent.lazy_model import LazyModel
 from agent.persona.activation_profile import profile_of, relevance_model, remember_profile
-from agent.persona.agentfile import AgentFileError
 from agent.persona.cache import PersonaCache
 from agent.persona.models import Persona
 from agent.persona.persona import DEFAULT_PERSONA_PATH, discover_agent_files, load_persona

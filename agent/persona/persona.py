@@ -5,10 +5,9 @@ from __future__ import annotations
 import functools
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agent import paths
-from agent.persona.agentfile import AgentFile, MdList, Table, load_agent_file, plain_text
 from agent.persona.grants import allowed_without_asking, grants_of
 from agent.persona.mermaid import Graph
 from agent.persona.models import (
@@ -22,6 +21,12 @@ from agent.persona.models import (
 )
 from agent.persona.vocabulary import item_cues, option_cues, slug, unique
 
+if TYPE_CHECKING:
+    from agent.persona.agentfile import AgentFile, MdList, Table
+
+# The agent-file parser (markdown-it, the frontmatter reader) is imported where a file is
+# parsed: a persona served from the parse cache (every start but the first) never needs it.
+
 _BACKTICKED = re.compile(r"`([^`\n]{1,100})`")
 _PURPOSE = re.compile(r"^\s*purpose\s*:\s*(.+)$", re.IGNORECASE)
 _QUOTED = re.compile(r"(?<!\w)[\"'“‘](\w[\w .+#/-]{0,40}?)[\"'”’](?!\w)")
@@ -32,6 +37,12 @@ DEFAULT_PERSONA_PATH = BUNDLED_DIR / "backend.md"
 
 
 # --- builders -------------------------------------------------------------------------------
+
+
+def _plain(text: str) -> str:
+    from agent.persona.agentfile import plain_text
+
+    return plain_text(text)
 
 
 def _keywords(agent_file: AgentFile) -> tuple[str, ...]:
@@ -104,7 +115,7 @@ def _step_phases(agent_file: AgentFile) -> tuple[Phase, ...]:
         if len(steps) >= 2:
             return tuple(
                 Phase(name=_step_name(c.title), role="Primary",
-                      contribution=plain_text(c.text.strip().split("\n", 1)[0]))
+                      contribution=_plain(c.text.strip().split("\n", 1)[0]))
                 for c in steps
             )
         ordered = next((lst for lst in section.lists if lst.ordered and len(lst.items) >= 2), None)
@@ -295,7 +306,7 @@ def _mcp_servers(agent_file: AgentFile) -> tuple[tuple[str, str, str], ...]:
             continue
         purpose = ""
         for line in child.text.splitlines():
-            m = _PURPOSE.match(plain_text(line))
+            m = _PURPOSE.match(_plain(line))
             if m:
                 purpose = m.group(1).strip()
                 break
@@ -341,6 +352,8 @@ def persona_to_dict(persona: Persona) -> dict[str, Any]:
 @functools.lru_cache(maxsize=16)
 def _load_cached(path: str, stamp: tuple[int, int] | None) -> Persona:
     # stamp (mtime_ns, size) is part of the key so an edited file is read again.
+    from agent.persona.agentfile import load_agent_file
+
     return persona_from_agent_file(load_agent_file(path))
 
 
@@ -350,6 +363,8 @@ def load_persona(path: str | Path | None = None) -> Persona:
     try:
         st = file.stat()
     except OSError:
+        from agent.persona.agentfile import load_agent_file
+
         return persona_from_agent_file(load_agent_file(file))  # raises the clear error
     return _load_cached(str(file.resolve()), (st.st_mtime_ns, st.st_size))
 
