@@ -80,7 +80,9 @@ class AppInput:
 
     def watch_busy(self, busy: bool) -> None:
         self.query_one(PromptHelp).show_idle(busy)
-        self.set_class(busy, "-busy")
+        # On the input, not the app: a class on the app restyles every widget on the screen,
+        # 0.5-1 s when a long answer's blocks are mounted (each answer ends by clearing it).
+        self.query_one(PromptInput).set_class(busy, "-busy")
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
