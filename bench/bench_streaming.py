@@ -132,11 +132,13 @@ async def render_once(app, pilot, text: str) -> float:
     # (0.5-1.5 s), which made the baseline slower and the ratio look better than it is.
     collections = app._full_collections
     collections.tick = lambda *, busy: False  # type: ignore[method-assign]
-    start = time.perf_counter()
-    await chat.mount(view)
-    paint(app)
-    elapsed = time.perf_counter() - start
-    del collections.tick
+    try:
+        start = time.perf_counter()
+        await chat.mount(view)
+        paint(app)
+        elapsed = time.perf_counter() - start
+    finally:
+        del collections.tick
     await view.remove()
     await pilot.pause()
     return elapsed

@@ -61,7 +61,9 @@ def wrap(owner: type, name: str, label: str, *, is_async: bool = False) -> None:
         setattr(owner, name, timed)
 
 
-async def one_start(profile: cProfile.Profile | None) -> int:
+def instrumented_app():  # type: ignore[no-untyped-def]
+    """The app as `backend-copilot` builds it (the library found later), with its layouts,
+    paints and start steps marked on the timeline."""
     from textual.screen import Screen
 
     from tui.app import CopilotApp
@@ -84,7 +86,11 @@ async def one_start(profile: cProfile.Profile | None) -> int:
         mark("Copilot.start", start)
         return copilot
 
-    app = CopilotApp(copilot_factory=factory)
+    return CopilotApp(copilot_factory=factory)
+
+
+async def one_start(profile: cProfile.Profile | None) -> int:
+    app = instrumented_app()
     if profile is not None:
         profile.enable()
     async with app.run_test(size=(120, 40)) as pilot:
@@ -103,15 +109,8 @@ async def one_start(profile: cProfile.Profile | None) -> int:
 def in_terminal(out: str) -> None:
     """The same timeline in a real terminal (run inside a tmux pane): the app quits by itself
     once the screen has been settled for a second, then the timeline goes to `out`."""
-    from textual.screen import Screen
-
-    from tui.app import CopilotApp
-
-    mark("tui.app imported")
-    wrap(Screen, "_refresh_layout", "layout")
-    wrap(Screen, "_compositor_refresh", "paint")
-    wrap(CopilotApp, "_attach", "attach", is_async=True)
-    wrap(CopilotApp, "_mount_views", "mount views", is_async=True)
+    app = instrumented_app()
+    CopilotApp = type(app)
     original_display = CopilotApp._display
 
     def display(self, screen, renderable):  # type: ignore[no-untyped-def]
@@ -123,17 +122,6 @@ def in_terminal(out: str) -> None:
                 mark("written to the terminal", start)
 
     CopilotApp._display = display  # type: ignore[method-assign]
-
-    def factory():  # type: ignore[no-untyped-def]
-        from agent.copilot import Copilot
-
-        start = time.perf_counter()
-        copilot = Copilot.start(cli={}, agent_paths=[], resume=None, strict=False,
-                                discover=False)
-        mark("Copilot.start (imports included)", start)
-        return copilot
-
-    app = CopilotApp(copilot_factory=factory)
     original_ready = CopilotApp.on_mount
 
     def on_mount(self):  # type: ignore[no-untyped-def]

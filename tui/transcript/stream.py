@@ -274,6 +274,6 @@ class AnswerStream:
 
 
 __all__ = [
-    "CATCH_UP_EVERY", "CATCH_UP_MAX", "FLUSH_CHARS", "FLUSH_EVERY", "SEAL_BLOCKS", "AnswerStream",
-    "Piece", "parts_of",
+    "CATCH_UP_EVERY", "CATCH_UP_MAX", "CATCH_UP_SHARE", "FLUSH_CHARS", "FLUSH_EVERY",
+    "SEAL_BLOCKS", "AnswerStream", "Piece", "parts_of",
 ]
