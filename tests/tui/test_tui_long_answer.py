@@ -76,7 +76,7 @@ async def top_of_chat(app: CopilotApp, pilot: Pilot) -> list[str]:
 async def test_a_long_streamed_answer_is_frozen_out_of_view_and_reads_as_one(
     oai_server: OAIServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    answer = long_answer()
+    answer = long_answer(sections=36)
     oai_server.script(text(answer, chunks=400, delay=0.004))
     app = app_for(oai_server, monkeypatch)
     frozen_while_streaming = False

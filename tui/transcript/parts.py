@@ -9,6 +9,7 @@ from textual.widget import Widget
 from textual.widgets import Markdown
 from textual.widgets.markdown import MarkdownBlock
 
+from tui.compat import growing_list_blocks
 from tui.transcript.layout import Piece, edge_margin
 
 
@@ -46,6 +47,8 @@ class MessageBody(Markdown):
     It trims the outer margins of its first and last blocks itself (`trim`) instead of CSS
     :first-child/:last-child, which would restyle every block on each streamed addition.
     """
+
+    BLOCKS = {**Markdown.BLOCKS, **growing_list_blocks()}
 
     def __init__(self, markdown: str, *, continued: bool = False) -> None:
         super().__init__(markdown, classes="msg-body")

@@ -29,6 +29,12 @@ if TYPE_CHECKING:
 # A streamed answer is split into parts of about this many blocks: every new line re-lays out
 # only the open part, not the whole answer (one growing Markdown costs O(length) per frame).
 SEAL_BLOCKS = 6
+# Sealing makes the open part's last two blocks again in the new part. It waits (up to
+# SEAL_BLOCKS_MAX blocks) for a cut where those two are small, e.g. a paragraph and the next
+# heading, not a table of 27 widgets: with the earliest cut, a 20k-token answer made 500
+# widgets twice (bench/bench_streaming.py).
+SEAL_BLOCKS_MAX = 3 * SEAL_BLOCKS
+SEAL_CHEAP_WIDGETS = 4
 # Streamed text reaches the Markdown at most this often, in pieces of at most FLUSH_CHARS.
 # Every flush is one layout and repaint of the screen (15-30 ms here), and a key pressed
 # meanwhile waits for it: many small flushes keep keys answered within 50 ms even while a
@@ -43,6 +49,11 @@ FLUSH_CHARS = 800
 CATCH_UP_EVERY = 0.02
 CATCH_UP_SHARE = 4
 CATCH_UP_MAX = 3200
+
+
+def widgets_in(blocks: list[MarkdownBlock]) -> int:
+    """How many widgets making `blocks` again would create."""
+    return sum(1 + sum(1 for _ in block.walk_children()) for block in blocks)
 
 
 def parts_of(host: Widget) -> list[Part]:
@@ -112,6 +123,8 @@ class AnswerStream:
             return
         first_kept: MarkdownBlock = blocks[-2]
         if first_kept.source_range is None or not flush_top(first_kept):
+            return
+        if len(blocks) < SEAL_BLOCKS_MAX and widgets_in(blocks[-2:]) > SEAL_CHEAP_WIDGETS:
             return
         sealed, rest = split_source(live.source, first_kept.source_range[0])
         await remove_markdown_blocks(live, blocks[-2:])
@@ -275,5 +288,5 @@ class AnswerStream:
 
 __all__ = [
     "CATCH_UP_EVERY", "CATCH_UP_MAX", "CATCH_UP_SHARE", "FLUSH_CHARS", "FLUSH_EVERY",
-    "SEAL_BLOCKS", "AnswerStream", "Piece", "parts_of",
+    "SEAL_BLOCKS", "SEAL_BLOCKS_MAX", "SEAL_CHEAP_WIDGETS", "AnswerStream", "Piece", "parts_of",
 ]
