@@ -118,29 +118,4 @@ def args_schema(model: type[ToolArgs]) -> dict[str, Any]:
     return model.model_json_schema(schema_generator=_CompactSchema)
 
 
-
-def arg_str(args: dict[str, Any], key: str, *, required: bool = True, default: str = "") -> str:
-    value = args.get(key)
-    if value is None:
-        if required:
-            raise ToolError(f"Missing required argument '{key}'.")
-        return default
-    if not isinstance(value, str):
-        raise ToolError(f"Argument '{key}' must be a string.")
-    return value
-
-
-def arg_int(args: dict[str, Any], key: str, default: int | None) -> int | None:
-    value = args.get(key)
-    if value is None:
-        return default
-    if isinstance(value, bool) or not isinstance(value, int | float) or int(value) != value:
-        raise ToolError(f"Argument '{key}' must be a whole number.")
-    return int(value)
-
-
-def arg_bool(args: dict[str, Any], key: str) -> bool:
-    value = args.get(key, False)
-    if not isinstance(value, bool):
-        raise ToolError(f"Argument '{key}' must be true or false.")
-    return value
+__all__ = ["ToolArgs", "WholeNumber", "args_schema", "check_args", "error_line", "says"]
