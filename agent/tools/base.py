@@ -1,8 +1,9 @@
 """What a tool is, what it returns, and what it asks before it acts.
 
-A tool is data (name, description, JSON schema) plus two functions: `describe` gives the one
-line shown while it runs ("read api/routes.py"), `run` does the work. Tools that change things
-(`needs_approval`) also give a `preview` — the unified diff a person approves or denies.
+A tool is data (name, description, its arguments' model or JSON schema) plus two functions:
+`describe` gives the one line shown while it runs ("read api/routes.py"), `run` does the work.
+Tools that change things (`needs_approval`) also give a `preview` — the unified diff a person
+approves or denies.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any, Literal
 from pydantic import ConfigDict, Field
 
 from agent.lazy_model import LazyModel
+from agent.tools.arguments import ToolArgs, args_schema
 from agent.tools.root import ProjectRoot
 
 Decision = Literal["once", "session", "deny"]
@@ -57,15 +59,30 @@ PreviewFn = Callable[[dict[str, Any], ToolContext], PermissionRequest]
 
 @dataclass(frozen=True)
 class ToolSpec:
+    """A tool's arguments are either a `ToolArgs` model (the built-ins: the schema is generated
+    from it at the first `definition()`) or a JSON schema given as it is (an MCP server's)."""
+
     name: str
     description: str
-    parameters: dict[str, Any]  # JSON schema of the arguments object
     run: RunFn
     describe: DescribeFn
+    parameters: dict[str, Any] | None = None  # JSON schema of the arguments object, as given
+    arguments: type[ToolArgs] | None = None  # the model the schema is generated from
     needs_approval: bool = False
     preview: PreviewFn | None = None
     server: str = ""  # set for MCP tools
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if (self.parameters is None) == (self.arguments is None):
+            raise ValueError(f"tool {self.name!r}: give either parameters or arguments")
+
+    def schema(self) -> dict[str, Any]:
+        """The JSON schema of the arguments object the model is sent."""
+        if self.arguments is not None:
+            return args_schema(self.arguments)
+        assert self.parameters is not None  # __post_init__: one of the two is set
+        return self.parameters
 
     def definition(self) -> dict[str, Any]:
         """The entry for the openai `tools=[...]` parameter."""
@@ -74,7 +91,7 @@ class ToolSpec:
             "function": {
                 "name": self.name,
                 "description": self.description,
-                "parameters": self.parameters,
+                "parameters": self.schema(),
             },
         }
 

@@ -11,8 +11,10 @@ import difflib
 from pathlib import Path
 from typing import Any
 
+from pydantic import Field, StrictStr
+
 from agent.atomic import write_atomic
-from agent.tools.arguments import arg_str
+from agent.tools.arguments import ToolArgs, check_args
 from agent.tools.base import PermissionRequest, ToolContext, ToolResult, ToolSpec, n_lines
 from agent.tools.files import is_binary, read_capped
 from agent.tools.root import ToolError
@@ -69,13 +71,19 @@ def write_file(path: Path, text: str) -> None:
 # -- edit ------------------------------------------------------------------------------------
 
 
-def _planned_edit(args: dict[str, Any], ctx: ToolContext) -> tuple[Path, str, str, str]:
+class EditArgs(ToolArgs):
+    path: StrictStr = Field(description="File path relative to the project root")
+    old_string: StrictStr = Field(description="The exact text to replace")
+    new_string: StrictStr = Field(description="The text to put in its place")
+
+
+def _planned_edit(raw: dict[str, Any], ctx: ToolContext) -> tuple[Path, str, str, str]:
     """(path, shown, old text, new text) — checks everything before anything is asked."""
-    path = ctx.root.resolve(arg_str(args, "path"))
+    args = check_args(EditArgs, raw)
+    path = ctx.root.resolve(args.path)
     shown = ctx.root.rel(path)
     refuse_git(ctx, path, shown)
-    old_string = arg_str(args, "old_string")
-    new_string = arg_str(args, "new_string")
+    old_string, new_string = args.old_string, args.new_string
     if not old_string:
         raise ToolError("'old_string' must not be empty; use write to create a file.")
     if old_string == new_string:
@@ -118,16 +126,7 @@ EDIT = ToolSpec(
         "Replace one exact, unique piece of text in a project file. old_string must occur "
         "exactly once (include surrounding lines to make it unique); read the file first."
     ),
-    parameters={
-        "type": "object",
-        "properties": {
-            "path": {"type": "string", "description": "File path relative to the project root"},
-            "old_string": {"type": "string", "description": "The exact text to replace"},
-            "new_string": {"type": "string", "description": "The text to put in its place"},
-        },
-        "required": ["path", "old_string", "new_string"],
-        "additionalProperties": False,
-    },
+    arguments=EditArgs,
     run=_edit,
     describe=lambda a, c: f"edit {a.get('path', '?')}",
     needs_approval=True,
@@ -138,11 +137,17 @@ EDIT = ToolSpec(
 # -- write -----------------------------------------------------------------------------------
 
 
-def _planned_write(args: dict[str, Any], ctx: ToolContext) -> tuple[Path, str, str | None, str]:
-    path = ctx.root.resolve(arg_str(args, "path"))
+class WriteArgs(ToolArgs):
+    path: StrictStr = Field(description="File path relative to the project root")
+    content: StrictStr = Field(description="The complete file content")
+
+
+def _planned_write(raw: dict[str, Any], ctx: ToolContext) -> tuple[Path, str, str | None, str]:
+    args = check_args(WriteArgs, raw)
+    path = ctx.root.resolve(args.path)
     shown = ctx.root.rel(path)
     refuse_git(ctx, path, shown)
-    content = arg_str(args, "content")
+    content = args.content
     if path == ctx.root.path or path.is_dir():
         raise ToolError(f"'{shown}' is a folder; give a file path.")
     old: str | None = None
@@ -178,15 +183,7 @@ async def _write(args: dict[str, Any], ctx: ToolContext) -> ToolResult:
 WRITE = ToolSpec(
     name="write",
     description="Create a project file, or overwrite one with the whole new content.",
-    parameters={
-        "type": "object",
-        "properties": {
-            "path": {"type": "string", "description": "File path relative to the project root"},
-            "content": {"type": "string", "description": "The complete file content"},
-        },
-        "required": ["path", "content"],
-        "additionalProperties": False,
-    },
+    arguments=WriteArgs,
     run=_write,
     describe=lambda a, c: f"write {a.get('path', '?')}",
     needs_approval=True,

@@ -11,9 +11,11 @@ import os
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from agent.tools.arguments import arg_bool, arg_int, arg_str
+from pydantic import AfterValidator, BeforeValidator, Field, StrictBool, StrictStr, WithJsonSchema
+
+from agent.tools.arguments import ToolArgs, WholeNumber, check_args, says
 from agent.tools.base import ToolContext, ToolResult, ToolSpec, cut, n_lines
 from agent.tools.files import BINARY_SNIFF, capped_lines, is_binary, open_regular, read_capped
 from agent.tools.root import ToolError, glob_regex, name_matches
@@ -32,12 +34,22 @@ GREP_LINE_SECONDS = 1.0  # one line: past this the pattern is backtracking witho
 # -- read ------------------------------------------------------------------------------------
 
 
-def _read_sync(args: dict[str, Any], ctx: ToolContext) -> ToolResult:
-    raw = arg_str(args, "path")
-    path = ctx.root.resolve(raw)
+class ReadArgs(ToolArgs):
+    path: StrictStr = Field(description="File path relative to the project root")
+    # The schema asks for 1 or more; 0 still reads as the default, as it always has, and a
+    # number below 0 gets _read_sync's own line.
+    offset: WholeNumber = Field(1, json_schema_extra={"minimum": 1},
+                                description="First line to read (1-based)")
+    limit: WholeNumber = Field(MAX_READ_LINES, json_schema_extra={"minimum": 1},
+                               description=f"Lines to read (max {MAX_READ_LINES})")
+
+
+def _read_sync(raw: dict[str, Any], ctx: ToolContext) -> ToolResult:
+    args = check_args(ReadArgs, raw)
+    path = ctx.root.resolve(args.path)
     shown = ctx.root.rel(path)
-    offset = arg_int(args, "offset", 1) or 1
-    limit = arg_int(args, "limit", MAX_READ_LINES) or MAX_READ_LINES
+    offset = args.offset or 1
+    limit = args.limit or MAX_READ_LINES
     if offset < 1 or limit < 1:
         raise ToolError("'offset' and 'limit' must be 1 or more.")
     limit = min(limit, MAX_READ_LINES)
@@ -106,16 +118,7 @@ READ = ToolSpec(
         "Read a text file in the project. Lines come numbered (number, tab, text). Use offset "
         "(first line, 1-based) and limit (line count) for long files."
     ),
-    parameters={
-        "type": "object",
-        "properties": {
-            "path": {"type": "string", "description": "File path relative to the project root"},
-            "offset": {"type": "integer", "minimum": 1, "description": "First line to read (1-based)"},
-            "limit": {"type": "integer", "minimum": 1, "description": f"Lines to read (max {MAX_READ_LINES})"},
-        },
-        "required": ["path"],
-        "additionalProperties": False,
-    },
+    arguments=ReadArgs,
     run=_read,
     describe=lambda a, c: f"read {a.get('path', '?')}",
 )
@@ -124,33 +127,47 @@ READ = ToolSpec(
 # -- grep ------------------------------------------------------------------------------------
 
 
-def _patterns(value: Any) -> list[str]:
-    if value is None or value == "":
-        return []
-    if isinstance(value, str):
+def _split_globs(value: Any) -> Any:
+    if isinstance(value, str):  # "*.py, *.md": a list in one string
         return [p.strip() for p in value.split(",") if p.strip()]
-    if isinstance(value, list) and all(isinstance(p, str) for p in value):
-        return [p for p in value if p]
-    raise ToolError("Argument 'include' must be a glob string like '*.py' or a list of them.")
+    return value
 
 
-def _grep_sync(args: dict[str, Any], ctx: ToolContext, stop: threading.Event | None = None,
+Globs = Annotated[
+    list[StrictStr],
+    BeforeValidator(_split_globs),
+    AfterValidator(lambda patterns: [p for p in patterns if p]),
+    WithJsonSchema({"type": "string"}),  # the model is offered the one-string form
+    says("Argument '{name}' must be a glob string like '*.py' or a list of them."),
+]
+
+
+class GrepArgs(ToolArgs):
+    pattern: StrictStr = Field(description="Regular expression to search for")
+    path: StrictStr = Field(".", description="Folder or file to search (default: the project root)")
+    include: Globs = Field(default_factory=list,
+                           description="File glob(s) to search, e.g. '*.py' or '*.{ts,tsx}'")
+    ignore_case: StrictBool = False
+    include_ignored: StrictBool = Field(False, description="Also search .gitignored files")
+
+
+def _grep_sync(raw: dict[str, Any], ctx: ToolContext, stop: threading.Event | None = None,
                seconds: float | None = None) -> ToolResult:
     """Every search has a time limit (the `regex` engine can stop a runaway pattern such as
     `(a|aa)+$`), and `stop` (set when the answer is cancelled) ends the walk between lines."""
     import regex as regex_engine  # only when a search runs: not on the app's start-up path
 
-    pattern = arg_str(args, "pattern")
+    args = check_args(GrepArgs, raw)
+    pattern = args.pattern
     try:
-        regex = regex_engine.compile(
-            pattern, regex_engine.IGNORECASE if arg_bool(args, "ignore_case") else 0)
+        regex = regex_engine.compile(pattern, regex_engine.IGNORECASE if args.ignore_case else 0)
     except (regex_engine.error, ValueError, OverflowError) as exc:
         raise ToolError(f"Invalid regular expression {pattern!r}: {exc}.") from None
     seconds = GREP_SECONDS if seconds is None else seconds
     deadline = time.monotonic() + seconds
-    start = ctx.root.resolve(arg_str(args, "path", required=False, default=".") or ".")
-    include = _patterns(args.get("include"))
-    include_ignored = arg_bool(args, "include_ignored")
+    start = ctx.root.resolve(args.path or ".")
+    include = args.include
+    include_ignored = args.include_ignored
     if not start.exists():
         raise ToolError(f"'{ctx.root.rel(start)}' does not exist.")
     files = [start] if start.is_file() else ctx.root.walk(start, include_ignored=include_ignored)
@@ -222,18 +239,7 @@ GREP = ToolSpec(
         "Returns path:line: text for each matching line. Skips .git/, .gitignored and binary "
         "files unless include_ignored is true."
     ),
-    parameters={
-        "type": "object",
-        "properties": {
-            "pattern": {"type": "string", "description": "Regular expression to search for"},
-            "path": {"type": "string", "description": "Folder or file to search (default: the project root)"},
-            "include": {"type": "string", "description": "File glob(s) to search, e.g. '*.py' or '*.{ts,tsx}'"},
-            "ignore_case": {"type": "boolean"},
-            "include_ignored": {"type": "boolean", "description": "Also search .gitignored files"},
-        },
-        "required": ["pattern"],
-        "additionalProperties": False,
-    },
+    arguments=GrepArgs,
     run=_grep,
     describe=lambda a, c: f"grep {a.get('pattern', '?')!r}" + (
         f" in {a['path']}" if isinstance(a.get("path"), str) and a["path"] not in ("", ".") else ""),
@@ -243,18 +249,25 @@ GREP = ToolSpec(
 # -- glob ------------------------------------------------------------------------------------
 
 
-def _glob_sync(args: dict[str, Any], ctx: ToolContext) -> ToolResult:
-    pattern = arg_str(args, "pattern").strip()
+class GlobArgs(ToolArgs):
+    pattern: StrictStr = Field(description="Glob pattern")
+    path: StrictStr = Field(".", description="Folder to search (default: the project root)")
+    include_ignored: StrictBool = Field(False, description="Also list .gitignored files")
+
+
+def _glob_sync(raw: dict[str, Any], ctx: ToolContext) -> ToolResult:
+    args = check_args(GlobArgs, raw)
+    pattern = args.pattern.strip()
     if not pattern:
         raise ToolError("Argument 'pattern' must not be empty, e.g. '**/*.py'.")
     if pattern.startswith("/") or ".." in Path(pattern).parts:
         raise ToolError("The pattern must be relative to the search folder (no '/' start, no '..').")
-    start = ctx.root.resolve(arg_str(args, "path", required=False, default=".") or ".")
+    start = ctx.root.resolve(args.path or ".")
     if not start.is_dir():
         raise ToolError(f"'{ctx.root.rel(start)}' is not a folder.")
     regex = glob_regex(pattern)
     found: list[str] = []
-    for path in ctx.root.walk(start, include_ignored=arg_bool(args, "include_ignored")):
+    for path in ctx.root.walk(start, include_ignored=args.include_ignored):
         rel_to_start = path.relative_to(start).as_posix()
         if regex.match(rel_to_start):
             found.append(ctx.root.rel(path))
@@ -279,16 +292,7 @@ GLOB = ToolSpec(
         "pattern without '/' matches file names at any depth). Skips .git/ and .gitignored "
         "files unless include_ignored is true."
     ),
-    parameters={
-        "type": "object",
-        "properties": {
-            "pattern": {"type": "string", "description": "Glob pattern"},
-            "path": {"type": "string", "description": "Folder to search (default: the project root)"},
-            "include_ignored": {"type": "boolean", "description": "Also list .gitignored files"},
-        },
-        "required": ["pattern"],
-        "additionalProperties": False,
-    },
+    arguments=GlobArgs,
     run=_glob,
     describe=lambda a, c: f"glob {a.get('pattern', '?')!r}",
 )

@@ -14,9 +14,11 @@ import os
 import re
 import signal
 from dataclasses import replace
-from typing import Any
+from typing import Annotated, Any
 
-from agent.tools.arguments import arg_str
+from pydantic import Field, Strict, StrictStr
+
+from agent.tools.arguments import ToolArgs, check_args, says
 from agent.tools.base import (
     MAX_OUTPUT_CHARS,
     PermissionRequest,
@@ -31,21 +33,28 @@ from agent.trust import command_environment
 BASH_TIMEOUT = 60.0
 MAX_BASH_TIMEOUT = 600.0
 
+Seconds = Annotated[float, Strict(), Field(gt=0), says("Argument '{name}' must be a number of seconds.")]
+"""More than 0 seconds: an int or a float, never a bool or a string."""
+
+
+class BashArgs(ToolArgs):
+    command: StrictStr = Field(description="The command line")
+    timeout: Seconds = Field(BASH_TIMEOUT,
+                             description=f"Seconds before it is stopped (default {BASH_TIMEOUT:g})")
+
 
 # -- bash ------------------------------------------------------------------------------------
 
 
 def _bash_preview(args: dict[str, Any], ctx: ToolContext) -> PermissionRequest:
-    command = arg_str(args, "command")
+    command = check_args(BashArgs, args).command
     return PermissionRequest(tool="bash", arguments=args, title=f"run: {command}")
 
 
-async def _bash(args: dict[str, Any], ctx: ToolContext) -> ToolResult:
-    command = arg_str(args, "command")
-    timeout = args.get("timeout", BASH_TIMEOUT)
-    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
-        raise ToolError("Argument 'timeout' must be a number of seconds.")
-    timeout = min(float(timeout), MAX_BASH_TIMEOUT)
+async def _bash(raw: dict[str, Any], ctx: ToolContext) -> ToolResult:
+    args = check_args(BashArgs, raw)
+    command = args.command
+    timeout = min(args.timeout, MAX_BASH_TIMEOUT)
     try:
         process = await asyncio.create_subprocess_shell(
             command, cwd=ctx.root.path, stdin=asyncio.subprocess.DEVNULL,
@@ -81,15 +90,7 @@ def _kill_group(pid: int) -> None:
 BASH = ToolSpec(
     name="bash",
     description="Run a shell command in the project root; output (stdout+stderr) and exit code come back.",
-    parameters={
-        "type": "object",
-        "properties": {
-            "command": {"type": "string", "description": "The command line"},
-            "timeout": {"type": "number", "description": f"Seconds before it is stopped (default {BASH_TIMEOUT:g})"},
-        },
-        "required": ["command"],
-        "additionalProperties": False,
-    },
+    arguments=BashArgs,
     run=_bash,
     describe=lambda a, c: f"bash {a.get('command', '?')!r}",
     needs_approval=True,
@@ -123,11 +124,11 @@ def bash_limited_to(patterns: tuple[str, ...]) -> ToolSpec:
     """The bash tool that only runs commands matching `patterns` (checked before asking)."""
 
     def preview(args: dict[str, Any], ctx: ToolContext) -> PermissionRequest:
-        check_command(arg_str(args, "command"), patterns)
+        check_command(check_args(BashArgs, args).command, patterns)
         return _bash_preview(args, ctx)
 
     async def run(args: dict[str, Any], ctx: ToolContext) -> ToolResult:
-        check_command(arg_str(args, "command"), patterns)
+        check_command(check_args(BashArgs, args).command, patterns)
         return await _bash(args, ctx)
 
     note = f" Only these commands are allowed: {', '.join(patterns)}."

@@ -70,3 +70,19 @@ def test_the_whole_first_screen_pays_for_no_markdown_and_no_unused_model_schemas
     # Event models nobody has used yet, and the new session's state (never validated).
     assert seen["built"] == []
     assert seen["settings_built"] is True  # the settings are validated: built on demand
+
+
+def test_the_first_screen_builds_no_tool_argument_schema() -> None:
+    """The tools' argument models are built at the first request that offers tools, not
+    before: the first screen offers none."""
+    built = once_ready("""
+        from agent.tools import arguments
+        names = [m.__name__ for m in arguments.ToolArgs.__subclasses__()]
+        print(json.dumps({"models": names,
+                          "built": [m.__name__ for m in arguments.ToolArgs.__subclasses__()
+                                    if m.__pydantic_complete__],
+                          "schemas": arguments.args_schema.cache_info().currsize}))
+    """)
+    assert isinstance(built, dict)
+    assert built["models"]  # loaded (here, if not before): the check below means something
+    assert built["built"] == [] and built["schemas"] == 0
