@@ -56,11 +56,14 @@ def answer_view(app: CopilotApp) -> MessageView:
             if v.message.role == "assistant"][-1]
 
 
-async def top_of_chat(app: CopilotApp, pilot: Pilot) -> list[str]:
-    """The transcript's lines on screen after scrolling to the very top, as plain text, and
-    its whole height."""
+async def top_of_chat(app: CopilotApp, pilot: Pilot, *, end: bool = False) -> list[str]:
+    """The transcript's lines on screen after scrolling to the very top (or `end`), as plain
+    text, and its whole height."""
     chat = app.query_one(ChatView)
-    chat.scroll_home(animate=False, immediate=True)
+    if end:
+        chat.scroll_end(animate=False, immediate=True)
+    else:
+        chat.scroll_home(animate=False, immediate=True)
     for _ in range(10):
         await pilot.pause()
     await app.workers.wait_for_complete()
@@ -108,11 +111,17 @@ async def test_a_long_streamed_answer_is_frozen_out_of_view_and_reads_as_one(
         # Nothing lost or doubled at the seams: the parts hold the answer, in order.
         assert view.shown_text == answer
         streamed_top = await top_of_chat(app, pilot)
+        # Its last part left the DOM too, far below the view: a finished answer keeps no
+        # blocks out of sight for every later layout to walk.
+        assert isinstance(parts_of(answer_view(app))[-1], FrozenPart)
         # Scrolled to the top, the first part is back with its blocks: "## Part 1" heads it.
         first = parts_of(answer_view(app))[0]
         assert isinstance(first, MessageBody)
         blocks = [c for c in first.children if isinstance(c, MarkdownBlock)]
         assert blocks and "Part 1" in str(blocks[0]._content)
+        # Back at the end, the last part has its blocks again, the message's end trimmed.
+        streamed_end = await top_of_chat(app, pilot, end=True)
+        assert isinstance(parts_of(answer_view(app))[-1], MessageBody)
         session_id = app.copilot.session.id
 
     # The same session resumed shows the answer rendered in one piece: the same lines.
@@ -121,8 +130,11 @@ async def test_a_long_streamed_answer_is_frozen_out_of_view_and_reads_as_one(
         await until(pilot, lambda: resumed.ready)
         await until(pilot, lambda: len(parts_of(answer_view(resumed))) == 1)
         resumed_top = await top_of_chat(resumed, pilot)
+        resumed_end = await top_of_chat(resumed, pilot, end=True)
     assert any("Part 1: caching" in line for line in streamed_top)
     assert streamed_top == resumed_top
+    assert any("Part 36: caching" in line for line in streamed_end)
+    assert streamed_end == resumed_end
 
 
 async def test_text_waiting_behind_a_fast_model_is_caught_up_in_fewer_larger_writes(

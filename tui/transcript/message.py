@@ -186,9 +186,9 @@ class MessageView(Vertical, can_focus=True):
 
     @property
     def has_parts(self) -> bool:
-        from tui.transcript.stream import parts_of
+        from tui.transcript.stream import in_parts
 
-        return len(parts_of(self)) > 1
+        return in_parts(self)
 
     async def fit_parts_to_view(self, *, keep_last: int = 0) -> None:
         await self.stream.fit_to_view(keep_last=keep_last)

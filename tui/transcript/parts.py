@@ -54,6 +54,7 @@ class MessageBody(Markdown):
         super().__init__(markdown, classes="msg-body")
         self.continued = continued  # a later part of an answer: its first block is not first
         self.sealed_text: str | None = None  # set once the part is sealed
+        self.ends = False  # the message's last part: its last block is the message's last
         self._edges: tuple[Widget | None, Widget | None] = (None, None)
 
     def update(self, markdown: str) -> AwaitComplete:
@@ -77,15 +78,18 @@ class MessageBody(Markdown):
     def _mark_edges(self) -> None:
         blocks = blocks_of(self)
         first = None if self.continued or not blocks else blocks[0]
-        last = None if self.sealed_text is not None or not blocks else blocks[-1]
+        last = None if (self.sealed_text is not None and not self.ends) or not blocks \
+            else blocks[-1]
         old_first, old_last = self._edges
         self._edges = (first, last)
         for block in {old_first, old_last, first, last} - {None}:
             trim(block, top=block is first, bottom=block is last)  # type: ignore[arg-type]
 
-    def seal(self, text: str) -> None:
-        """No more text comes to this part (`text` is its source); later parts follow it."""
+    def seal(self, text: str, *, ends: bool = False) -> None:
+        """No more text comes to this part (`text` is its source); later parts follow it,
+        unless it `ends` the message (then it may be frozen like the others)."""
         self.sealed_text = text
+        self.ends = ends
         self._mark_edges()
 
 
@@ -97,10 +101,11 @@ class FrozenPart(Widget):
     blocks, and neighbouring frozen parts merge, so an answer far out of view is one widget.
     """
 
-    def __init__(self, pieces: list[Piece], *, continued: bool) -> None:
+    def __init__(self, pieces: list[Piece], *, continued: bool, ends: bool = False) -> None:
         super().__init__(classes="msg-body msg-frozen")
         self.pieces = pieces  # (sealed text, height at freezing) of each part, in order
         self.continued = continued
+        self.ends = ends  # its last piece is the message's last part
         self.styles.height = sum(height for _, height in pieces)
 
     @property

@@ -49,6 +49,9 @@ FLUSH_CHARS = 800
 CATCH_UP_EVERY = 0.02
 CATCH_UP_SHARE = 4
 CATCH_UP_MAX = 3200
+# A fit that froze or thawed parts is checked again once laid out, at most this many times
+# in a row.
+MAX_REFITS = 3
 
 
 def widgets_in(blocks: list[MarkdownBlock]) -> int:
@@ -58,6 +61,12 @@ def widgets_in(blocks: list[MarkdownBlock]) -> int:
 
 def parts_of(host: Widget) -> list[Part]:
     return [c for c in host.children if isinstance(c, MessageBody | FrozenPart)]
+
+
+def in_parts(host: Widget) -> bool:
+    """Shown in parts: more than one, or one frozen part (a whole answer far from view)."""
+    found = parts_of(host)
+    return len(found) > 1 or any(isinstance(part, FrozenPart) for part in found)
 
 
 class AnswerStream:
@@ -71,6 +80,7 @@ class AnswerStream:
         self._flush_timer: Timer | None = None
         self._flush_lock = asyncio.Lock()
         self._fit_lock = asyncio.Lock()
+        self._refits = 0  # fits in a row that thawed something (bounded by MAX_REFITS)
         self.streaming = False
 
     # -- writing ---------------------------------------------------------------------------
@@ -153,6 +163,9 @@ class AnswerStream:
                 and all(p.sealed_text is not None for p in parts[:-1])
                 and final.startswith(sealed)):
             await live.update(final[len(sealed):])
+            # The last part is sealed too: out of view, it is frozen like the others (kept
+            # whole, every finished long answer left 70-130 widgets for every later layout).
+            live.seal(final[len(sealed):], ends=True)
         elif replace is None:
             if len(parts) == 1 and isinstance(parts[0], MessageBody):
                 parts[0].sealed_text = None
@@ -189,7 +202,7 @@ class AnswerStream:
     @property
     def has_parts(self) -> bool:
         """A long streamed answer, shown in parts (some of which may be frozen)."""
-        return len(parts_of(self.host)) > 1
+        return in_parts(self.host)
 
     # -- freezing and thawing ----------------------------------------------------------------
 
@@ -198,13 +211,27 @@ class AnswerStream:
         answer keeps only what can be seen in the DOM. `keep_last`: the newest parts of an
         answer still streaming, left as they are (the newest sealed one may be settling)."""
         async with self._fit_lock:  # a scroll and a seal may both ask at once
+            changed = False
             found = parts_of(self.host)
             for part in found[: len(found) - keep_last]:
+                if part.parent is not self.host:
+                    continue  # merged into a frozen neighbour by this pass
                 near = self._near_view(part)
                 if isinstance(part, FrozenPart) and near:
                     await self._thaw(part)
+                    changed = True
                 elif isinstance(part, MessageBody) and part.sealed_text is not None and not near:
                     await self._freeze(part)
+                    changed = True
+        # Thawed text takes its real height, not the estimate it was frozen with, and a freeze
+        # merges neighbours into a part with no place on screen yet: once laid out, what is
+        # near the view is checked again (a part that came into view this way stayed frozen,
+        # a blank gap, until the next scroll).
+        if changed and self._refits < MAX_REFITS:
+            self._refits += 1
+            self.host.call_after_refresh(self.fit_to_view, keep_last=keep_last)
+        else:
+            self._refits = 0
 
     async def refit_after_resize(self) -> None:
         """Frozen heights were measured at the old width: they stay as estimates until their
@@ -227,14 +254,17 @@ class AnswerStream:
         with host.app.batch_update():
             if isinstance(above, FrozenPart):
                 above.merge(piece)
+                above.ends = part.ends
                 if isinstance(below, FrozenPart):
                     above.merge(below.pieces)
+                    above.ends = below.ends
                     await below.remove()
             elif isinstance(below, FrozenPart):
                 below.merge(piece, at_start=True)
                 below.continued = part.continued
             else:
-                await host.mount(FrozenPart(piece, continued=part.continued), after=part)
+                await host.mount(FrozenPart(piece, continued=part.continued, ends=part.ends),
+                                 after=part)
             await part.remove()
 
     async def _thaw(self, part: FrozenPart) -> None:
@@ -258,10 +288,10 @@ class AnswerStream:
             widgets.append(FrozenPart(before, continued=part.continued))
         for i, (text, _) in enumerate(near):
             body = MessageBody(text, continued=part.continued or bool(before) or i > 0)
-            body.seal(text)
+            body.seal(text, ends=part.ends and not after and i == len(near) - 1)
             widgets.append(body)
         if after:
-            widgets.append(FrozenPart(after, continued=True))
+            widgets.append(FrozenPart(after, continued=True, ends=part.ends))
         with host.app.batch_update():
             await host.mount_all(widgets, after=part)
             await part.remove()
@@ -288,5 +318,6 @@ class AnswerStream:
 
 __all__ = [
     "CATCH_UP_EVERY", "CATCH_UP_MAX", "CATCH_UP_SHARE", "FLUSH_CHARS", "FLUSH_EVERY",
-    "SEAL_BLOCKS", "SEAL_BLOCKS_MAX", "SEAL_CHEAP_WIDGETS", "AnswerStream", "Piece", "parts_of",
+    "SEAL_BLOCKS", "SEAL_BLOCKS_MAX", "SEAL_CHEAP_WIDGETS", "AnswerStream", "Piece", "in_parts",
+    "parts_of",
 ]
