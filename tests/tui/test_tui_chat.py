@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from textual import events
 from textual.widgets import Markdown, Static
-from tui_helpers import QUESTION, make_app, send, settle, toasts, views
+from tui_helpers import QUESTION, make_app, send, settle, toasts, until, views
 
 from tui.transcript.message import MessageView
 from tui.transcript.window import ChatView, LoadEarlier, LoadLater
@@ -390,3 +390,29 @@ async def test_no_full_collection_while_the_transcript_still_writes_a_finished_a
         finally:
             gc.callbacks.remove(record)
             release.set()  # a failed check must not leave the app unable to close
+
+
+async def test_an_answer_that_ends_normally_restyles_none_of_its_blocks(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A class change restyles a widget and everything in it: an answer's end must not
+    restyle its message (a long answer's blocks, hundreds of widgets, after the text is in)."""
+    from textual.app import App
+
+    restyled: list[object] = []
+    update_styles = App.update_styles
+
+    def recording(self: App, node, animate: bool = True) -> None:
+        restyled.append(node)
+        update_styles(self, node, animate)
+
+    monkeypatch.setattr(App, "update_styles", recording)
+    app = make_app(stream_delay=0.01)  # the answer is on screen while it streams
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await send(pilot, QUESTION, wait=False)
+        await until(pilot, lambda: bool(views(app, "assistant"))
+                    and views(app, "assistant")[-1].message.status == "streaming")
+        answer = views(app, "assistant")[-1]
+        await until(pilot, lambda: not app.busy and not app.query_one(ChatView).writing_answer)
+        assert answer.message.status == "complete" and answer.message.content
+    assert answer not in restyled

@@ -25,7 +25,9 @@ if TYPE_CHECKING:
 # they bring Textual's Markdown, markdown-it and pygments (about 45 ms), and the first screen
 # of a new session shows no message at all (docs/PERFORMANCE.md, the whole first screen).
 
-STATUS_CLASSES = ("streaming", "stopped", "interrupted", "error")  # shown as -streaming etc.
+# Shown as -stopped etc. Not "streaming": no rule styles it, and a class change restyles the
+# message and every block in it, so an answer's end restyled all its blocks for nothing.
+STATUS_CLASSES = ("stopped", "interrupted", "error")
 RETRY_HINT = "Ctrl+R or /retry tries again (your message is kept)."
 
 

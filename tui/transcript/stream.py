@@ -49,6 +49,9 @@ FLUSH_CHARS = 800
 CATCH_UP_EVERY = 0.02
 CATCH_UP_SHARE = 4
 CATCH_UP_MAX = 3200
+# While an answer streams, its newest parts stay as they are (the open one, and the one
+# sealed last, which may still be settling).
+STREAMING_KEEP = 2
 # A fit that froze or thawed parts is checked again once laid out, at most this many times
 # in a row.
 MAX_REFITS = 3
@@ -143,7 +146,7 @@ class AnswerStream:
         await self.host.mount(part, after=live)
         self._live = part
         await part.append(rest)
-        await self.fit_to_view(keep_last=2)
+        await self.fit_to_view(keep_last=STREAMING_KEEP)
 
     async def finish(self, final: str, *, replace: Widget | None = None) -> None:
         """Stop streaming and show `final` (the message's whole text) with one full update of
@@ -238,7 +241,7 @@ class AnswerStream:
         parts come into view and are laid out again (thawing all would render the whole
         answer, seconds for a long one, on every toggle of the side panels)."""
         if self.has_parts:
-            await self.fit_to_view(keep_last=2 if self._live is not None else 0)
+            await self.fit_to_view(keep_last=STREAMING_KEEP if self._live is not None else 0)
 
     async def _freeze(self, part: MessageBody) -> None:
         host = self.host

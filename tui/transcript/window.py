@@ -389,9 +389,12 @@ class ChatView(VerticalScroll):
         await self._fit_parts_to_view()
 
     async def _fit_parts_to_view(self) -> None:
+        from tui.transcript import stream as streaming  # loaded with the first message
+
         for view in self.message_views():
             if view.has_parts:
-                await view.fit_parts_to_view(keep_last=2 if view is self._streaming else 0)
+                keep = streaming.STREAMING_KEEP if view is self._streaming else 0
+                await view.fit_parts_to_view(keep_last=keep)
 
     @on(MoreEntries.Pressed)
     async def _on_more_pressed(self, message: MoreEntries.Pressed) -> None:
