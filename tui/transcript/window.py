@@ -389,10 +389,10 @@ class ChatView(VerticalScroll):
         await self._fit_parts_to_view()
 
     async def _fit_parts_to_view(self) -> None:
-        from tui.transcript import stream as streaming  # loaded with the first message
-
         for view in self.message_views():
             if view.has_parts:
+                from tui.transcript import stream as streaming  # loaded: the view has parts
+
                 keep = streaming.STREAMING_KEEP if view is self._streaming else 0
                 await view.fit_parts_to_view(keep_last=keep)
 
