@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from textual.pilot import Pilot
 from textual.widget import Widget
+from textual.widgets import Markdown
 from tui_helpers import make_app, settle, until
 
 from agent.session.models import Message
@@ -107,7 +108,8 @@ def sections(count: int) -> str:
 async def test_streaming_makes_few_widgets_twice(monkeypatch) -> None:
     """A streamed answer mounts its blocks about once: a growing list keeps its items and
     parts are cut where the blocks made again are small (a paragraph, a heading), not a
-    table. Counted against the same text rendered in one piece."""
+    table. Counted against the same text rendered in one piece. And its headings post
+    nothing up the tree."""
     from textual.app import App
 
     mounted: list[int] = [0]
@@ -119,6 +121,17 @@ async def test_streaming_makes_few_widgets_twice(monkeypatch) -> None:
 
     monkeypatch.setattr(App, "_register", counting)
     monkeypatch.setattr(streaming, "FLUSH_EVERY", 0.001)
+    # Nothing here shows a table of contents: the one Markdown posts after each append that
+    # brings a heading must not travel up to the message, the screen and the App.
+    passed_up: list[object] = []
+    post = MessageView.post_message
+
+    def recording_post(self: MessageView, message) -> bool:
+        if isinstance(message, Markdown.TableOfContentsUpdated):
+            passed_up.append(message)
+        return post(self, message)
+
+    monkeypatch.setattr(MessageView, "post_message", recording_post)
     answer = sections(6)
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -147,3 +160,4 @@ async def test_streaming_makes_few_widgets_twice(monkeypatch) -> None:
         once = mounted[0]
     # 1.25x here; 1.38x with lists made again whole, 1.43x with the earliest cuts, 1.56x both.
     assert streamed <= 1.3 * once, (streamed, once)
+    assert passed_up == []

@@ -57,6 +57,12 @@ class MessageBody(Markdown):
         self.ends = False  # the message's last part: its last block is the message's last
         self._edges: tuple[Widget | None, Widget | None] = (None, None)
 
+    def on_markdown_table_of_contents_updated(self, message: Markdown.TableOfContentsUpdated,
+                                              ) -> None:
+        # Posted after every append that brings a heading; nothing here shows a table of
+        # contents, and each one travelled up to the App (about 100 per long answer).
+        message.stop()
+
     def update(self, markdown: str) -> AwaitComplete:
         done = super().update(markdown)
 
