@@ -129,19 +129,40 @@ def _first_symbol(block: MarkdownBlock) -> str | None:
     return f"{start}. ".rjust(width + 1)
 
 
-@functools.cache
-def growing_list_blocks() -> dict[str, type[MarkdownBlock]]:
-    """Markdown.BLOCKS entries for lists that grow in place (`GrowsInPlace`). Made on first
-    use: Textual's Markdown module is not imported before the first message is shown."""
-    from textual.widgets._markdown import MarkdownBulletList, MarkdownOrderedList
+class HeadingInPlace:
+    """A Markdown heading mixin: a heading still being streamed takes its new text in place
+    (as upstream's paragraphs do) instead of being removed and mounted again. It keeps the id
+    it was mounted with; nothing here uses the table of contents those ids serve."""
 
-    class GrowingBulletList(GrowsInPlace, MarkdownBulletList):
+    async def _update_from_block(self, block: MarkdownBlock) -> None:
+        if type(block) is not type(self):
+            await super()._update_from_block(block)  # type: ignore[misc]
+            return
+        self._copy_context(block)  # type: ignore[attr-defined]
+        self.set_content(block._content)  # type: ignore[attr-defined]
+
+
+@functools.cache
+def growing_blocks() -> dict[str, type[MarkdownBlock]]:
+    """Markdown.BLOCKS entries for lists that grow in place (`GrowsInPlace`) and headings that
+    update in place (`HeadingInPlace`). Made on first use: Textual's Markdown module is not
+    imported before the first message is shown."""
+    from textual.widgets import _markdown as md
+
+    class GrowingBulletList(GrowsInPlace, md.MarkdownBulletList):
         """A bullet list that keeps its items while a streamed answer adds to it."""
 
-    class GrowingOrderedList(GrowsInPlace, MarkdownOrderedList):
+    class GrowingOrderedList(GrowsInPlace, md.MarkdownOrderedList):
         """A numbered list that keeps its items while a streamed answer adds to it."""
 
-    return {"bullet_list_open": GrowingBulletList, "ordered_list_open": GrowingOrderedList}
+    headings = {
+        f"h{level}": type(f"StreamedH{level}", (HeadingInPlace, base), {})
+        for level, base in enumerate(
+            (md.MarkdownH1, md.MarkdownH2, md.MarkdownH3, md.MarkdownH4, md.MarkdownH5,
+             md.MarkdownH6), start=1)
+    }
+    return {"bullet_list_open": GrowingBulletList, "ordered_list_open": GrowingOrderedList,
+            **headings}
 
 
 def paint_now(app: Any) -> None:
@@ -152,9 +173,10 @@ def paint_now(app: Any) -> None:
 
 __all__ = [
     "GrowsInPlace",
+    "HeadingInPlace",
     "SkipUnchangedSizes",
     "anchor_released",
-    "growing_list_blocks",
+    "growing_blocks",
     "paint_now",
     "remove_markdown_blocks",
     "replace_as_typed",

@@ -16,7 +16,7 @@ from tui.transcript.window import ChatView
 
 SIZE = (100, 70)
 
-NUMBERED = "Run the migration in order:\n\n" + "".join(
+NUMBERED = "## Rolling back a shard migration, step by step\n\nRun the migration in order:\n\n" + "".join(
     f"{n}. step {n}: copy the `orders` rows of shard {n}, then check the counts\n"
     for n in range(1, 13)
 )
@@ -60,11 +60,14 @@ async def test_a_list_streamed_in_pieces_reads_as_rendered_whole_and_keeps_its_i
         view = MessageView(message, "backend")
         await chat.mount(view)
         first_bullet_item: Widget | None = None
+        heading: Widget | None = None
         # Pieces of 37 characters: cuts fall inside items, words and the `**` marks.
         for end in range(37, len(ANSWER) + 37, 37):
             message.content = ANSWER[:end]
             view.catch_up()
             await written(pilot, view)
+            if heading is None and view.query("MarkdownH2"):
+                heading = view.query_one("MarkdownH2")  # first shown part-way through
             bullets = items_of(view, "MarkdownBulletList")
             if first_bullet_item is None and len(bullets) >= 2:
                 first_bullet_item = bullets[0]
@@ -73,6 +76,8 @@ async def test_a_list_streamed_in_pieces_reads_as_rendered_whole_and_keeps_its_i
         # The bullet list grew from two items to four: its first item is the one first shown.
         bullets = items_of(view, "MarkdownBulletList")
         assert len(bullets) == 4 and first_bullet_item is bullets[0]
+        # The heading, cut after 37 characters, took the rest of its text in place.
+        assert heading is view.query_one("MarkdownH2")
 
         whole = MessageView(Message(id="whole", role="assistant", content=ANSWER,
                                     status="complete", ts="2026-01-01T00:00:01+00:00"),
@@ -86,6 +91,7 @@ async def test_a_list_streamed_in_pieces_reads_as_rendered_whole_and_keeps_its_i
     # bullets and the bold text were cut mid-way: line for line the same as one piece.
     assert any("10. step 10" in line for line in rendered)
     assert any(" 1. step 1:" in line for line in rendered)
+    assert any("Rolling back a shard migration, step by step" in line for line in rendered)
     assert streamed == rendered
 
 

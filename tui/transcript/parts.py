@@ -9,7 +9,7 @@ from textual.widget import Widget
 from textual.widgets import Markdown
 from textual.widgets.markdown import MarkdownBlock
 
-from tui.compat import growing_list_blocks
+from tui.compat import growing_blocks
 from tui.transcript.layout import Piece, edge_margin
 
 
@@ -48,7 +48,7 @@ class MessageBody(Markdown):
     :first-child/:last-child, which would restyle every block on each streamed addition.
     """
 
-    BLOCKS = {**Markdown.BLOCKS, **growing_list_blocks()}
+    BLOCKS = {**Markdown.BLOCKS, **growing_blocks()}
 
     def __init__(self, markdown: str, *, continued: bool = False) -> None:
         super().__init__(markdown, classes="msg-body")

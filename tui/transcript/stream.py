@@ -230,7 +230,8 @@ class AnswerStream:
         # merges neighbours into a part with no place on screen yet: once laid out, what is
         # near the view is checked again (a part that came into view this way stayed frozen,
         # a blank gap, until the next scroll).
-        if changed and self._refits < MAX_REFITS:
+        # (Not while streaming: each seal fits the parts again anyway.)
+        if changed and self._live is None and self._refits < MAX_REFITS:
             self._refits += 1
             self.host.call_after_refresh(self.fit_to_view, keep_last=keep_last)
         else:
