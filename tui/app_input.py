@@ -21,7 +21,10 @@ class AppInput:
     def on_text_area_changed(self, event: PromptInput.Changed) -> None:
         if not isinstance(event.text_area, PromptInput):
             return
-        help_line = self.query_one(PromptHelp)
+        found_help = self.query(PromptHelp)
+        if not found_help:
+            return  # the screen is being taken down (the app closing): nothing to show
+        help_line = found_help.first(PromptHelp)
         found = event.text_area.matches()
         if found:
             help_line.show_matches(found)
@@ -79,10 +82,12 @@ class AppInput:
                 self.screen.set_focus(self.query_one(PromptInput))
 
     def watch_busy(self, busy: bool) -> None:
-        self.query_one(PromptHelp).show_idle(busy)
-        # On the input, not the app: a class on the app restyles every widget on the screen,
-        # 0.5-1 s when a long answer's blocks are mounted (each answer ends by clearing it).
-        self.query_one(PromptInput).set_class(busy, "-busy")
+        with contextlib.suppress(NoMatches):  # an answer stopped as the app closes
+            self.query_one(PromptHelp).show_idle(busy)
+            # On the input, not the app: a class on the app restyles every widget on the
+            # screen, 0.5-1 s when a long answer's blocks are mounted (each answer ends by
+            # clearing it).
+            self.query_one(PromptInput).set_class(busy, "-busy")
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

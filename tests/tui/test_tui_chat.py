@@ -416,3 +416,16 @@ async def test_an_answer_that_ends_normally_restyles_none_of_its_blocks(
         await until(pilot, lambda: not app.busy and not app.query_one(ChatView).writing_answer)
         assert answer.message.status == "complete" and answer.message.content
     assert answer not in restyled
+
+
+async def test_a_prompt_change_or_an_answer_ending_as_the_app_closes_raises_nothing() -> None:
+    """While the app closes its screen goes first: a text change still on its way to the app,
+    or an answer stopped by the closing, must not end the app with a traceback."""
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await app.query_one(PromptHelp).remove()  # as when the screen is taken down
+        app.query_one(PromptInput).load_text("/he")  # its Changed reaches the app after
+        app.busy = True
+        app.busy = False
+        await pilot.pause()
