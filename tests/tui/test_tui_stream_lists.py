@@ -42,6 +42,15 @@ async def written(pilot: Pilot, view: MessageView) -> None:
     await pilot.pause()
 
 
+async def mount_streaming(chat: ChatView, message_id: str) -> MessageView:
+    """An answer that has only just started, on screen: the test feeds its text."""
+    message = Message(id=message_id, role="assistant", content="", status="streaming",
+                      ts="2026-01-01T00:00:00+00:00")
+    view = MessageView(message, "backend")
+    await chat.mount(view)
+    return view
+
+
 def items_of(view: MessageView, kind: str) -> list[Widget]:
     lists = list(view.query(kind))
     return list(lists[0].children) if lists else []  # the outer list, not a nested one
@@ -55,10 +64,8 @@ async def test_a_list_streamed_in_pieces_reads_as_rendered_whole_and_keeps_its_i
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         chat = app.query_one(ChatView)
-        message = Message(id="lists", role="assistant", content="", status="streaming",
-                          ts="2026-01-01T00:00:00+00:00")
-        view = MessageView(message, "backend")
-        await chat.mount(view)
+        view = await mount_streaming(chat, "lists")
+        message = view.message
         first_bullet_item: Widget | None = None
         heading: Widget | None = None
         # Pieces of 37 characters: cuts fall inside items, words and the `**` marks.
@@ -143,10 +150,8 @@ async def test_streaming_makes_few_widgets_twice(monkeypatch) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         chat = app.query_one(ChatView)
-        message = Message(id="long", role="assistant", content="", status="streaming",
-                          ts="2026-01-01T00:00:00+00:00")
-        view = MessageView(message, "backend")
-        await chat.mount(view)
+        view = await mount_streaming(chat, "long")
+        message = view.message
         await pilot.pause()
         mounted[0] = 0
         for end in range(240, len(answer) + 240, 240):
