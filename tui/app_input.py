@@ -21,15 +21,13 @@ class AppInput:
     def on_text_area_changed(self, event: PromptInput.Changed) -> None:
         if not isinstance(event.text_area, PromptInput):
             return
-        found_help = self.query(PromptHelp)
-        if not found_help:
-            return  # the screen is being taken down (the app closing): nothing to show
-        help_line = found_help.first(PromptHelp)
         found = event.text_area.matches()
-        if found:
-            help_line.show_matches(found)
-        else:
-            help_line.show_idle(self.busy)
+        with contextlib.suppress(NoMatches):  # a change that reaches the app as it closes
+            help_line = self.query_one(PromptHelp)
+            if found:
+                help_line.show_matches(found)
+            else:
+                help_line.show_idle(self.busy)
 
     def ask(self, text: str) -> bool:
         """Start an answer; False (with a hint) while another one is still being written."""

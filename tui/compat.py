@@ -93,12 +93,9 @@ class GrowsInPlace:
             await super()._update_from_block(block)  # type: ignore[misc]
             return
         mounted = list(self.children)  # type: ignore[attr-defined]
-        keep = len(mounted) - 1
-        if keep < 0 or _first_bullet(mounted) != _first_symbol(block):
-            keep = 0
+        same_bullets = _first_bullet(mounted) == _first_symbol(block)  # before compose empties it
         fresh = list(block.compose())  # one Horizontal(bullet, Vertical(blocks)) per item
-        if len(fresh) < len(mounted):
-            keep = 0
+        keep = len(mounted) - 1 if same_bullets and 0 < len(mounted) <= len(fresh) else 0
         self._copy_context(block)  # type: ignore[attr-defined]
         await self.remove_children(mounted[keep:])  # type: ignore[attr-defined]
         await self.mount_all(fresh[keep:])  # type: ignore[attr-defined]

@@ -192,8 +192,8 @@ class MessageView(Vertical, can_focus=True):
 
         return in_parts(self)
 
-    async def fit_parts_to_view(self, *, keep_last: int = 0) -> None:
-        await self.stream.fit_to_view(keep_last=keep_last)
+    async def fit_parts_to_view(self) -> None:
+        await self.stream.fit_to_view()
 
     async def on_resize(self) -> None:
         width, self._width = self._width, self.size.width

@@ -83,7 +83,7 @@ class AnswerStream:
         self._flush_timer: Timer | None = None
         self._flush_lock = asyncio.Lock()
         self._fit_lock = asyncio.Lock()
-        self._refits = 0  # fits in a row that thawed something (bounded by MAX_REFITS)
+        self._refits = 0  # fits in a row that froze or thawed parts (at most MAX_REFITS)
         self.streaming = False
 
     # -- writing ---------------------------------------------------------------------------
@@ -146,7 +146,7 @@ class AnswerStream:
         await self.host.mount(part, after=live)
         self._live = part
         await part.append(rest)
-        await self.fit_to_view(keep_last=STREAMING_KEEP)
+        await self.fit_to_view()
 
     async def finish(self, final: str, *, replace: Widget | None = None) -> None:
         """Stop streaming and show `final` (the message's whole text) with one full update of
@@ -209,10 +209,11 @@ class AnswerStream:
 
     # -- freezing and thawing ----------------------------------------------------------------
 
-    async def fit_to_view(self, *, keep_last: int = 0) -> None:
+    async def fit_to_view(self) -> None:
         """Thaw the sealed parts near the view and freeze the ones far from it, so a long
-        answer keeps only what can be seen in the DOM. `keep_last`: the newest parts of an
-        answer still streaming, left as they are (the newest sealed one may be settling)."""
+        answer keeps only what can be seen in the DOM. While it streams, its newest
+        STREAMING_KEEP parts are left as they are (the newest sealed one may be settling)."""
+        keep_last = STREAMING_KEEP if self._live is not None else 0
         async with self._fit_lock:  # a scroll and a seal may both ask at once
             changed = False
             found = parts_of(self.host)
@@ -233,7 +234,7 @@ class AnswerStream:
         # (Not while streaming: each seal fits the parts again anyway.)
         if changed and self._live is None and self._refits < MAX_REFITS:
             self._refits += 1
-            self.host.call_after_refresh(self.fit_to_view, keep_last=keep_last)
+            self.host.call_after_refresh(self.fit_to_view)
         else:
             self._refits = 0
 
@@ -242,7 +243,7 @@ class AnswerStream:
         parts come into view and are laid out again (thawing all would render the whole
         answer, seconds for a long one, on every toggle of the side panels)."""
         if self.has_parts:
-            await self.fit_to_view(keep_last=STREAMING_KEEP if self._live is not None else 0)
+            await self.fit_to_view()
 
     async def _freeze(self, part: MessageBody) -> None:
         host = self.host

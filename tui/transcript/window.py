@@ -391,10 +391,7 @@ class ChatView(VerticalScroll):
     async def _fit_parts_to_view(self) -> None:
         for view in self.message_views():
             if view.has_parts:
-                from tui.transcript import stream as streaming  # loaded: the view has parts
-
-                keep = streaming.STREAMING_KEEP if view is self._streaming else 0
-                await view.fit_parts_to_view(keep_last=keep)
+                await view.fit_parts_to_view()
 
     @on(MoreEntries.Pressed)
     async def _on_more_pressed(self, message: MoreEntries.Pressed) -> None:
