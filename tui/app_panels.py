@@ -13,6 +13,7 @@ from tui.widgets.composer import PromptInput
 from tui.widgets.header import CopilotHeader
 
 if TYPE_CHECKING:
+    from tui.widgets.panel_view import PanelPersona
     from tui.widgets.panels import (
         ChecklistView,
         DecisionTreeView,
@@ -44,13 +45,24 @@ class AppPanels:
             instructions=copilot.instructions.files,
         )
 
+    def _panel_persona(self) -> PanelPersona:
+        """The shown persona as the panels draw it, made again only when the persona changes."""
+        from tui.widgets.panel_view import PanelPersona
+
+        persona = self.copilot.persona
+        made = getattr(self, "_panel_rows", None)
+        if made is None or made[0] is not persona:
+            made = self._panel_rows = (persona, PanelPersona.of(persona))
+        return made[1]
+
     def _show_panels(self) -> None:
         copilot = self.copilot
         from agent.persona.persona import DEFAULT_PERSONA_PATH
         from tui.widgets.panels import SidePanels
 
         persona = copilot.persona
-        self.query_one("#panels", SidePanels).show(persona, copilot.state, self._current_phase())
+        self.query_one("#panels", SidePanels).show(
+            self._panel_persona(), copilot.state, self._current_phase())
         self.query_one(PromptInput).show_persona(
             persona.keywords, persona.title,
             bundled=str(persona.source_path) == str(DEFAULT_PERSONA_PATH),

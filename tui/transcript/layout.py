@@ -10,10 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
-from agent.session.models import Message
-
 if TYPE_CHECKING:
-    from agent.session.models import SessionState
+    from agent.session.models import Message, SessionState
     from tui.text import TimelineEvent
 
     Entry = Message | TimelineEvent
@@ -54,6 +52,8 @@ def merged_entries(state: SessionState) -> list[Entry]:
 def estimated_rows(entry: Entry, width: int) -> int:
     """About how many rows an entry takes at this width, from its text alone (rarely more:
     long lines count as wrapped at the full width, Markdown decorations count nothing)."""
+    from agent.session.models import Message  # loaded by then: entries come from a session
+
     if not isinstance(entry, Message):
         return 1
     width = max(20, width)

@@ -11,14 +11,14 @@ from textual.containers import Vertical
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from agent.llm.context_budget import OVERFLOW_PREFIX
-from agent.persona.persona import Persona
-from agent.session.models import Message, ToolCallRecord, usage_line
-from tui.text import TimelineEvent, clean, describe, one_line, plain
+from tui.text import clean, describe, one_line, plain
 from tui.transcript.layout import PARTIAL_CHARS, size_label
 from tui.widgets.tools import ToolCallBlock
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the session's models load with the co-pilot, after the first screen
+    from agent.persona.models import Persona
+    from agent.session.models import Message, ToolCallRecord
+    from tui.text import TimelineEvent
     from tui.transcript.stream import AnswerStream
 
 # The Markdown parts and the streaming engine are imported when the first message is shown:
@@ -114,12 +114,16 @@ class MessageView(Vertical, can_focus=True):
         if m.cut_at_length and self.status != "streaming":
             text.append("  ✂ cut at the length limit", style="italic")
         if m.usage is not None and m.role == "assistant" and self.status != "streaming":
+            from agent.session.models import usage_line
+
             text.append(f"  {usage_line(m.usage)}", style="dim")
         return text
 
     def _error_text(self) -> Text:
         if not self.message.error:
             return Text()
+        from agent.llm.context_budget import OVERFLOW_PREFIX
+
         text = plain(self.message.error)
         # An overflow is not helped by retrying: its own line says what does help.
         if self.status == "error" and not self.message.error.startswith(OVERFLOW_PREFIX):

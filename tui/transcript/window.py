@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Awaitable, Callable, Iterable
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on
@@ -20,24 +21,20 @@ from textual.message import Message as TMessage
 from textual.widget import MountError, Widget
 from textual.widgets import Static
 
-from agent.persona.persona import Persona
-from agent.session.models import (
-    AnswerDelta,
-    AnswerFinished,
-    AnswerStarted,
-    Message,
-    MessageAdded,
-    SessionState,
-    ToolCallFinished,
-    ToolCallStarted,
-)
 from tui.bridge import SessionUpdate
 from tui.compat import anchor_released
-from tui.text import TimelineEvent, plain
+from tui.text import plain
 from tui.transcript.layout import Box, merged_entries, newest_start, rows_dropped_above
 from tui.transcript.message import MessageView, NoticeLine
 
-Entry = Message | TimelineEvent
+if TYPE_CHECKING:
+    # The session's models load with the co-pilot: a remembered first screen (see
+    # tui/first_screen.py) shows this window before pydantic is imported.
+    from agent.persona.models import Persona
+    from agent.session.models import Message, SessionState
+    from tui.text import TimelineEvent
+
+    Entry = Message | TimelineEvent
 WELCOME = (
     "Ask a backend question: APIs, databases, authentication, services.\n\n"
     "The backend persona switches on by itself when the talk turns to backend work "
@@ -155,6 +152,8 @@ class ChatView(VerticalScroll):
     # -- entries ---------------------------------------------------------------------
 
     def _make(self, entry: Entry) -> Widget:
+        from agent.session.models import Message
+
         assert self.persona is not None, "load() a session first"
         if isinstance(entry, Message):
             return MessageView(entry, self.persona.name)
@@ -405,6 +404,15 @@ class ChatView(VerticalScroll):
     @on(SessionUpdate)
     async def _on_session_update(self, update: SessionUpdate) -> None:
         """Each event's entry, looked up in the session's state by id and shown from it."""
+        from agent.session.models import (
+            AnswerDelta,
+            AnswerFinished,
+            AnswerStarted,
+            MessageAdded,
+            ToolCallFinished,
+            ToolCallStarted,
+        )
+
         touched: dict[str, MessageView] = {}  # streaming answers with new text
         for event in update.events:
             if isinstance(event, AnswerDelta):

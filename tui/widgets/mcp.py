@@ -7,12 +7,18 @@ fails is a line here with its reason, never a crash. Everything shown is plain t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
 from rich.text import Text
 from textual.widgets import Static
 
-from agent.persona.models import Persona
-from agent.tools.mcp import McpRole, ServerStatus, mcp_roles
 from tui.text import plain
+
+if TYPE_CHECKING:  # drawn before pydantic is imported on a remembered start
+    from agent.persona.models import Persona
+    from agent.tools.mcp import McpRole, ServerStatus
 
 MARK = {
     "connected": ("●", "green"),
@@ -26,8 +32,35 @@ MARK = {
 HINT = "Add [mcp.<name>] to config.toml to connect one."
 
 
+@dataclass(frozen=True, slots=True)
+class McpRow:
+    """One line of the panel, as plain data (what a remembered first screen keeps)."""
+
+    name: str
+    role: str
+    purpose: str = ""
+    state: str = "not configured"
+    detail: str = ""
+
+    @classmethod
+    def of(cls, role: McpRole) -> McpRow:
+        return cls(role.name, role.role, role.purpose, role.state, role.detail)
+
+    @classmethod
+    def from_data(cls, data: Any) -> McpRow:
+        """Raises ValueError unless `data` is a dict of this row's fields, all strings."""
+        if not isinstance(data, dict) or set(data) != {"name", "role", "purpose", "state",
+                                                       "detail"}:
+            raise ValueError("not an MCP row")
+        if not all(isinstance(value, str) for value in data.values()):
+            raise ValueError("an MCP row's fields are strings")
+        return cls(**data)
+
+
 def role_rows(persona: Persona, statuses: list[ServerStatus]) -> list[McpRole]:
     """The persona's roles, then configured servers no role names (role "other")."""
+    from agent.tools.mcp import McpRole, mcp_roles
+
     roles = mcp_roles(persona, statuses)
     matched = {r.server for r in roles if r.server}
     others = [
@@ -37,7 +70,7 @@ def role_rows(persona: Persona, statuses: list[ServerStatus]) -> list[McpRole]:
     return roles + others
 
 
-def row_text(role: McpRole) -> str:
+def row_text(role: McpRow) -> str:
     """'Context7 (primary): connected, 3 tools' — the text of one line."""
     detail = "not configured" if role.state == "not configured" else role.detail or role.state
     return f"{role.name} ({role.role.lower()}): {detail}"
@@ -50,9 +83,13 @@ class McpPanel(Static):
         super().__init__("", id=id, classes="panel")
         self.border_title = "MCP servers"
         self.rows: list[str] = []
+        self.shown: tuple[McpRow, ...] = ()
 
     def show(self, persona: Persona, statuses: list[ServerStatus]) -> None:
-        roles = role_rows(persona, statuses)
+        self.show_rows([McpRow.of(role) for role in role_rows(persona, statuses)])
+
+    def show_rows(self, roles: Sequence[McpRow]) -> None:
+        self.shown = tuple(roles)
         self.rows = [row_text(r) for r in roles]
         text = Text()
         for i, (role, row) in enumerate(zip(roles, self.rows, strict=True)):
@@ -72,4 +109,4 @@ class McpPanel(Static):
         self.update(text)
 
 
-__all__ = ["HINT", "McpPanel", "role_rows", "row_text"]
+__all__ = ["HINT", "McpPanel", "McpRow", "role_rows", "row_text"]

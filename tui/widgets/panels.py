@@ -1,12 +1,14 @@
 """Side panels: the persona's decision tree, checklist and workflow, drawn from session state.
 
 Panels never change anything themselves: keys post messages that the app forwards to the
-Copilot, and the resulting session events re-render the panels.
+Copilot, and the resulting session events re-render the panels. They draw a PanelPersona
+(plain rows) and the session's state; no state (None) is a session with nothing in it yet,
+as a start drawn from the remembered first screen shows it.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from rich.text import Text
 from textual.binding import Binding
@@ -15,12 +17,14 @@ from textual.message import Message
 from textual.widgets import Static, Tree
 from textual.widgets.tree import TreeNode
 
-from agent.audit.models import AuditItem
-from agent.persona.models import ChecklistItem, DecisionOption, DecisionTree, Persona
-from agent.session.models import SessionState
 from tui.compat import SkipUnchangedSizes
 from tui.text import one_line, plain
 from tui.widgets.mcp import McpPanel
+from tui.widgets.panel_view import ItemRow, OptionRow, PanelPersona, TreeRows
+
+if TYPE_CHECKING:  # the panels are drawn before pydantic is imported (tui/first_screen.py)
+    from agent.audit.models import AuditItem
+    from agent.session.models import SessionState
 
 
 class PlainTree(SkipUnchangedSizes, Tree):
@@ -56,7 +60,7 @@ class DecisionTreeView(PlainTree):
             node.toggle()
 
 
-def option_label(option: DecisionOption, highlighted: bool, words: list[str]) -> Text:
+def option_label(option: OptionRow, highlighted: bool, words: list[str]) -> Text:
     text = Text()
     if highlighted:
         text.append("▶ ", style="bold")
@@ -81,7 +85,7 @@ class DecisionTreePanel(Vertical):
         self._branches: dict[str, TreeNode] = {}
         self._open_tree = ""
         self._option_nodes: dict[tuple[str, str], TreeNode] = {}
-        self._option_data: dict[tuple[str, str], DecisionOption] = {}
+        self._option_data: dict[tuple[str, str], OptionRow] = {}
         self._persona_key = ""
 
     def compose(self):
@@ -94,7 +98,7 @@ class DecisionTreePanel(Vertical):
     def tree(self) -> DecisionTreeView:
         return self.query_one(DecisionTreeView)
 
-    def _build(self, persona: Persona) -> None:
+    def _build(self, persona: PanelPersona) -> None:
         tree = self.tree
         tree.clear()
         self._option_nodes.clear()
@@ -110,12 +114,13 @@ class DecisionTreePanel(Vertical):
                 key = (dt.id, option.node_id)
                 self._option_data[key] = option
                 self._option_nodes[key] = branch.add_leaf(option_label(option, False, []), data=key)
-        self._persona_key = persona.source_path + persona.name
+        self._persona_key = persona.key
 
-    def show(self, persona: Persona, state: SessionState) -> None:
-        if self._persona_key != persona.source_path + persona.name or not self._option_nodes:
+    def show(self, persona: PanelPersona, state: SessionState | None) -> None:
+        if self._persona_key != persona.key or not self._option_nodes:
             self._build(persona)
-        hl_tree = _tree(persona, state.tree.tree_id) if state.tree is not None else None
+        hl = state.tree if state is not None else None
+        hl_tree = _tree(persona, hl.tree_id) if hl is not None else None
         shown = hl_tree or (persona.decision_trees[0] if persona.decision_trees else None)
         self.border_title = Text(shown.title if shown is not None else "Decision tree")
         if shown is not None and shown.id != self._open_tree:
@@ -130,7 +135,6 @@ class DecisionTreePanel(Vertical):
                 Text("This persona has no decision tree.", style="dim")
             )
             return
-        hl = state.tree
         chosen = (hl.tree_id, hl.node_id) if hl is not None else None
         for key, node in self._option_nodes.items():
             words = hl.words if hl is not None and key == chosen else []
@@ -172,15 +176,17 @@ class DecisionTreePanel(Vertical):
         return ""
 
 
-def _cards_line(state: SessionState) -> Text | None:
+def _cards_line(state: SessionState | None) -> Text | None:
     """The playbook cards the newest answer used, or None."""
+    if state is None:
+        return None
     answer = next((m for m in reversed(state.messages) if m.role == "assistant"), None)
     if answer is None or not answer.cards:
         return None
     return plain("Cards: " + " · ".join(c.title for c in answer.cards), "dim")
 
 
-def _tree(persona: Persona, tree_id: str) -> DecisionTree | None:
+def _tree(persona: PanelPersona, tree_id: str) -> TreeRows | None:
     return next((t for t in persona.decision_trees if t.id == tree_id), None)
 
 
@@ -234,7 +240,7 @@ class ChecklistView(PlainTree):
 AUDIT_MARKS = {"done": ("✔ ", "bold cyan"), "missing": ("✗ ", "bold red")}
 
 
-def item_text(item: ChecklistItem, state: str, evidence: str,
+def item_text(item: ItemRow, state: str, evidence: str,
               audited: AuditItem | None = None) -> Text:
     """A user's tick (☑) wins; else the audit's mark (✔ evidenced / ✗ missing), else a
     suggestion (◇), else open (☐)."""
@@ -287,7 +293,7 @@ class ChecklistPanel(Vertical):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, classes="panel")
-        self._item_nodes: dict[str, tuple[ChecklistItem, TreeNode]] = {}
+        self._item_nodes: dict[str, tuple[ItemRow, TreeNode]] = {}
         self._area_nodes: dict[tuple[str, str], TreeNode] = {}
         self._persona_key = ""
         self._state: SessionState | None = None
@@ -303,7 +309,7 @@ class ChecklistPanel(Vertical):
     def tree(self) -> ChecklistView:
         return self.query_one(ChecklistView)
 
-    def _build(self, persona: Persona) -> None:
+    def _build(self, persona: PanelPersona) -> None:
         tree = self.tree
         tree.clear()
         self._item_nodes.clear()
@@ -319,22 +325,23 @@ class ChecklistPanel(Vertical):
                     if item.area == area:
                         leaf = node.add_leaf(item_text(item, "open", ""), data=item.id)
                         self._item_nodes[item.id] = (item, leaf)
-        self._persona_key = persona.source_path + persona.name
+        self._persona_key = persona.key
 
-    def show(self, persona: Persona, state: SessionState) -> None:
-        if self._persona_key != persona.source_path + persona.name or not self._item_nodes:
+    def show(self, persona: PanelPersona, state: SessionState | None) -> None:
+        if self._persona_key != persona.key or not self._item_nodes:
             self._build(persona)
         self._state = state
         done_total = 0
         suggested = 0
-        audit = state.audit
+        audit = state.audit if state is not None else None
+        ticks = state.checklist if state is not None else {}
         audited_marks = {"done": 0, "missing": 0}
         for checklist in persona.checklists:
             for area in checklist.areas():
                 items = [i for i in checklist.items if i.area == area]
                 done = 0
                 for item in items:
-                    entry = state.checklist.get(item.id)
+                    entry = ticks.get(item.id)
                     st = entry.state if entry else "open"
                     audited = audit.item(item.id) if audit is not None else None
                     if st != "done" and audited is not None and audited.status in audited_marks:
@@ -420,7 +427,7 @@ class WorkflowPanel(Static, can_focus=True):
     def action_step(self, target: str) -> None:
         self.post_message(self.Step(target))
 
-    def show(self, persona: Persona, current: str) -> None:
+    def show(self, persona: PanelPersona, current: str) -> None:
         self.current = current
         names = [p.name for p in persona.phases]
         index = names.index(current) if current in names else -1
@@ -461,7 +468,7 @@ class SidePanels(Vertical):
         yield ChecklistPanel(id="checklist")
         yield McpPanel(id="mcp-panel")  # the app fills it: MCP status is not session state
 
-    def show(self, persona: Persona, state: SessionState, phase: str) -> None:
+    def show(self, persona: PanelPersona, state: SessionState | None, phase: str) -> None:
         self.query_one(WorkflowPanel).show(persona, phase)
         self.query_one(DecisionTreePanel).show(persona, state)
         self.query_one(ChecklistPanel).show(persona, state)

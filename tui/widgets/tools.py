@@ -7,14 +7,17 @@ all of it is model or file content, so every part is plain text with escapes str
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.content import Content
 from textual.widgets import Collapsible, Static
 
-from agent.session.models import ToolCallRecord
 from agent.text import visible_controls
 from tui.text import clean, one_line, plain
+
+if TYPE_CHECKING:
+    from agent.session.models import ToolCallRecord
 
 STATUS_MARK = {
     "running": "… running",
