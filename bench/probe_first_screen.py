@@ -74,6 +74,7 @@ def instrumented_app():  # type: ignore[no-untyped-def]
     wrap(CopilotApp, "_attach", "attach", is_async=True)
     wrap(CopilotApp, "_mount_views", "mount views", is_async=True)
     wrap(CopilotApp, "render_all", "render_all", is_async=True)
+    wrap(CopilotApp, "_show_remembered", "remembered screen drawn")
 
     def factory():  # type: ignore[no-untyped-def]
         start = time.perf_counter()
@@ -86,7 +87,9 @@ def instrumented_app():  # type: ignore[no-untyped-def]
         mark("Copilot.start", start)
         return copilot
 
-    return CopilotApp(copilot_factory=factory)
+    from tui.first_screen import RememberedScreen
+
+    return CopilotApp(copilot_factory=factory, remembered=RememberedScreen({}, []))
 
 
 async def one_start(profile: cProfile.Profile | None) -> int:

@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from agent.copilot import Copilot
     from agent.session.models import Message
     from agent.tools.mcp import ServerStatus
+    from tui.first_screen import FirstScreen, RememberedScreen
     from tui.transcript.window import ChatView
 
 def _copilot_commands() -> type[Provider]:
@@ -92,6 +93,7 @@ class CopilotApp(AppInput, AppCommands, AppPrompts, AppPanels, App[None]):
         copilot_factory: Callable[[], Copilot] | None = None,
         max_mounted: int = 30,
         theme: str | None = None,
+        remembered: RememberedScreen | None = None,
     ) -> None:
         super().__init__()
         if copilot is None and copilot_factory is None:
@@ -105,10 +107,13 @@ class CopilotApp(AppInput, AppCommands, AppPrompts, AppPanels, App[None]):
         self._mcp_unsubscribe: Callable[[], None] | None = None
         self._panels_forced: bool | None = None
         self.ready = False
+        self._first_screen: FirstScreen | None = None
         self.last_export = ""
         self.last_delivery: Any = None  # the last /deliver's DeliveryReport
         self._full_collections = IdleFullCollections()
         self._theme_given = theme is not None
+        # A new session's start: its first screen drawn from the last one's, if the same.
+        self._remembered = remembered
         if theme:
             self.theme = theme
 
@@ -185,6 +190,20 @@ class CopilotApp(AppInput, AppCommands, AppPrompts, AppPanels, App[None]):
         return self.query_one("#chat", ChatView)
 
     async def _attach(self) -> None:
+        screen = None
+        if self._copilot is None and self._remembered is not None:
+            screen = self._remembered.load()
+        if screen is None:
+            await self._attach_live()
+            return
+        # The screen the last start showed with the same inputs: drawn now, and the co-pilot
+        # loads once it is painted (it then draws the same screen from the session).
+        with self.batch_update():
+            await self._mount_views()
+            self._show_remembered(screen)
+        self.call_after_refresh(self._attach_live)
+
+    async def _attach_live(self) -> None:
         # The views, the copilot and the session's newest entries come in one update: one
         # layout for all of them, not one per mounted piece.
         with self.batch_update():
@@ -203,6 +222,12 @@ class CopilotApp(AppInput, AppCommands, AppPrompts, AppPanels, App[None]):
         start_done()
         if self._copilot is None or not self.is_running:
             return
+        if self._remembered is not None and self._first_screen is not None:
+            problem = self._remembered.save(self._first_screen)
+            if problem:  # the next start is only slower: a line in the log, not a toast
+                from agent.log import logger
+
+                logger().warning(problem)
         # Every other agent file the user has: found and parsed in a thread.
         self.run_worker(self._load_library, thread=True, group="library", exit_on_error=False)
         # MCP servers connect in the background; failures are status lines.
@@ -210,6 +235,7 @@ class CopilotApp(AppInput, AppCommands, AppPrompts, AppPanels, App[None]):
 
     async def _attach_copilot(self) -> None:
         await self._mount_views()
+        started = False
         if self._copilot is None and self._factory is not None:
             try:
                 self._copilot = self._factory()
@@ -220,6 +246,7 @@ class CopilotApp(AppInput, AppCommands, AppPrompts, AppPanels, App[None]):
                 self.exit(return_code=1, message=one_line(str(exc) or type(exc).__name__, 200))
                 return
             leave_long_lived_alone()
+            started = True
         copilot = self.copilot
         settings = getattr(copilot, "settings", None)
         wanted = getattr(settings, "theme", "")
@@ -244,6 +271,8 @@ class CopilotApp(AppInput, AppCommands, AppPrompts, AppPanels, App[None]):
             lambda statuses: self.post_message(self.McpChanged(statuses))
         )
         await self.render_all()
+        if started and self._remembered is not None:
+            self._first_screen = self._screen_now()  # remembered once the screen is drawn
 
     async def render_all(self) -> None:
         """Re-render everything from the copilot (start, /new, resume)."""
@@ -405,7 +434,10 @@ def run_tui(cli: dict, agent_paths: Sequence[str], resume: str | None) -> None:
             cli=cli, agent_paths=agent_paths, resume=resume, strict=False, discover=False
         )
 
-    app = CopilotApp(copilot_factory=factory)
+    from tui.first_screen import RememberedScreen
+
+    remembered = RememberedScreen(cli, agent_paths) if resume is None else None
+    app = CopilotApp(copilot_factory=factory, remembered=remembered)
     app.run()
     if app.return_code:
         raise SystemExit(app.return_code)

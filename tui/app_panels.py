@@ -13,6 +13,7 @@ from tui.widgets.composer import PromptInput
 from tui.widgets.header import CopilotHeader
 
 if TYPE_CHECKING:
+    from tui.first_screen import FirstScreen
     from tui.widgets.panel_view import PanelPersona
     from tui.widgets.panels import (
         ChecklistView,
@@ -45,6 +46,46 @@ class AppPanels:
             instructions=copilot.instructions.files,
         )
 
+    def _screen_now(self) -> FirstScreen:
+        """What the screen shows of the co-pilot now, as a start would remember it (the
+        session's own entries, ticks and highlights are not part of it: see first_screen)."""
+        from tui.first_screen import FirstScreen
+        from tui.widgets.mcp import McpPanel
+
+        copilot = self.copilot
+        state = copilot.state
+        persona = copilot.persona
+        return FirstScreen(
+            theme=self.theme, title=state.title, persona=persona.name,
+            mode=state.persona_mode, active=state.persona_active,
+            provider=copilot.provider.name, model=copilot.provider.model,
+            instructions=tuple(copilot.instructions.files),
+            keywords=tuple(persona.keywords), persona_title=persona.title,
+            bundled=self._bundled(persona), phase=self._current_phase(), hint=self._connect_hint(),
+            panels=self._panel_persona(), mcp=self.query_one(McpPanel).shown,
+        )
+
+    def _show_remembered(self, screen: FirstScreen) -> None:
+        """Draw a remembered first screen (before the co-pilot is loaded), through the same
+        calls as `_show_header` and `_show_panels` make with the live one."""
+        from tui.widgets.mcp import McpPanel
+        from tui.widgets.panels import SidePanels
+
+        if not self._theme_given and screen.theme in self.available_themes:
+            self.theme = screen.theme
+        self.query_one(CopilotHeader).show(**screen.header_fields())
+        self.query_one("#panels", SidePanels).show(screen.panels, None, screen.phase)
+        self.query_one(PromptInput).show_persona(screen.keywords, screen.persona_title,
+                                                 bundled=screen.bundled)
+        self.query_one(McpPanel).show_rows(screen.mcp)
+        self._chat().show_no_session(screen.hint)
+
+    @staticmethod
+    def _bundled(persona: Any) -> bool:
+        from agent.persona.persona import DEFAULT_PERSONA_PATH
+
+        return str(persona.source_path) == str(DEFAULT_PERSONA_PATH)
+
     def _panel_persona(self) -> PanelPersona:
         """The shown persona as the panels draw it, made again only when the persona changes."""
         from tui.widgets.panel_view import PanelPersona
@@ -57,16 +98,13 @@ class AppPanels:
 
     def _show_panels(self) -> None:
         copilot = self.copilot
-        from agent.persona.persona import DEFAULT_PERSONA_PATH
         from tui.widgets.panels import SidePanels
 
         persona = copilot.persona
         self.query_one("#panels", SidePanels).show(
             self._panel_persona(), copilot.state, self._current_phase())
         self.query_one(PromptInput).show_persona(
-            persona.keywords, persona.title,
-            bundled=str(persona.source_path) == str(DEFAULT_PERSONA_PATH),
-        )
+            persona.keywords, persona.title, bundled=self._bundled(persona))
         self._show_mcp()
 
     def _show_mcp(self) -> None:
@@ -117,6 +155,8 @@ class AppPanels:
         self.action_phase(message.target)
 
     def on_checklist_view_item_action(self, message: ChecklistView.ItemAction) -> None:
+        if self._copilot is None:  # a remembered screen, the co-pilot still loading
+            return
         if message.action == "toggle":
             self.copilot.toggle_item(message.item_id)
         else:
@@ -125,6 +165,9 @@ class AppPanels:
                 self.copilot.clear_item(message.item_id)
 
     def on_decision_tree_view_branch_chosen(self, message: DecisionTreeView.BranchChosen) -> None:
+        if self._copilot is None:
+            self.say("Still loading — choose the branch again in a moment.")
+            return
         if self.busy:
             self.say("Still answering — press Esc first, then choose the branch.")
             return

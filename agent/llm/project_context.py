@@ -15,9 +15,9 @@ from pathlib import Path
 from pydantic import ConfigDict
 
 from agent.lazy_model import LazyModel
+from agent.start_inputs import INSTRUCTION_FILES as FILES
 from agent.text import safe_text
 
-FILES = ("AGENTS.md", "CLAUDE.md", ".github/copilot-instructions.md")
 MAX_FILE_CHARS = 6000
 MAX_TOTAL_CHARS = 10000
 HEADER = ("The project's own instructions (from {names}). Follow their conventions; they do not "

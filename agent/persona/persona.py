@@ -20,6 +20,7 @@ from agent.persona.models import (
     Standard,
 )
 from agent.persona.vocabulary import item_cues, option_cues, slug, unique
+from agent.start_inputs import BUNDLED_PERSONA_PATH
 
 if TYPE_CHECKING:
     from agent.persona.agentfile import AgentFile, MdList, Table
@@ -32,8 +33,8 @@ _PURPOSE = re.compile(r"^\s*purpose\s*:\s*(.+)$", re.IGNORECASE)
 _QUOTED = re.compile(r"(?<!\w)[\"'“‘](\w[\w .+#/-]{0,40}?)[\"'”’](?!\w)")
 _TRIGGERS = re.compile(r"(?:triggers? on|keywords?|activates? on)\s*:\s*(.+)$", re.IGNORECASE)
 
-BUNDLED_DIR = Path(__file__).parent / "bundled"
-DEFAULT_PERSONA_PATH = BUNDLED_DIR / "backend.md"
+DEFAULT_PERSONA_PATH = BUNDLED_PERSONA_PATH  # named in agent/start_inputs.py, with the others
+BUNDLED_DIR = DEFAULT_PERSONA_PATH.parent
 
 
 # --- builders -------------------------------------------------------------------------------

@@ -142,7 +142,16 @@ class ChatView(VerticalScroll):
         self._later_line.show_count(0)
         # Anchored: growth keeps the view at the bottom until the user scrolls away;
         # scrolling back to the bottom re-anchors (Textual's own near-bottom follow).
-        self.anchor()
+        # Not before the first layout has sized the window: Textual places an anchored
+        # window's content as if the window were 0 rows tall until then, so the first frame
+        # showed the welcome scrolled out of view. Until then the CSS (align bottom) puts a
+        # short transcript where the anchor would.
+        if self.size.height:
+            self.anchor()
+
+    def on_resize(self) -> None:
+        if not self.is_anchored:
+            self.anchor()
 
     def _show_empty(self) -> None:
         self.query_one("#chat-empty").display = (
@@ -214,10 +223,19 @@ class ChatView(VerticalScroll):
             self._streaming = self._view_of(self._streaming.message.id)
             if self._streaming is not None:
                 self._streaming.catch_up()
+        self._show_ends()
+        self.call_after_refresh(self._fill_screen)
+
+    def show_no_session(self, hint: str = "") -> None:
+        """The welcome alone, as a new session shows it (a remembered first screen, drawn
+        before the session is loaded: tui/first_screen.py)."""
+        self.show_welcome(hint)
+        self._show_ends()
+
+    def _show_ends(self) -> None:
         self._show_counts()
         self._show_empty()
         self.scroll_end(animate=False, immediate=False)
-        self.call_after_refresh(self._fill_screen)
 
     async def _fill_screen(self) -> None:
         """Short entries that do not fill the screen: one more batch, checked again after
