@@ -156,6 +156,7 @@ class AppPanels:
 
     def on_checklist_view_item_action(self, message: ChecklistView.ItemAction) -> None:
         if self._copilot is None:  # a remembered screen, the co-pilot still loading
+            self.say("Still loading — tick it again in a moment.")
             return
         if message.action == "toggle":
             self.copilot.toggle_item(message.item_id)
