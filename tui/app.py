@@ -201,7 +201,9 @@ class CopilotApp(AppInput, AppCommands, AppPrompts, AppPanels, App[None]):
         with self.batch_update():
             await self._mount_views()
             self._show_remembered(screen)
-        self.call_after_refresh(self._attach_live)
+        # After the frame that follows this one: the trees lay out once more when first
+        # sized (their scrollbars), and that frame should not wait for the co-pilot.
+        self.call_after_refresh(self.call_after_refresh, self._attach_live)
 
     async def _attach_live(self) -> None:
         # The views, the copilot and the session's newest entries come in one update: one
