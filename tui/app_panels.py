@@ -33,18 +33,22 @@ class AppPanels:
         name = getattr(copilot.workflow, "current_name", "") or copilot.state.phase
         return name
 
-    def _show_header(self) -> None:
+    def _header_fields(self) -> dict[str, Any]:
+        """CopilotHeader.show's arguments, from the co-pilot (remembered as they are)."""
         copilot = self.copilot
         state = copilot.state
-        self.query_one(CopilotHeader).show(
-            title=state.title,
-            persona=copilot.persona.name,
-            mode=state.persona_mode,
-            active=state.persona_active,
-            provider=copilot.provider.name,
-            model=copilot.provider.model,
-            instructions=copilot.instructions.files,
-        )
+        return {
+            "title": state.title,
+            "persona": copilot.persona.name,
+            "mode": state.persona_mode,
+            "active": state.persona_active,
+            "provider": copilot.provider.name,
+            "model": copilot.provider.model,
+            "instructions": tuple(copilot.instructions.files),
+        }
+
+    def _show_header(self) -> None:
+        self.query_one(CopilotHeader).show(**self._header_fields())
 
     def _screen_now(self) -> FirstScreen:
         """What the screen shows of the co-pilot now, as a start would remember it (the
@@ -52,14 +56,9 @@ class AppPanels:
         from tui.first_screen import FirstScreen
         from tui.widgets.mcp import McpPanel
 
-        copilot = self.copilot
-        state = copilot.state
-        persona = copilot.persona
+        persona = self.copilot.persona
         return FirstScreen(
-            theme=self.theme, title=state.title, persona=persona.name,
-            mode=state.persona_mode, active=state.persona_active,
-            provider=copilot.provider.name, model=copilot.provider.model,
-            instructions=tuple(copilot.instructions.files),
+            **self._header_fields(), theme=self.theme,
             keywords=tuple(persona.keywords), persona_title=persona.title,
             bundled=self._bundled(persona), phase=self._current_phase(), hint=self._connect_hint(),
             panels=self._panel_persona(), mcp=self.query_one(McpPanel).shown,
