@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from textual._compositor import CompositorUpdate
 from tui_helpers import record_toasts, settle, toasts, until
 
 from tui.app import CopilotApp
@@ -159,6 +160,8 @@ async def test_keys_on_the_remembered_panels_before_the_co_pilot_loads_say_so(
 
 REMEMBERED_START = """
 import asyncio, json, sys
+from textual._compositor import CompositorUpdate
+
 from tui.app import CopilotApp
 from tui.first_screen import RememberedScreen
 
@@ -200,3 +203,27 @@ async def test_a_remembered_start_draws_its_screen_before_pydantic_is_imported(
     seen = json.loads(result.stdout.strip().splitlines()[-1])
     assert "PRD" in seen["panels"]  # the workflow panel is drawn
     assert seen["pydantic"] == []
+
+
+async def test_the_first_frame_that_shows_the_transcript_has_its_welcome_in_view(
+        isolated_dirs: dict) -> None:
+    """Textual placed an anchored view as if it were 0 rows tall until its first layout: the
+    first frame with the transcript had the welcome scrolled out of sight (one frame later
+    it was there). Checked on what the app hands its terminal, frame by frame."""
+    await start_once(isolated_dirs)
+    app = HeldApp()
+    frames: list[str] = []
+    display = app._display
+
+    def record(screen, renderable) -> None:  # type: ignore[no-untyped-def]
+        if isinstance(renderable, CompositorUpdate):
+            text = renderable.render_segments(app.console)
+            frames.append(re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text))
+        display(screen, renderable)
+
+    app._display = record  # type: ignore[method-assign]
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: any("Workflow" in frame for frame in frames))
+        await pilot.pause()
+    first = next(frame for frame in frames if "Workflow" in frame)
+    assert "Ask a backend question" in first
