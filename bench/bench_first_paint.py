@@ -123,18 +123,18 @@ def main() -> int:
             if run % 2:
                 order.reverse()
             for kind, spec in order:
-                kept = remembered.read_bytes() if kind == "first" else b""
-                if kind == "first":
-                    remembered.unlink()
-                # "first" is left running until it has remembered its screen again.
-                times[kind].append(first_paint(socket, f"{kind}-{run}", *spec, env,
-                                               keep=kind == "first"))
-                if kind == "first":
-                    time.sleep(SETTLE_S)
-                    tmux(socket, "kill-session", "-t", f"{kind}-{run}")
-                    if remembered.read_bytes() != kept:
-                        raise RuntimeError("a start with nothing remembered remembered "
-                                           "another screen than the last one")
+                if kind != "first":
+                    times[kind].append(first_paint(socket, f"{kind}-{run}", *spec, env))
+                    continue
+                # Nothing remembered; left running until it has remembered its screen again.
+                kept = remembered.read_bytes()
+                remembered.unlink()
+                times[kind].append(first_paint(socket, f"{kind}-{run}", *spec, env, keep=True))
+                time.sleep(SETTLE_S)
+                tmux(socket, "kill-session", "-t", f"{kind}-{run}")
+                if remembered.read_bytes() != kept:
+                    raise RuntimeError("a start with nothing remembered remembered "
+                                       "another screen than the last one")
     finally:
         tmux(socket, "kill-server")
         tmp.cleanup()

@@ -212,6 +212,8 @@ class CopilotApp(AppInput, AppCommands, AppPrompts, AppPanels, App[None]):
             await self._attach_copilot()
         if self._copilot is None:
             return
+        if self._remembered is not None:  # a new session's start: saved once it is painted
+            self._first_screen = self._screen_now()
         copilot = self.copilot
         for problem in copilot.problems:
             self.say(problem, severity="warning", timeout=10)
@@ -237,7 +239,6 @@ class CopilotApp(AppInput, AppCommands, AppPrompts, AppPanels, App[None]):
 
     async def _attach_copilot(self) -> None:
         await self._mount_views()
-        started = False
         if self._copilot is None and self._factory is not None:
             try:
                 self._copilot = self._factory()
@@ -248,7 +249,6 @@ class CopilotApp(AppInput, AppCommands, AppPrompts, AppPanels, App[None]):
                 self.exit(return_code=1, message=one_line(str(exc) or type(exc).__name__, 200))
                 return
             leave_long_lived_alone()
-            started = True
         copilot = self.copilot
         settings = getattr(copilot, "settings", None)
         wanted = getattr(settings, "theme", "")
@@ -273,8 +273,6 @@ class CopilotApp(AppInput, AppCommands, AppPrompts, AppPanels, App[None]):
             lambda statuses: self.post_message(self.McpChanged(statuses))
         )
         await self.render_all()
-        if started and self._remembered is not None:
-            self._first_screen = self._screen_now()  # remembered once the screen is drawn
 
     async def render_all(self) -> None:
         """Re-render everything from the copilot (start, /new, resume)."""

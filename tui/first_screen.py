@@ -17,18 +17,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from agent import paths
 from agent.atomic import write_atomic
 from tui.widgets.mcp import McpRow
-from tui.widgets.panel_view import PanelPersona
+from tui.widgets.panel_view import PanelPersona, checked_fields
 
 SCREEN_FILE = "first-screen.json"
 FORMAT = 1
 MAX_BYTES = 2 * 1024 * 1024  # a persona's panels are tens of kB; anything far larger is not ours
+_NESTED = ("instructions", "keywords", "panels", "mcp")  # the fields that are not str/bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,35 +60,21 @@ class FirstScreen:
                 "instructions": self.instructions}
 
     def to_data(self) -> dict[str, Any]:
-        data: dict[str, Any] = {f.name: getattr(self, f.name) for f in fields(self)}
-        data["instructions"] = list(self.instructions)
-        data["keywords"] = list(self.keywords)
-        data["panels"] = self.panels.to_data()
-        data["mcp"] = [{f.name: getattr(row, f.name) for f in fields(row)} for row in self.mcp]
-        return data
+        return asdict(self)
 
     @classmethod
     def from_data(cls, data: Any) -> FirstScreen:
         """Raises ValueError when `data` is not what `to_data` wrote."""
-        if not isinstance(data, dict):
-            raise ValueError("not a first screen")
-        values: dict[str, Any] = {}
-        for f in fields(cls):
-            value = data.get(f.name)
-            if f.name in ("instructions", "keywords"):
-                if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                    raise ValueError(f"{f.name} is not a list of strings")
-                value = tuple(value)
-            elif f.name == "panels":
-                value = PanelPersona.from_data(value)
-            elif f.name == "mcp":
-                if not isinstance(value, list):
-                    raise ValueError("mcp is not a list")
-                value = tuple(McpRow.from_data(row) for row in value)
-            elif not isinstance(value, bool if f.type == "bool" else str):
-                raise ValueError(f"{f.name} is not a {f.type}")
-            values[f.name] = value
-        return cls(**values)
+        values = checked_fields(cls, data, skip=_NESTED)
+        for name in ("instructions", "keywords"):
+            value = data.get(name)
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ValueError(f"{name} is not a list of strings")
+            values[name] = tuple(value)
+        if not isinstance(data.get("mcp"), list):
+            raise ValueError("mcp is not a list")
+        return cls(**values, panels=PanelPersona.from_data(data.get("panels")),
+                   mcp=tuple(McpRow.from_data(row) for row in data["mcp"]))
 
 
 class RememberedScreen:

@@ -140,16 +140,14 @@ class ChatView(VerticalScroll):
     def on_mount(self) -> None:
         self._earlier.show_count(0)
         self._later_line.show_count(0)
+
+    def on_resize(self) -> None:
         # Anchored: growth keeps the view at the bottom until the user scrolls away;
         # scrolling back to the bottom re-anchors (Textual's own near-bottom follow).
-        # Not before the first layout has sized the window: Textual places an anchored
+        # Only once the first layout has sized the window: Textual places an anchored
         # window's content as if the window were 0 rows tall until then, so the first frame
         # showed the welcome scrolled out of view. Until then the CSS (align bottom) puts a
         # short transcript where the anchor would.
-        if self.size.height:
-            self.anchor()
-
-    def on_resize(self) -> None:
         if not self.is_anchored:
             self.anchor()
 

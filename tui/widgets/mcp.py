@@ -48,13 +48,10 @@ class McpRow:
 
     @classmethod
     def from_data(cls, data: Any) -> McpRow:
-        """Raises ValueError unless `data` is a dict of this row's fields, all strings."""
-        if not isinstance(data, dict) or set(data) != {"name", "role", "purpose", "state",
-                                                       "detail"}:
-            raise ValueError("not an MCP row")
-        if not all(isinstance(value, str) for value in data.values()):
-            raise ValueError("an MCP row's fields are strings")
-        return cls(**data)
+        """Raises ValueError unless `data` holds this row's fields, all strings."""
+        from tui.widgets.panel_view import checked_fields
+
+        return cls(**checked_fields(cls, data))
 
 
 def role_rows(persona: Persona, statuses: list[ServerStatus]) -> list[McpRole]:

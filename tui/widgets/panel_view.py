@@ -97,11 +97,11 @@ class PanelPersona:
             key=data["key"],
             phases=_rows(PhaseRow, data.get("phases")),
             decision_trees=tuple(
-                TreeRows(**_fields(TreeRows, t, skip="options"),
+                TreeRows(**checked_fields(TreeRows, t, skip=("options",)),
                          options=_rows(OptionRow, t.get("options")))
                 for t in _list(data.get("decision_trees"))),
             checklists=tuple(
-                ChecklistRows(**_fields(ChecklistRows, c, skip="items"),
+                ChecklistRows(**checked_fields(ChecklistRows, c, skip=("items",)),
                               items=_rows(ItemRow, c.get("items")))
                 for c in _list(data.get("checklists"))),
         )
@@ -113,13 +113,15 @@ def _list(value: Any) -> list[Any]:
     return value
 
 
-def _fields(cls: type, data: Any, *, skip: str = "") -> dict[str, Any]:
-    """The str/bool fields of a row, each checked against its declared type."""
+def checked_fields(cls: type, data: Any, *, skip: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The str/bool fields of a dataclass read back from JSON, each checked against its
+    declared type (ValueError when one is missing or of another type); `skip` names the
+    fields the caller reads itself."""
     if not isinstance(data, dict):
         raise ValueError(f"expected a {cls.__name__}")
     values = {}
     for field in fields(cls):
-        if field.name == skip:
+        if field.name in skip:
             continue
         value = data.get(field.name, field.default)
         if not isinstance(value, _TYPES[str(field.type)]):
@@ -129,7 +131,8 @@ def _fields(cls: type, data: Any, *, skip: str = "") -> dict[str, Any]:
 
 
 def _rows(cls: type[Row], data: Any) -> tuple[Row, ...]:
-    return tuple(cls(**_fields(cls, item)) for item in _list(data))
+    return tuple(cls(**checked_fields(cls, item)) for item in _list(data))
 
 
-__all__ = ["ChecklistRows", "ItemRow", "OptionRow", "PanelPersona", "PhaseRow", "TreeRows"]
+__all__ = ["ChecklistRows", "ItemRow", "OptionRow", "PanelPersona", "PhaseRow", "TreeRows",
+           "checked_fields"]
